@@ -1,0 +1,332 @@
+"""JSON Lines import in the spec's format: validate every line first, then write in one transaction.
+
+One code path serves ``stegvis import FILE`` and ``POST /api/v1/imports``. Records are keyed by
+``id`` (surveys by participant + wave; meetings without an id by pair + day + kind); a later line
+replaces an earlier one, and re-importing the same file changes nothing. A file with any bad line
+writes nothing: every bad line is reported with its number and reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Table, insert, select, tuple_, update
+from sqlmodel import Session, SQLModel
+
+from outcomes.audit import audit_rows
+from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
+from outcomes.schemas import (
+    CohortCreate,
+    EventCreate,
+    MeetingCreate,
+    MentorCreate,
+    PairCreate,
+    ParticipantCreate,
+    SurveyCreate,
+)
+
+KINDS: dict[str, type[BaseModel]] = {
+    "cohort": CohortCreate,
+    "participant": ParticipantCreate,
+    "mentor": MentorCreate,
+    "pair": PairCreate,
+    "survey": SurveyCreate,
+    "event": EventCreate,
+    "meeting": MeetingCreate,
+}
+ORDER = ("cohort", "participant", "mentor", "pair", "survey", "event", "meeting")
+DATE_FIELDS = frozenset({"start", "end", "joined_on", "left_on", "matched_on", "ended_on",
+                         "answered_on", "occurred_on", "held_on"})  # fmt: skip
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CHUNK = 500
+MAX_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class LineError:
+    """One bad line: its number (1-based) and why."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+class ImportRejected(Exception):
+    """The file had bad lines; nothing was written."""
+
+    def __init__(self, errors: list[LineError]) -> None:
+        self.errors = errors
+        super().__init__(f"{len(errors)} bad line(s); nothing was imported")
+
+
+@dataclass
+class ImportReport:
+    """What an import did, per kind: lines read, records created, updated and unchanged."""
+
+    lines: int = 0
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"lines": self.lines, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged}  # fmt: skip
+
+
+@dataclass
+class _Parsed:
+    line: int
+    record: BaseModel
+    row: dict[str, Any]
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for e in error.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "line"
+        kind = e["type"]
+        if kind == "missing":
+            parts.append(f"missing field '{loc}'")
+        elif kind == "extra_forbidden":
+            parts.append(f"unknown field '{loc}'")
+        elif kind in ("enum", "literal_error"):
+            expected = e.get("ctx", {}).get("expected", "")
+            parts.append(f"bad value {e['input']!r} for '{loc}' (expected {expected})")
+        elif kind.startswith(("date", "datetime")):
+            parts.append(f"bad date {e['input']!r} for '{loc}'")
+        else:
+            parts.append(f"'{loc}': {e['msg']}")
+    return "; ".join(parts)
+
+
+def _key(kind: str, rec: dict[str, Any]) -> tuple[Any, ...]:
+    if kind == "survey":
+        return (rec["participant"], rec["wave"])
+    return (rec["id"],)
+
+
+def _meeting_id(pair: str, held_on: date, kind: str) -> str:
+    digest = hashlib.sha1(f"{pair}|{held_on}|{kind}".encode(), usedforsecurity=False).hexdigest()
+    return f"m-{digest[:20]}"
+
+
+def _to_row(kind: str, rec: BaseModel) -> dict[str, Any]:
+    data = rec.model_dump(mode="python", exclude_none=False)
+    if kind == "survey":
+        assert isinstance(rec, SurveyCreate)
+        row = {"participant": rec.participant, "wave": rec.wave.value,
+               "answered_on": rec.answered_on, "status": "complete"}  # fmt: skip
+        row.update(rec.answers.to_columns())
+        return row
+    if kind == "event":
+        assert isinstance(rec, EventCreate)
+        attrs = rec.attributes.model_dump(mode="json") if rec.attributes else {}
+        return {"id": rec.id, "participant": rec.participant, "type": rec.type.value,
+                "occurred_on": rec.occurred_on, "source": rec.source.value,
+                "status": rec.status.value, "extent": attrs.get("extent"),
+                "relevant": attrs.get("relevant"),
+                "program_contributed": attrs.get("program_contributed"),
+                "note": attrs.get("note"), "recorded_by": "import"}  # fmt: skip
+    if kind == "meeting":
+        assert isinstance(rec, MeetingCreate)
+        return {"id": rec.id or _meeting_id(rec.pair, rec.held_on, rec.kind.value),
+                "pair": rec.pair, "held_on": rec.held_on, "kind": rec.kind.value,
+                "activities": rec.activities, "logged_by": "import"}  # fmt: skip
+    return {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}
+
+
+def parse_lines(lines: Iterable[str]) -> tuple[dict[str, dict[tuple[Any, ...], _Parsed]], int,
+                                               list[LineError]]:
+    """Validate each line on its own; keep the last line for each key."""
+    parsed: dict[str, dict[tuple[Any, ...], _Parsed]] = {k: {} for k in ORDER}
+    errors: list[LineError] = []
+    count = 0
+    for number, raw in enumerate(lines, start=1):
+        count = number
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            errors.append(LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        if not isinstance(obj, dict):
+            errors.append(LineError(number, "a line must be a JSON object"))
+            continue
+        kind = obj.pop("kind", None)
+        if kind is None:
+            errors.append(LineError(number, "missing field 'kind'"))
+            continue
+        model = KINDS.get(kind) if isinstance(kind, str) else None
+        if model is None:
+            errors.append(LineError(number, f"unknown kind {kind!r} (expected one of {', '.join(ORDER)})"))
+            continue
+        bad_dates = [k for k in DATE_FIELDS & obj.keys()
+                     if obj[k] is not None and not (isinstance(obj[k], str) and ISO_DATE.match(obj[k]))]  # fmt: skip
+        if bad_dates:
+            errors.append(LineError(number, "; ".join(
+                f"bad date {obj[k]!r} for '{k}' (expected YYYY-MM-DD)" for k in sorted(bad_dates))))
+            continue
+        if kind == "meeting":
+            # ``kind`` names the record, so a meeting's own kind travels as ``meeting_kind``
+            # (``type`` is accepted too); without either it is an individual meeting.
+            if "meeting_kind" in obj and "type" in obj:
+                errors.append(LineError(number, "meeting: give 'meeting_kind' or 'type', not both"))
+                continue
+            obj["kind"] = obj.pop("meeting_kind", obj.pop("type", "individual"))
+        if kind == "event" and "id" not in obj:
+            errors.append(LineError(number, "missing field 'id'"))
+            continue
+        try:
+            rec = model.model_validate(obj, strict=False)
+        except ValidationError as exc:
+            errors.append(LineError(number, f"{kind}: {_describe(exc)}"))
+            continue
+        row = _to_row(kind, rec)
+        parsed[kind][_key(kind, row)] = _Parsed(number, rec, row)
+    return parsed, count, errors
+
+
+def _existing(session: Session, table: Table, column: str, ids: Iterable[Any]) -> set[Any]:
+    found: set[Any] = set()
+    ids = list(ids)
+    col = table.c[column]
+    for i in range(0, len(ids), CHUNK):
+        found.update(session.execute(select(col).where(col.in_(ids[i:i + CHUNK]))).scalars())
+    return found
+
+
+def _check_references(session: Session, parsed: dict[str, dict[tuple[Any, ...], _Parsed]]
+                      ) -> list[LineError]:  # fmt: skip
+    known: dict[str, set[Any]] = {k: {key[0] for key in parsed[k]} for k in
+                                  ("cohort", "participant", "mentor", "pair")}  # fmt: skip
+    tables = {"cohort": Cohort, "participant": Participant, "mentor": Mentor, "pair": Pair}
+    refs = {  # kind -> [(field, referenced kind)]
+        "participant": [("cohort", "cohort")], "mentor": [("cohort", "cohort")],
+        "pair": [("mentor", "mentor"), ("participant", "participant")],
+        "survey": [("participant", "participant")], "event": [("participant", "participant")],
+        "meeting": [("pair", "pair")],
+    }  # fmt: skip
+    wanted: dict[str, set[Any]] = {k: set() for k in tables}
+    for kind, fields in refs.items():
+        for item in parsed[kind].values():
+            for fld, target in fields:
+                if item.row[fld] not in known[target]:
+                    wanted[target].add(item.row[fld])
+    for target, ids in wanted.items():
+        if ids:
+            known[target] |= _existing(session, tables[target].__table__, "id", ids)  # type: ignore[attr-defined]
+    errors = []
+    for kind, fields in refs.items():
+        for item in parsed[kind].values():
+            for fld, target in fields:
+                if item.row[fld] not in known[target]:
+                    errors.append(LineError(item.line, f"{kind}: '{fld}' refers to {target} "
+                                                       f"{item.row[fld]!r}, which does not exist "
+                                                       f"(neither stored nor on a good line)"))
+    return errors
+
+
+def _check_windows(session: Session, parsed: dict[str, dict[tuple[Any, ...], _Parsed]]
+                   ) -> list[LineError]:  # fmt: skip
+    """A participant's effective window (own dates, else the cohort's) must not end before it starts."""
+    cohorts = {key[0]: (p.row["start"], p.row["end"]) for key, p in parsed["cohort"].items()}
+    missing = {p.row["cohort"] for p in parsed["participant"].values()} - cohorts.keys()
+    ids = list(missing)
+    for i in range(0, len(ids), CHUNK):
+        rows = session.execute(select(Cohort.id, Cohort.start, Cohort.end)  # type: ignore[call-overload]
+                               .where(Cohort.id.in_(ids[i:i + CHUNK]))).all()  # type: ignore[attr-defined]
+        cohorts.update({r[0]: (r[1], r[2]) for r in rows})
+    errors = []
+    for item in parsed["participant"].values():
+        if item.row["cohort"] not in cohorts:
+            continue
+        c_start, c_end = cohorts[item.row["cohort"]]
+        start = item.row["joined_on"] or c_start
+        end = item.row["left_on"] or c_end
+        if end < start:
+            errors.append(LineError(item.line, f"participant: the program window ends ({end}) "
+                                               f"before it starts ({start})"))
+    return errors
+
+
+def _write_kind(session: Session, kind: str, model: type[SQLModel], items: list[_Parsed],
+                report: ImportReport, actor: str) -> None:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    rows = [i.row for i in items]
+    if not rows:
+        return
+    key_cols: tuple[str, ...] = ("participant", "wave") if kind == "survey" else ("id",)
+    compare = [c for c in rows[0] if c not in key_cols and c not in ("recorded_by", "logged_by")]
+    existing: dict[tuple[Any, ...], dict[str, Any]] = {}
+    keys = [tuple(r[c] for c in key_cols) for r in rows]
+    cols = [table.c[c] for c in key_cols]
+    extra = ["version"] if kind == "event" else []
+    selected = [*cols, *(table.c[c] for c in compare), *(table.c[c] for c in extra)]
+    if kind == "survey":
+        selected.append(table.c.id)
+    for i in range(0, len(keys), CHUNK):
+        chunk = keys[i:i + CHUNK]
+        cond = cols[0].in_([k[0] for k in chunk]) if len(cols) == 1 else tuple_(*cols).in_(chunk)
+        for r in session.execute(select(*selected).where(cond)).mappings():
+            existing[tuple(r[c] for c in key_cols)] = dict(r)
+    new_rows, changed = [], []
+    for key, row in zip(keys, rows, strict=True):
+        old = existing.get(key)
+        if old is None:
+            new_rows.append(row)
+        elif any(old[c] != row[c] for c in compare):
+            changed.append((old, row))
+    if new_rows:
+        session.execute(insert(table), new_rows)
+    for old, row in changed:
+        values = {c: row[c] for c in compare}
+        if kind == "event":
+            values["version"] = old["version"] + 1
+        where = [table.c[c] == row[c] for c in key_cols]
+        session.execute(update(table).where(*where).values(**values))
+    if kind == "event" and changed:
+        audit_rows(session, actor=actor, action="import_update", table_name="event",
+                   changes=[(str(row["id"]), {c: old[c] for c in compare}, {c: row[c] for c in compare})
+                            for old, row in changed])  # fmt: skip
+    report.created[kind] = len(new_rows)
+    report.updated[kind] = len(changed)
+    report.unchanged[kind] = len(rows) - len(new_rows) - len(changed)
+
+
+MODELS: dict[str, type[SQLModel]] = {"cohort": Cohort, "participant": Participant, "mentor": Mentor,
+                                     "pair": Pair, "survey": Survey, "event": Event,
+                                     "meeting": Meeting}  # fmt: skip
+
+
+def import_jsonl(session: Session, lines: Iterable[str], *, actor: str = "import") -> ImportReport:
+    """Validate all lines, then write them in the caller's transaction (commit is the caller's).
+
+    Raises ``ImportRejected`` with every bad line when any line is bad; then nothing is written.
+    """
+    parsed, count, errors = parse_lines(lines)
+    errors += _check_references(session, parsed) + _check_windows(session, parsed)
+    if errors:
+        errors.sort(key=lambda e: e.line)
+        raise ImportRejected(errors[:MAX_ERRORS])
+    report = ImportReport(lines=count)
+    for kind in ORDER:
+        items = sorted(parsed[kind].values(), key=lambda p: p.line)
+        _write_kind(session, kind, MODELS[kind], items, report, actor)
+    return report
+
+
+def iter_file(path: str) -> Iterator[str]:
+    """Lines of a UTF-8 file (a BOM is tolerated)."""
+    with open(path, encoding="utf-8-sig") as fh:
+        yield from fh

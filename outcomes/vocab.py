@@ -1,0 +1,128 @@
+"""The fixed vocabularies of spec/outcomes.md: enums used by the records, the importer and the API."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Gender(StrEnum):
+    woman = "woman"
+    man = "man"
+    other = "other"
+    unspecified = "unspecified"
+
+
+class EducationLevel(StrEnum):
+    primary = "primary"
+    secondary = "secondary"
+    post_secondary = "post_secondary"
+    tertiary = "tertiary"
+
+
+class MigrationCategory(StrEnum):
+    family = "family"
+    quota_refugee = "quota_refugee"
+    temporary_protection = "temporary_protection"
+    other = "other"
+
+
+class Arm(StrEnum):
+    intervention = "intervention"
+    control = "control"
+
+
+class Wave(StrEnum):
+    baseline = "baseline"
+    followup_1 = "followup_1"
+    followup_2 = "followup_2"
+    result = "result"
+
+
+class Employment(StrEnum):
+    none = "none"
+    part_time = "part_time"
+    full_time = "full_time"
+
+
+class Extent(StrEnum):
+    part_time = "part_time"
+    full_time = "full_time"
+
+
+class Contribution(StrEnum):
+    yes = "yes"
+    no = "no"
+    unsure = "unsure"
+
+
+class EventSource(StrEnum):
+    participant = "participant"
+    mentor = "mentor"
+    staff = "staff"
+    import_ = "import"
+
+
+class EventStatus(StrEnum):
+    confirmed = "confirmed"
+    voided = "voided"
+
+
+class EventType(StrEnum):
+    job_started = "job_started"
+    job_changed = "job_changed"
+    job_ended = "job_ended"
+    internship_started = "internship_started"
+    education_started = "education_started"
+    interview_attended = "interview_attended"
+    cv_improved = "cv_improved"
+    network_expanded = "network_expanded"
+    reference_obtained = "reference_obtained"
+    workplace_visit = "workplace_visit"
+    learned_education_system = "learned_education_system"
+    learned_social_codes = "learned_social_codes"
+    swedish_improved = "swedish_improved"
+    professional_swedish_improved = "professional_swedish_improved"
+
+
+class MeetingKind(StrEnum):
+    individual = "individual"
+    kickoff = "kickoff"
+    workshop_interview = "workshop_interview"
+    workshop_networking = "workshop_networking"
+
+
+class SurveyStatus(StrEnum):
+    """A survey answered in the bot is ``in_progress`` until its last question; imports are complete."""
+
+    complete = "complete"
+    in_progress = "in_progress"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    staff = "staff"
+    analyst = "analyst"
+
+
+MINOR_ITEMS: tuple[str, ...] = (
+    "cv_improved",
+    "network_expanded",
+    "reference_obtained",
+    "workplace_visit",
+    "learned_education_system",
+    "learned_social_codes",
+    "swedish_improved",
+    "professional_swedish_improved",
+)
+"""The eight minor step items; five of them make ``minor_steps_5_of_8``."""
+
+STEP_ITEMS: tuple[str, ...] = ("internship", "education_started", *MINOR_ITEMS)
+"""Keys of the result survey's ``items`` object."""
+
+ITEM_EVENT: dict[str, str] = {
+    "internship": "internship_started",
+    **{item: item for item in STEP_ITEMS if item != "internship"},
+}
+"""Which event type makes each step item true."""
+
+CONTRIBUTION_KEYS: tuple[str, ...] = ("job", "internship", "education_started")

@@ -1,0 +1,76 @@
+"""Shared fixtures: a migrated database (SQLite by default, PostgreSQL with
+STEGVIS_TEST_DATABASE_URL), a session emptied after each test, and isolated settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from outcomes.db import make_engine, migrate
+from stegvis.schema import metadata
+from stegvis.settings import Settings, get_settings
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test database: PostgreSQL when STEGVIS_TEST_DATABASE_URL says so, else a SQLite file."""
+    url = os.environ.get("STEGVIS_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'stegvis-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a freshly migrated schema."""
+    eng = make_engine(database_url)
+    if eng.dialect.name == "postgresql":
+        with eng.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    tables = [t for t in reversed(metadata().sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Engine]:
+    """The migrated engine, with every table emptied after the test."""
+    try:
+        yield engine
+    finally:
+        _empty_all_tables(engine)
+
+
+@pytest.fixture
+def session(db: Engine) -> Iterator[Session]:
+    """A session on the test database; tables are emptied after the test."""
+    with Session(db, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings pointing at the test database and a private data folder (keys, Chroma)."""
+    monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("STEGVIS_DATABASE_URL", database_url)
+    monkeypatch.delenv("STEGVIS_TELEGRAM_TOKEN", raising=False)
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
