@@ -4,6 +4,7 @@ STEGVIS_TEST_DATABASE_URL), a session emptied after each test, and isolated sett
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,22 +18,27 @@ from stegvis.settings import Settings, get_settings
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The test database: PostgreSQL when STEGVIS_TEST_DATABASE_URL says so, else a SQLite file."""
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The test database: SQLite file by default; with STEGVIS_TEST_DATABASE_URL pointing at a
+    PostgreSQL server, a private database created there for this run and dropped after it."""
     url = os.environ.get("STEGVIS_TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'stegvis-test.db'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'stegvis-test.db'}"
+        return
+    server = make_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"stegvis_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.url.set(database=name).render_as_string(hide_password=False)
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on a freshly migrated schema."""
     eng = make_engine(database_url)
-    if eng.dialect.name == "postgresql":
-        with eng.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
     migrate(eng)
     yield eng
     eng.dispose()
