@@ -73,14 +73,28 @@ class FaultRule(BaseModel):
     after: bool = False
 
 
+class UserSpec(BaseModel):
+    """A Telegram user the emulator starts with (the sandbox keeps its users across restarts)."""
+
+    user_id: int = Field(gt=0)
+    first_name: str = Field(min_length=1, max_length=64)
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    role: str | None = None
+    started: bool = True  # has written to the bots before, so they may write to them
+
+
 class EmulatorConfig(BaseModel):
     """Everything that shapes an emulator instance; all fields have working defaults."""
 
     bots: list[BotSpec] = Field(default_factory=lambda: [BotSpec()])
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     faults: list[FaultRule] = Field(default_factory=list)
+    users: list[UserSpec] = Field(default_factory=list)
     seed: int = 0
     first_user_id: int = 100_000_001
+    first_update_id: int = Field(default=1, ge=1)
     allow_http_webhooks: bool = True
     webhook_retry_seconds: float = Field(default=0.2, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -91,7 +91,9 @@ def _read_attributes(source: str, i: int, name: str, begin: int) -> tuple[str, i
         while i < n and source[i] in _SPACE:
             i += 1
         if i >= n:
-            raise EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
+            raise EntityParseError(
+                f"Unclosed start tag at byte offset {_byte_offset(source, begin)}"
+            )
         if source[i] == ">":
             return argument, i, expandable
         attr_begin = i
@@ -144,7 +146,9 @@ def _read_attributes(source: str, i: int, name: str, begin: int) -> tuple[str, i
             i += 1
             value = "".join(chars)
         if i >= n:
-            raise EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
+            raise EntityParseError(
+                f"Unclosed start tag at byte offset {_byte_offset(source, begin)}"
+            )
         if name == "a" and attr_name == "href":
             argument = value
         elif name == "code" and attr_name == "class" and value.startswith("language-"):
@@ -212,7 +216,9 @@ def parse_html(source: str) -> Formatted:
         begin = i
         if i + 1 < n and source[i + 1] == "/":
             if not stack:
-                raise EntityParseError(f"Unexpected end tag at byte offset {_byte_offset(source, begin)}")
+                raise EntityParseError(
+                    f"Unexpected end tag at byte offset {_byte_offset(source, begin)}"
+                )
             i += 2
             while i < n and source[i] not in _SPACE and source[i] != ">":
                 i += 1
@@ -220,7 +226,9 @@ def parse_html(source: str) -> Formatted:
             while i < n and source[i] in _SPACE:
                 i += 1
             if i >= n or source[i] != ">":
-                raise EntityParseError(f"Unclosed end tag at byte offset {_byte_offset(source, begin)}")
+                raise EntityParseError(
+                    f"Unclosed end tag at byte offset {_byte_offset(source, begin)}"
+                )
             tag = stack.pop()
             expandable = expandables.pop()
             if end_name and end_name != tag.name:
@@ -236,7 +244,9 @@ def parse_html(source: str) -> Formatted:
         while i < n and source[i] not in _SPACE and source[i] != ">":
             i += 1
         if i >= n:
-            raise EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
+            raise EntityParseError(
+                f"Unclosed start tag at byte offset {_byte_offset(source, begin)}"
+            )
         name = source[begin + 1 : i].lower()
         if name not in _HTML_TAGS:
             raise EntityParseError(
@@ -386,6 +396,30 @@ def trim(formatted: Formatted) -> Formatted:
             entities.append({**entity, "offset": start, "length": end - start})
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return Formatted(result, entities)
+
+
+_AUTO_URL = re.compile(r"(?:https?://|tg://)[^\s<>\"']+|t\.me/[A-Za-z0-9_]+(?:\?[^\s<>\"']*)?")
+
+
+def with_links(formatted: Formatted) -> Formatted:
+    """Add the ``url`` entities Telegram detects in plain text (outside other link/code entities)."""
+    taken = [
+        (e["offset"], e["offset"] + e["length"])
+        for e in formatted.entities
+        if e["type"] in ("text_link", "url", "code", "pre")
+    ]
+    added = []
+    for match in _AUTO_URL.finditer(formatted.text):
+        url = match.group(0).rstrip(".,;:!?)")
+        start = utf16_len(formatted.text[: match.start()])
+        end = start + utf16_len(url)
+        if any(start < t_end and t_start < end for t_start, t_end in taken):
+            continue
+        added.append({"type": "url", "offset": start, "length": end - start})
+    if not added:
+        return formatted
+    entities = sorted(formatted.entities + added, key=lambda e: (e["offset"], -e["length"]))
+    return Formatted(formatted.text, entities)
 
 
 def format_text(text: str, parse_mode: str | None) -> Formatted:

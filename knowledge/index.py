@@ -10,11 +10,13 @@ The embedded ``PersistentClient`` at ``Settings.chroma_dir`` is the default; wit
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,6 +145,21 @@ def current_chunks(directory: Path) -> list[Chunk]:
     return chunks
 
 
+@contextlib.contextmanager
+def _build_lock(settings: Settings) -> Iterator[None]:
+    """One build at a time across processes sharing the embedded Chroma folder."""
+    if settings.chroma_url:  # a server: concurrent upserts of the same passages are harmless
+        yield
+        return
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.chroma_dir / ".build.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def build_index(
     settings: Settings,
     *,
@@ -150,6 +167,13 @@ def build_index(
     embeddings: Embeddings | None = None,
 ) -> BuildReport:
     """Bring the collection up to date with the materials folder (incremental; see module doc)."""
+    with _build_lock(settings):
+        return _build(settings, directory=directory, embeddings=embeddings)
+
+
+def _build(
+    settings: Settings, *, directory: Path | None, embeddings: Embeddings | None
+) -> BuildReport:
     started = time.perf_counter()
     folder = directory or materials_dir(settings)
     chunks = current_chunks(folder)
@@ -196,6 +220,9 @@ def index_is_missing(settings: Settings) -> bool:
 
 def ensure_index(settings: Settings) -> BuildReport | None:
     """Build the index when it is missing (first start); None when it was already there."""
-    if index_is_missing(settings):
-        return build_index(settings)
+    if not index_is_missing(settings):
+        return None
+    with _build_lock(settings):
+        if index_is_missing(settings):  # another process may have built it meanwhile
+            return _build(settings, directory=None, embeddings=None)
     return None

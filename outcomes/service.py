@@ -11,6 +11,7 @@ import secrets
 from datetime import date
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
@@ -31,6 +32,7 @@ from outcomes.schemas import (
     SurveyAnswers,
     SurveyCreate,
     SurveyPublic,
+    SurveyUpdate,
 )
 from outcomes.vocab import EventStatus, SurveyStatus
 
@@ -52,7 +54,7 @@ def new_id(prefix: str) -> str:
 
 
 def _row_dict(row: SQLModel) -> dict[str, Any]:
-    return row.model_dump(mode="json")
+    return row.model_dump(mode="json", warnings=False)  # enum columns are read back as str
 
 
 def get(session: Session, model: type[M], record_id: str | int) -> M:
@@ -92,11 +94,20 @@ def create_record(session: Session, model: type[M], data: SQLModel, *, actor: st
     return row
 
 
-def update_record(session: Session, model: type[M], record_id: str, data: SQLModel, *,
+def check_required(model: type[SQLModel], changes: dict[str, Any]) -> None:
+    """An update may leave a field out, but may not empty a field the record needs."""
+    columns = model.__table__.c  # type: ignore[attr-defined]
+    for key, value in changes.items():
+        if value is None and (key not in columns or not columns[key].nullable):
+            raise Invalid(f"'{key}' cannot be empty; leave it out to keep it")
+
+
+def update_record(session: Session, model: type[M], record_id: str, data: BaseModel, *,
                   actor: str) -> M:
     """Apply an ``XUpdate`` (only the fields given); the earlier version goes to the audit log."""
     row = get(session, model, record_id)
     changes = data.model_dump(exclude_unset=True)
+    check_required(model, changes)
     _check_references(session, model, changes)
     before = _row_dict(row)
     for key, value in changes.items():
@@ -167,6 +178,7 @@ def correct_event(session: Session, *, event_id: str, change: EventUpdate, actor
     row = get(session, Event, event_id)
     before = _row_dict(row)
     values = change.model_dump(exclude_unset=True)
+    check_required(Event, {k: v for k, v in values.items() if k != "attributes"})
     for key in ("type", "occurred_on", "status"):
         if key in values:
             setattr(row, key, values[key])
@@ -264,6 +276,25 @@ def save_survey(session: Session, *, survey: SurveyCreate, actor: str,
           table_name="survey_response", record_id=str(row.id), before=before,
           after=_row_dict(row))
     return row
+
+
+def create_survey(session: Session, *, survey: SurveyCreate, actor: str) -> Survey:
+    """Store a new survey response; a second one of the same wave is a conflict (update it)."""
+    existing = find_survey(session, survey.participant, survey.wave)
+    if existing is not None:
+        raise Conflict(f"participant {survey.participant!r} has answered wave {survey.wave.value!r} "
+                       f"already (survey {existing.id}); update that one instead")  # fmt: skip
+    return save_survey(session, survey=survey, actor=actor)
+
+
+def update_survey(session: Session, *, survey_id: int, change: SurveyUpdate, actor: str) -> Survey:
+    """Change a survey response's date or replace its answers; the earlier version is audited."""
+    row = get(session, Survey, survey_id)
+    check_required(Survey, change.model_dump(exclude_unset=True))
+    survey = SurveyCreate(participant=row.participant, wave=row.wave,
+                          answered_on=change.answered_on or row.answered_on,
+                          answers=change.answers or SurveyAnswers.from_columns(row))  # fmt: skip
+    return save_survey(session, survey=survey, actor=actor, status=SurveyStatus(row.status))
 
 
 def save_survey_answer(session: Session, *, participant: str, wave: str, answered_on: date,

@@ -12,6 +12,7 @@ TABLE_MODULES = (
     "outcomes.contacts",
     "outcomes.schedule_models",
     "bot.models",
+    "bot.survey_skips",
 )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:07:22.571502
+Create Date: 2026-11-22 00:34:56.428542
 """
 
 from collections.abc import Sequence
@@ -47,6 +47,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_auditlog_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_auditlog_record_id'), ['record_id'], unique=False)
 
+    op.create_table('bot_conversation',
+    sa.Column('person', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('flow', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('nonce', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('updated_at', outcomes.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('person')
+    )
+    op.create_table('bot_processed_update',
+    sa.Column('bot_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('update_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('at', outcomes.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('bot_id', 'update_id')
+    )
+    with op.batch_alter_table('bot_processed_update', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bot_processed_update_at'), ['at'], unique=False)
+
+    op.create_table('bot_survey_skip',
+    sa.Column('person', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('wave', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('question', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('at', outcomes.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('person', 'wave', 'question')
+    )
     op.create_table('cohort',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('start', sa.Date(), nullable=False),
@@ -59,6 +84,14 @@ def upgrade() -> None:
     with op.batch_alter_table('cohort', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cohort_region'), ['region'], unique=False)
 
+    op.create_table('erased_event_count',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cohort', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('cohort', 'type', name='uq_erased_cohort_type')
+    )
     op.create_table('mentor',
     sa.Column('cohort', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('occupation_field', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
@@ -161,6 +194,43 @@ def upgrade() -> None:
     with op.batch_alter_table('survey_response', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_survey_response_participant'), ['participant'], unique=False)
 
+    op.create_table('contact',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('pair', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('user_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('chat_enc', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=35), nullable=False),
+    sa.Column('consent', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('consented_at', outcomes.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', outcomes.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['pair'], ['pair.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('person'),
+    sa.UniqueConstraint('user_key')
+    )
+    with op.batch_alter_table('contact', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contact_pair'), ['pair'], unique=False)
+
+    op.create_table('invite',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pair', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', outcomes.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('expires_at', outcomes.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', outcomes.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('declined_at', outcomes.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', outcomes.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['pair'], ['pair.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('invite', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invite_pair'), ['pair'], unique=False)
+
     op.create_table('meeting',
     sa.Column('pair', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('held_on', sa.Date(), nullable=False),
@@ -231,6 +301,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_meeting_pair'))
 
     op.drop_table('meeting')
+    with op.batch_alter_table('invite', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invite_pair'))
+
+    op.drop_table('invite')
+    with op.batch_alter_table('contact', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contact_pair'))
+
+    op.drop_table('contact')
     with op.batch_alter_table('survey_response', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_survey_response_participant'))
 
@@ -256,10 +334,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_mentor_cohort'))
 
     op.drop_table('mentor')
+    op.drop_table('erased_event_count')
     with op.batch_alter_table('cohort', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cohort_region'))
 
     op.drop_table('cohort')
+    op.drop_table('bot_survey_skip')
+    with op.batch_alter_table('bot_processed_update', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bot_processed_update_at'))
+
+    op.drop_table('bot_processed_update')
+    op.drop_table('bot_conversation')
     with op.batch_alter_table('auditlog', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auditlog_record_id'))
         batch_op.drop_index(batch_op.f('ix_auditlog_at'))

@@ -1,0 +1,137 @@
+"""The staff API: ``create_app()`` assembles it; nothing happens at import time.
+
+Every route under ``/api/v1`` needs a bearer token (see ``api/deps.py``); ``/health`` and the
+OpenAPI docs (``/docs``, ``/openapi.json``) are open. To add a resource, write
+``api/routes/<name>.py`` with a ``router = APIRouter(prefix="/<name>", tags=["<name>"])`` whose
+paths are relative to ``/api/v1``, and add its module name to ``ROUTERS`` below (one line).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from sqlalchemy.exc import DataError, IntegrityError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.deps import UNAUTHORIZED_HEADERS
+from outcomes.db import get_engine
+from outcomes.errors import Conflict, DomainError, Invalid, NotFound
+from outcomes.importer import ImportRejected
+from stegvis.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+ROUTERS = (
+    "api.routes.cohorts",
+    "api.routes.participants",
+    "api.routes.mentors",
+    "api.routes.pairs",
+    "api.routes.events",
+    "api.routes.surveys",
+    "api.routes.meetings",
+    "api.routes.imports",
+    "api.routes.indicators",
+    "api.routes.exports",
+    "api.routes.tokens",
+    "api.routes.audit",
+    "api.routes.knowledge",  # the knowledge base (its own team)
+)
+"""Routers mounted under ``/api/v1``; a module not written yet is skipped."""
+
+OPEN_ROUTERS = ("api.routes.health",)
+"""Routers mounted at the root without authentication."""
+
+STATUS: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409, Invalid: 422}
+
+DESCRIPTION = """Outcome records of a job-mentoring program (pseudonymous ids only) and the
+indicators computed from them as spec/outcomes.md defines them.
+
+Authenticate with `Authorization: Bearer <token>`; tokens are made with
+`stegvis token create --role admin|staff|analyst --name NAME` or `POST /api/v1/tokens`.
+Roles: **admin** everything; **staff** reads and writes records; **analyst** reads indicators
+and exports only."""
+
+
+class RequireBearerHeader:
+    """Answer 401 at once when a request to ``/api/`` has no bearer token at all.
+
+    The routes verify the token itself (``CurrentStaff``); this only makes sure that a request
+    without one is refused before anything else — also one whose body is not even JSON.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        if scope["type"] == "http" and path.startswith("/api/"):
+            auth = dict(scope["headers"]).get(b"authorization", b"")
+            scheme, _, credentials = auth.decode("latin-1").partition(" ")
+            if scheme.lower() != "bearer" or not credentials.strip():
+                response = JSONResponse(
+                    {"detail": "not authenticated: send 'Authorization: Bearer <token>'"},
+                    status_code=401, headers=UNAUTHORIZED_HEADERS)  # fmt: skip
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    code = next((c for t, c in STATUS.items() if isinstance(exc, t)), 422)
+    return JSONResponse({"detail": str(exc)}, status_code=code)
+
+
+def _import_rejected(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ImportRejected)
+    return JSONResponse(
+        {"detail": f"{exc}", "errors": [{"line": e.line, "reason": e.reason} for e in exc.errors]},
+        status_code=422,
+    )
+
+
+def _integrity_error(_request: Request, _exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        {"detail": "the change conflicts with stored records (a duplicate, or a reference that "
+                   "does not exist); nothing was changed"}, status_code=409)  # fmt: skip
+
+
+def _data_error(_request: Request, _exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": "a value cannot be stored (out of range, or a text with a NUL "
+                                   "character); nothing was changed"}, status_code=422)  # fmt: skip
+
+
+def _include(app: FastAPI, modules: tuple[str, ...], prefix: str) -> None:
+    for name in modules:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a router still being written
+            if exc.name != name:
+                raise
+            continue
+        app.include_router(module.router, prefix=prefix)
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """The staff API on the configured database (migrated first when it is the embedded default).
+
+    ``engine`` overrides the configured database (tests pass theirs).
+    """
+    settings = settings or get_settings()
+    if engine is None:
+        engine = get_engine(settings, migrate_on_start=settings.database_url is None)
+    app = FastAPI(title="Stegvis outcomes API", version="1", description=DESCRIPTION)
+    app.state.engine = engine
+    app.state.settings = settings
+    app.add_middleware(RequireBearerHeader)
+    app.add_exception_handler(ImportRejected, _import_rejected)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
+    _include(app, OPEN_ROUTERS, "")
+    _include(app, ROUTERS, API_PREFIX)
+    return app

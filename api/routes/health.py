@@ -1,0 +1,23 @@
+"""``GET /health``: open, for load balancers and the sandbox; says whether the database answers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.deps import EngineDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def health(engine: EngineDep) -> JSONResponse:
+    """200 ``{"status": "ok"}`` when the database answers, else 503."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})

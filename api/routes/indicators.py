@@ -1,0 +1,40 @@
+"""``GET /api/v1/indicators``: the engine's JSON unchanged — the same as ``stegvis indicators --json``.
+
+Any role (admin, staff, analyst).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from api.deps import ID, ID_PATTERN, AnalystReader, SessionDep
+from outcomes.indicators import Basis, Grouping, compute_indicators
+
+router = APIRouter(prefix="/indicators", tags=["indicators"])
+
+CohortQuery = Annotated[str | None, Query(min_length=1, max_length=ID, pattern=ID_PATTERN,
+                                          description="Only this cohort")]  # fmt: skip
+ByQuery = Annotated[Grouping | None, Query(description="Group by this background variable")]
+BasisQuery = Annotated[Basis, Query(description="`measured` (of those with a result survey) "
+                                                "or `enrolled` (of everyone)")]  # fmt: skip
+FromQuery = Annotated[date | None, Query(alias="from", description="Cohorts running from this day")]
+ToQuery = Annotated[date | None, Query(alias="to", description="Cohorts running to this day")]
+
+
+def window(date_from: date | None, date_to: date | None) -> tuple[date | None, date | None] | None:
+    """The engine's ``window`` for the query's ``from``/``to`` (``None`` when neither is given)."""
+    return None if date_from is None and date_to is None else (date_from, date_to)
+
+
+@router.get("", response_model=dict[str, Any])
+def read_indicators(session: SessionDep, _: AnalystReader, cohort: CohortQuery = None,
+                    by: ByQuery = None, basis: BasisQuery = "measured",
+                    date_from: FromQuery = None, date_to: ToQuery = None) -> JSONResponse:  # fmt: skip
+    """The indicators of spec/outcomes.md: total, and per group with ``by``."""
+    result = compute_indicators(session, cohort=cohort, by=by, basis=basis,
+                                window=window(date_from, date_to))  # fmt: skip
+    return JSONResponse(result)

@@ -1,0 +1,48 @@
+"""Pairs (a mentor and a participant matched for a round): create, read, update, list. Staff, admin."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from sqlmodel import col
+
+from api.deps import FilterDep, PagingDep, RecordId, SessionDep, StaffDep, actor
+from outcomes import service
+from outcomes.filters import clauses
+from outcomes.models import Pair
+from outcomes.schemas import Page, PairCreate, PairPublic, PairUpdate
+
+router = APIRouter(prefix="/pairs", tags=["pairs"])
+
+
+def _public(row: Pair) -> PairPublic:
+    return PairPublic.model_validate(row, from_attributes=True)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_pair(body: PairCreate, session: SessionDep, token: StaffDep) -> PairPublic:
+    """Create a pair (409 when the id exists)."""
+    return _public(service.create_record(session, Pair, body, actor=actor(token)))
+
+
+@router.get("/{pair_id}")
+def read_pair(pair_id: RecordId, session: SessionDep, _: StaffDep) -> PairPublic:
+    """One pair."""
+    return _public(service.get(session, Pair, pair_id))
+
+
+@router.patch("/{pair_id}")
+def update_pair(pair_id: RecordId, body: PairUpdate, session: SessionDep,
+                  token: StaffDep) -> PairPublic:  # fmt: skip
+    """Change the fields given; the earlier version goes to the audit log."""
+    return _public(service.update_record(session, Pair, pair_id, body, actor=actor(token)))
+
+
+@router.get("")
+def list_pairs(session: SessionDep, _: StaffDep, paging: PagingDep,
+                 filters: FilterDep) -> Page[PairPublic]:  # fmt: skip
+    """Pairs by id; ``from``/``to`` apply to ``matched_on``."""
+    rows, total = service.list_page(session, Pair, filters=clauses(Pair, filters),
+                                    limit=paging.limit, offset=paging.offset,
+                                    order_by=col(Pair.id))  # fmt: skip
+    return Page(items=[_public(r) for r in rows], total=total, limit=paging.limit,
+                offset=paging.offset)  # fmt: skip

@@ -1,0 +1,89 @@
+"""Privacy: ``/mydata`` sends everything stored about the person; ``/delete`` erases it.
+
+``/delete`` asks first (flow ``delete``: ``dl:<nonce>:y`` erases, ``dl:<nonce>:n`` keeps); the
+erasure itself is ``outcomes.privacy.erase_person``, in the same transaction as the update's
+dedupe record.
+"""
+
+from __future__ import annotations
+
+import json
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot.common import NONCE, match, not_invited, stale_button
+from bot.replies import Outcome, Reply, deliver, say
+from bot.state import Turn, once
+from outcomes.privacy import erase_person, export_person
+
+FLOW = "delete"
+FILE_NAME = "stegvis-my-data.json"
+
+
+def _export(turn: Turn) -> Outcome:
+    if turn.contact is None:
+        return not_invited(turn.tr)
+    document = export_person(turn.session, turn.settings, turn.person)
+    content = json.dumps(document, ensure_ascii=False, indent=2).encode()
+    return Outcome([Reply(turn.tr("📦 Here is everything saved about you."),
+                          document=(FILE_NAME, content))])
+
+
+async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/mydata: send the person's data as a JSON document."""
+    await deliver(update, context, await once(update, context, _export))
+
+
+def _ask(turn: Turn) -> Outcome:
+    if turn.contact is None:
+        return not_invited(turn.tr)
+    tr = turn.tr
+    conv = turn.begin(FLOW, "confirm")
+    if turn.role == "mentor":
+        what = tr("Your connection to me and your details will be deleted, and the program "
+                  "staff will see that you left. The steps you reported stay with your "
+                  "participant. This cannot be undone.")
+    else:
+        what = tr("Your connection to me, your survey answers and the steps you reported will "
+                  "be deleted. The steps remain only as anonymous numbers, and the program staff "
+                  "will see that you left. This cannot be undone.")
+    buttons = [[(tr.label("Yes, delete"), f"dl:{conv.nonce}:y"),
+                (tr.label("No, keep it"), f"dl:{conv.nonce}:n")]]
+    return say(tr.join(tr("🗑 Delete your data?"), what), buttons)
+
+
+async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/delete: ask before erasing the person's data."""
+    await deliver(update, context, await once(update, context, _ask))
+
+
+def _answered(turn: Turn, data: str | None) -> Outcome:
+    if turn.contact is None:
+        return not_invited(turn.tr)
+    tr = turn.tr
+    found = match(rf"dl:({NONCE}):([yn])", data)
+    if found is None or turn.in_flow(FLOW, found.group(1)) is None:
+        return stale_button(tr)
+    turn.end()
+    if found.group(2) == "n":
+        return say(tr("OK, nothing was deleted."), edit=True)
+    turn.session.flush()
+    erase_person(turn.session, person=turn.person, actor=turn.actor)
+    return say(tr("Your data has been deleted. Thank you for taking part, and good luck!"),
+               edit=True)
+
+
+async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The answer to "Delete your data?"."""
+    data = update.callback_query.data if update.callback_query else None
+    await deliver(update, context, await once(update, context, lambda t: _answered(t, data)))
+
+
+def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("mydata", my_data, filters=private),
+        CommandHandler("delete", delete, filters=private),
+        CallbackQueryHandler(delete_answered, pattern=r"^dl:"),
+    ]

@@ -1,0 +1,355 @@
+"""The sender: due check-ins, surveys and reminders, written from the bot's own process.
+
+    install(app)                         # in build_application: starts with the bot, stops with it
+    sender = Sender(app.bot, engine, settings)
+    report = await sender.drain()        # send everything due now (tests, benchmarks)
+
+Every few seconds the sender claims due items of the schedule (``outcomes/schedule.py``: an
+atomic claim, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so a second bot instance never takes the
+same item), builds each person's opening message in their language (``handlers/checkin.py``,
+``handlers/survey.py``), and sends it:
+
+1. ``begin_delivery`` is committed *before* the message goes out: the (item, attempt) row is
+   unique, so a restart, a crash or another instance can never send the same attempt twice;
+2. the message is sent through PTB (``AIORateLimiter`` retries 429s), paced at ``rate`` per
+   second so that a month's fan-out to thousands is spread over minutes and stays under
+   Telegram's ~30 messages/s, leaving room for the bot's replies;
+3. ``finish_delivery`` records the outcome and plans the reminder (3 and 7 days later).
+
+A sender that dies between 1 and 3 leaves its claim to run out; the next claim finds the
+delivery begun and counts it as made (at most once). A send whose answer is lost in a timeout is
+counted as made too; the reminder covers the rare loss. A person who blocked the bot, left, or
+whose pair ended gets nothing more; a survey already finished is not reminded of.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, select
+from telegram import Bot
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+
+from bot.handlers import checkin, survey
+from bot.replies import Reply
+from bot.send import Recipient, recipient_of, send_to_person
+from outcomes import schedule
+from outcomes.clock import today, utcnow
+from outcomes.models import Pair, Participant
+from outcomes.schedule import Claim
+from outcomes.schedule_models import ScheduledItem
+from stegvis.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RATE = 28.0  # messages/s: under Telegram's ~30/s, with room for the bot's own replies
+BATCH = 60  # items claimed at a time (about two seconds of sending)
+CONCURRENCY = 16  # sends in flight at once
+INTERVAL = 2.0  # seconds between looks at the schedule when nothing is due
+SENDER_KEY = "stegvis_sender"
+SURVEY_KINDS = ("baseline", "followup_1", "followup_2", "result")
+
+Outcome = str  # sent | unreachable | failed | skipped | taken_over
+
+
+@dataclass
+class Prepared:
+    """A claimed item and what to do with it: send ``reply`` to ``recipient``, or close it."""
+
+    claim: Claim
+    recipient: Recipient | None = None
+    reply: Reply | None = None
+    close: str | None = None  # why nothing is sent: answered | unreachable | ended
+
+
+class Pacer:
+    """Hands out send slots at most ``rate`` per second (``None``: no pacing)."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def slot(self) -> None:
+        if not self.interval:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            wait = self._next - now
+            self._next = max(now, self._next) + self.interval
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
+def worker_name() -> str:
+    """A name for this sender in the claims (host, process, random)."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Sender:
+    """Claims due items of the schedule and sends them; see the module docstring."""
+
+    def __init__(self, bot: Bot, engine: Engine, settings: Settings, *, worker: str | None = None,
+                 rate: float | None = DEFAULT_RATE, batch: int = BATCH,
+                 concurrency: int = CONCURRENCY, interval: float = INTERVAL) -> None:  # fmt: skip
+        self.bot = bot
+        self.engine = engine
+        self.settings = settings
+        self.worker = worker or worker_name()
+        self.pacer = Pacer(rate)
+        self.batch = batch
+        self.interval = interval
+        self._slots = asyncio.Semaphore(concurrency)
+        self._stopping = asyncio.Event()
+        self.totals: Counter[str] = Counter()
+
+    # -- one round -------------------------------------------------------------------------
+
+    async def run_once(self, now: datetime | None = None) -> Counter[str]:
+        """Claim up to ``batch`` due items and deliver them; counts of what happened."""
+        counts: Counter[str] = Counter()
+        if self._stopping.is_set():
+            return counts
+        claims = await asyncio.to_thread(schedule.claim_due, self.engine, worker=self.worker,
+                                         limit=self.batch, now=now)  # fmt: skip
+        if not claims:
+            return counts
+        counts["claimed"] = len(claims)
+        prepared = await asyncio.to_thread(self._prepare, claims)
+        finished: list[tuple[Claim, str, str | None]] = []
+        unsent: list[int] = []
+
+        async def deliver(item: Prepared) -> None:
+            async with self._slots:
+                outcome = await self._deliver(item, finished, unsent)
+            counts[outcome] += 1
+
+        await asyncio.gather(*(deliver(p) for p in prepared))
+        await asyncio.to_thread(self._finish, finished, unsent)
+        self.totals.update(counts)
+        return counts
+
+    async def drain(self, now: datetime | None = None) -> Counter[str]:
+        """Send everything that is due (``now``, else the clock's time) until nothing is left."""
+        total: Counter[str] = Counter()
+        while not self._stopping.is_set():
+            counts = await self.run_once(now)
+            if not counts:
+                break
+            total.update(counts)
+        return total
+
+    def _prepare(self, claims: list[Claim]) -> list[Prepared]:
+        """Who each item goes to and the message; items that need no message are closed."""
+        day = today()
+        out: list[Prepared] = []
+        with Session(self.engine, expire_on_commit=False) as session:
+            for claim in claims:
+                item = Prepared(claim)
+                pair = session.get(Pair, claim.pair)
+                participant = session.get(Participant, pair.participant) if pair else None
+                if (
+                    pair is None
+                    or participant is None
+                    or participant.erased_on is not None
+                    or (pair.ended_on is not None and pair.ended_on < day)
+                    or (participant.left_on is not None and participant.left_on < day)
+                ):
+                    item.close = "ended"
+                else:
+                    item.recipient = recipient_of(session, self.settings, claim.person)
+                    if item.recipient is None:
+                        item.close = "unreachable"
+                    else:
+                        item.reply = self._opening(session, claim, item.recipient.lang)
+                        item.close = None if item.reply is not None else "answered"
+                if item.close == "answered":
+                    schedule.mark_answered(
+                        session,
+                        pair=claim.pair,
+                        role=claim.role,
+                        kind=claim.kind,
+                        sequence=claim.sequence,
+                    )
+                elif item.close is not None:
+                    schedule.finish_delivery(
+                        session, claim, outcome="unreachable", detail=item.close
+                    )
+                out.append(item)
+            session.commit()
+        return out
+
+    @staticmethod
+    def _opening(session: Session, claim: Claim, lang: str) -> Reply | None:
+        if claim.kind == "checkin":
+            return checkin.opening(item_id=claim.id, role=claim.role, lang=lang,
+                                   reminder=claim.is_reminder)  # fmt: skip
+        if claim.kind in SURVEY_KINDS:
+            return survey.opening(session, participant=claim.person, wave_name=claim.kind,
+                                  lang=lang, reminder=claim.is_reminder)  # fmt: skip
+        log.warning("scheduled item %s has an unknown kind %r", claim.id, claim.kind)
+        return None
+
+    async def _deliver(self, item: Prepared, finished: list[tuple[Claim, str, str | None]],
+                       unsent: list[int]) -> Outcome:  # fmt: skip
+        if item.close is not None:
+            return "skipped" if item.close == "answered" else "unreachable"
+        assert item.recipient is not None
+        assert item.reply is not None
+        await self.pacer.slot()
+        if self._stopping.is_set():
+            unsent.append(item.claim.id)
+            return "released"
+        if not await asyncio.to_thread(self._begin, item.claim):
+            return "taken_over"
+        outcome, detail = await self._send(item.recipient, item.reply)
+        finished.append((item.claim, outcome, detail))
+        return outcome if detail is None else f"{outcome} ({detail})"
+
+    async def _send(self, recipient: Recipient, reply: Reply) -> tuple[str, str | None]:
+        """Send one message: (outcome, detail) for ``finish_delivery``."""
+        try:
+            message = await send_to_person(self.bot, recipient, reply.text, buttons=reply.buttons)
+        except TimedOut:
+            return "sent", "uncertain"  # it may have arrived: never send it twice
+        except RetryAfter:
+            return "failed", "rate limited"
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                return "unreachable", "chat not found"
+            log.error("Telegram refused a scheduled message (%s)", type(exc).__name__)
+            return "failed", "bad request"
+        except NetworkError as exc:
+            # An answer with an error status means it was not sent; a connection lost on the
+            # way back may have been sent.
+            uncertain = exc.__cause__ is not None and "Connect" not in type(exc.__cause__).__name__
+            return ("sent", "uncertain") if uncertain else ("failed", "network")
+        except TelegramError as exc:
+            log.error("a scheduled message failed: %s", type(exc).__name__)
+            return "failed", type(exc).__name__[:40]
+        return ("sent", None) if message is not None else ("unreachable", "blocked")
+
+    def _begin(self, claim: Claim) -> bool:
+        with Session(self.engine, expire_on_commit=False) as session:
+            began = schedule.begin_delivery(session, claim)
+            session.commit()
+            return began
+
+    def _finish(self, finished: list[tuple[Claim, str, str | None]], unsent: list[int]) -> None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            for claim, outcome, detail in finished:
+                schedule.finish_delivery(session, claim, outcome=outcome, detail=detail)
+            if unsent:
+                release(session, unsent, self.worker)
+            session.commit()
+
+    # -- the loop --------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Send what is due, then look again every ``interval`` seconds, until ``stop``."""
+        while not self._stopping.is_set():
+            try:
+                await self.drain()
+            except Exception:  # a database or network hiccup must not stop the sender
+                log.exception("the scheduled sender failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.interval)
+
+    def stop(self) -> None:
+        """Finish the sends in flight, release the rest, and leave ``run``."""
+        self._stopping.set()
+
+
+def release(session: Session, item_ids: list[int], worker: str) -> int:
+    """Give claimed items back (not sent: the sender is stopping), due at once for the next."""
+    t = ScheduledItem.__table__  # type: ignore[attr-defined]
+    result = session.execute(
+        update(t).where(t.c.id.in_(item_ids), t.c.state == "claimed", t.c.claimed_by == worker)
+        .values(state="pending", claimed_by=None, claimed_until=None, updated_at=utcnow())
+    )  # fmt: skip
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- in the bot's process -------------------------------------------------------------------
+
+Hook = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
+
+
+def install(app: Application, *, interval: float = INTERVAL,  # type: ignore[type-arg]
+            rate: float | None = DEFAULT_RATE) -> None:  # fmt: skip
+    """Run a ``Sender`` alongside the bot: started after ``post_init``, stopped in ``post_stop``."""
+    before_init: Hook | None = app.post_init
+    before_stop: Hook | None = app.post_stop
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        if before_init is not None:
+            await before_init(application)
+        from bot.state import DEPS_KEY
+
+        deps: Any = application.bot_data[DEPS_KEY]
+        sender = Sender(application.bot, deps.engine, deps.settings, rate=rate, interval=interval)
+        task = asyncio.create_task(sender.run(), name="stegvis-scheduled-sender")
+        application.bot_data[SENDER_KEY] = (sender, task)
+
+    async def post_stop(application: Application) -> None:  # type: ignore[type-arg]
+        running = application.bot_data.pop(SENDER_KEY, None)
+        if running is not None:
+            sender, task = running
+            sender.stop()
+            try:
+                await asyncio.wait_for(task, 30)
+            except TimeoutError:
+                log.warning("the scheduled sender did not stop in time")
+        if before_stop is not None:
+            await before_stop(application)
+
+    app.post_init = post_init
+    app.post_stop = post_stop
+
+
+def plan_after_join(turn: Any) -> list[Reply]:
+    """``bot.hooks.AFTER_JOIN``: plan the person's check-ins and surveys; a participant gets the
+    baseline survey's first question right away (recorded as its first delivery)."""
+    contact = turn.contact
+    if contact is None or contact.pair is None:
+        return []
+    session: Session = turn.session
+    role = str(contact.role)
+    schedule.plan_person(
+        session, pair_id=contact.pair, role=role, person=contact.person, onboarded=utcnow()
+    )
+    if role != "participant":
+        return []
+    item = session.exec(
+        select(ScheduledItem).where(ScheduledItem.pair == contact.pair,
+                                    ScheduledItem.role == role, ScheduledItem.kind == "baseline")
+    ).first()  # fmt: skip
+    if item is None or item.id is None or item.state != "pending" or item.attempt != 0:
+        return []
+    reply = survey.opening(
+        session,
+        participant=contact.person,
+        wave_name="baseline",
+        lang=contact.language,
+        reminder=False,
+    )
+    if reply is None:
+        return []
+    claim = Claim(item.id, item.pair, item.role, item.person, item.kind, item.sequence, 0)
+    if not schedule.begin_delivery(session, claim):
+        return []
+    schedule.finish_delivery(session, claim, outcome="sent", detail="after joining")
+    return [reply]

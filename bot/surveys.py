@@ -1,0 +1,211 @@
+"""The survey questions of ``bot/surveys.yaml``, and which one comes next.
+
+    surveys = load_surveys()
+    wave = surveys.wave("result")
+    question = wave.next_question(answers, skipped)      # None: nothing left to ask
+    answers = question.answers_for(option_code)          # a SurveyAnswers with that one answer
+
+``answers`` is what is stored so far (``SurveyAnswers.model_dump(exclude_none=True)``), and
+``skipped`` the names of the questions the person skipped (``bot/survey_skips.py``). The next
+question is the first of the wave that applies (its ``when`` holds), has no stored answer and
+was not skipped — so an interrupted survey resumes at the first unanswered question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from outcomes.schemas import SurveyAnswers
+from outcomes.vocab import STEP_ITEMS, Wave
+
+SURVEYS_FILE = Path(__file__).with_name("surveys.yaml")
+KINDS = ("choice", "number", "multi")
+SKIP = "-"  # the option code of the Skip button
+
+
+class SurveyFileError(ValueError):
+    """``surveys.yaml`` does not describe valid questions."""
+
+
+@dataclass(frozen=True)
+class Option:
+    code: str
+    value: Any
+    label: str  # a msgid, or for ``multi`` the event type whose step label is shown
+    event: str | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    code: str
+    key: str  # a SurveyAnswers field, or "field.subkey"
+    kind: str
+    text: str
+    options: tuple[Option, ...] = ()
+    max: int = 0
+    when: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+
+    def option(self, code: str) -> Option | None:
+        """The option with that code (choice questions), or None."""
+        return next((o for o in self.options if o.code == code), None)
+
+    def value_of(self, code: str) -> Any:
+        """The value an answer code stands for; ``KeyError`` when the code is not one of ours."""
+        if self.kind == "choice":
+            option = self.option(code)
+            if option is None:
+                raise KeyError(code)
+            return option.value
+        if self.kind == "number":
+            if not code.isdigit() or int(code) > self.max:
+                raise KeyError(code)
+            return int(code)
+        mask = int(code, 16) if code and len(code) <= 4 else -1
+        if not 0 <= mask < 2 ** len(self.options):
+            raise KeyError(code)
+        return {o.value: bool(mask >> i & 1) for i, o in enumerate(self.options)}
+
+    def answers_for(self, value: Any) -> SurveyAnswers:
+        """A SurveyAnswers holding only this question's answer."""
+        field, _, sub = self.key.partition(".")
+        return SurveyAnswers.model_validate({field: {sub: value} if sub else value})
+
+    def stored(self, answers: dict[str, Any]) -> Any:
+        """The stored answer to this question (None: no answer)."""
+        value = lookup(answers, self.key)
+        if self.kind == "multi" and isinstance(value, dict):
+            return value if any(v is not None for v in value.values()) else None
+        return value
+
+    def applies(self, answers: dict[str, Any]) -> bool:
+        """Whether the question is asked, given the answers so far."""
+        return all(lookup(answers, key) in values for key, values in self.when)
+
+
+def lookup(answers: dict[str, Any], key: str) -> Any:
+    """``answers["a"]["b"]`` for the key ``"a.b"`` (None when missing)."""
+    value: Any = answers
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+@dataclass(frozen=True)
+class WaveQuestions:
+    name: str
+    code: str
+    intro: str
+    questions: tuple[Question, ...]
+
+    def question(self, code: str) -> Question | None:
+        return next((q for q in self.questions if q.code == code), None)
+
+    def open_questions(self, answers: dict[str, Any], skipped: set[str]) -> list[Question]:
+        """The questions still to ask, in order (skipped and answered ones left out)."""
+        return [q for q in self.questions
+                if q.applies(answers) and q.name not in skipped and q.stored(answers) is None]  # fmt: skip
+
+    def next_question(self, answers: dict[str, Any], skipped: set[str]) -> Question | None:
+        """The first question that applies, has no answer and was not skipped."""
+        left = self.open_questions(answers, skipped)
+        return left[0] if left else None
+
+    def position(self, question: Question, answers: dict[str, Any], skipped: set[str]
+                 ) -> tuple[int, int]:  # fmt: skip
+        """(number of this question, questions in all) as the person sees them now."""
+        done = [q for q in self.questions if q.applies(answers)
+                and (q.name in skipped or q.stored(answers) is not None)]  # fmt: skip
+        left = self.open_questions(answers, skipped)
+        index = len(done) + (left.index(question) if question in left else 0) + 1
+        return index, len(done) + len(left)
+
+
+@dataclass(frozen=True)
+class Surveys:
+    questions: dict[str, Question]
+    waves: dict[str, WaveQuestions]
+
+    def wave(self, name: str) -> WaveQuestions:
+        return self.waves[name]
+
+    def by_code(self, code: str) -> WaveQuestions | None:
+        return next((w for w in self.waves.values() if w.code == code), None)
+
+
+def _option(raw: dict[str, Any], kind: str, where: str) -> Option:
+    if kind == "multi":
+        value, event = raw.get("value"), raw.get("event")
+        if value not in STEP_ITEMS or not isinstance(event, str):
+            raise SurveyFileError(f"{where}: a multi option needs a step item value and an event")
+        return Option(code=str(value), value=value, label=event, event=event)
+    if "code" not in raw or "value" not in raw or "label" not in raw:
+        raise SurveyFileError(f"{where}: an option needs code, value and label")
+    return Option(code=str(raw["code"]), value=raw["value"], label=str(raw["label"]))
+
+
+def _question(name: str, raw: dict[str, Any]) -> Question:
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise SurveyFileError(f"question {name}: kind must be one of {', '.join(KINDS)}")
+    options = tuple(_option(o, kind, f"question {name}") for o in raw.get("options") or ())
+    when = tuple((str(k), tuple(v)) for k, v in (raw.get("when") or {}).items())
+    question = Question(name=name, code=str(raw.get("code", "")), key=str(raw.get("key", "")),
+                        kind=kind, text=str(raw.get("text", "")), options=options,
+                        max=int(raw.get("max", 0)), when=when)  # fmt: skip
+    if not question.code or len(question.code) > 3 or ":" in question.code:
+        raise SurveyFileError(f"question {name}: code must be 1-3 characters without ':'")
+    if kind in ("choice", "multi") and not options:
+        raise SurveyFileError(f"question {name}: needs options")
+    if kind == "number" and question.max < 1:
+        raise SurveyFileError(f"question {name}: a number question needs max >= 1")
+    codes = [o.code for o in options]
+    if len(set(codes)) != len(codes) or SKIP in codes:
+        raise SurveyFileError(f"question {name}: option codes must be unique and not {SKIP!r}")
+    # every value must be storable under the question's key (the spec's survey answers)
+    samples = ([o.value for o in options] if kind == "choice" else
+               [question.max] if kind == "number" else [question.value_of("0")])  # fmt: skip
+    for value in samples:
+        try:
+            question.answers_for(value)
+        except ValueError as exc:
+            raise SurveyFileError(f"question {name}: {value!r} does not fit {question.key}: "
+                                  f"{exc}") from exc  # fmt: skip
+    return question
+
+
+def parse_surveys(data: dict[str, Any]) -> Surveys:
+    """Surveys from the YAML's data; ``SurveyFileError`` names what is wrong."""
+    questions = {name: _question(name, raw) for name, raw in (data.get("questions") or {}).items()}
+    if len({q.code for q in questions.values()}) != len(questions):
+        raise SurveyFileError("two questions share a code")
+    waves: dict[str, WaveQuestions] = {}
+    for name, raw in (data.get("waves") or {}).items():
+        if name not in {w.value for w in Wave}:
+            raise SurveyFileError(f"unknown wave {name!r}")
+        missing = [q for q in raw.get("questions", []) if q not in questions]
+        if missing:
+            raise SurveyFileError(f"wave {name}: unknown questions {missing}")
+        waves[name] = WaveQuestions(
+            name=name,
+            code=str(raw["code"]),
+            intro=str(raw["intro"]),
+            questions=tuple(questions[q] for q in raw["questions"]),
+        )
+    if set(waves) != {w.value for w in Wave}:
+        raise SurveyFileError("every wave needs its questions: " + ", ".join(w.value for w in Wave))
+    if len({w.code for w in waves.values()}) != len(waves):
+        raise SurveyFileError("two waves share a code")
+    return Surveys(questions=questions, waves=waves)
+
+
+@cache
+def load_surveys(path: Path = SURVEYS_FILE) -> Surveys:
+    """The surveys of ``bot/surveys.yaml`` (read once)."""
+    with path.open(encoding="utf-8") as fh:
+        return parse_surveys(yaml.safe_load(fh))

@@ -1,0 +1,117 @@
+"""Serving an ASGI app with uvicorn on loopback: in the current event loop or in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import uvicorn
+
+
+def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening TCP socket; port 0 lets the system pick a free one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose proto
+    # says TCP; without it small answers wait ~40 ms for delayed ACKs (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _config(app: Any, log_level: str) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+        ws="none",
+    )
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling (Ctrl+C) to whoever embeds it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Install no signal handlers."""
+        yield
+
+
+def _emulator_of(app: Any) -> Any:
+    return getattr(getattr(app, "state", None), "emulator", None)
+
+
+async def _wake_long_polls(app: Any) -> None:
+    emulator = _emulator_of(app)
+    if emulator is not None:
+        await emulator.aclose()
+
+
+@contextlib.asynccontextmanager
+async def serve_in_loop(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    log_level: str = "warning",
+    sock: socket.socket | None = None,
+) -> AsyncIterator[str]:
+    """Serve ``app`` in the running event loop; yield its root URL (``http://host:port``).
+
+    ``sock`` serves on a socket bound beforehand (when the app must know its URL first).
+    """
+    sock = sock or bind_socket(host, port)
+    host = sock.getsockname()[0]
+    server = _EmbeddedServer(_config(app, log_level))
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="emulator-uvicorn")
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("the server stopped while starting")
+            await asyncio.sleep(0.005)
+        bound_port = sock.getsockname()[1]
+        yield f"http://{host}:{bound_port}"
+    finally:
+        await _wake_long_polls(app)
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        sock.close()
+
+
+@contextlib.contextmanager
+def serve_in_thread(
+    app: Any, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
+) -> Iterator[str]:
+    """Serve ``app`` from a background thread with its own event loop; yield its root URL."""
+    sock = bind_socket(host, port)
+    server = _EmbeddedServer(_config(app, log_level))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="emulator-uvicorn", daemon=True
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the emulator server did not start")
+            time.sleep(0.005)
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        emulator = _emulator_of(app)
+        if emulator is not None:
+            emulator.closing = True
+            emulator.wake_all()
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -1,0 +1,113 @@
+"""Retrieval quality on a labelled file: recall@1 and recall@3 by topic, per language.
+
+A file has one JSON object per line: ``{"q": "...", "lang": "sv", "topic": "cv"}`` (``lang`` is
+optional: when missing it is detected). A question counts as found at k when one of the first k
+passages has the expected topic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.answer import Answer
+from knowledge.langid import detect_language
+from knowledge.materials import TOPICS
+
+
+class EvalFileError(ValueError):
+    """A labelled file that cannot be read, with the line in the message."""
+
+
+@dataclass(frozen=True)
+class Labelled:
+    q: str
+    topic: str
+    lang: str
+
+
+@dataclass
+class Score:
+    n: int = 0
+    at1: int = 0
+    at3: int = 0
+
+    @property
+    def recall1(self) -> float:
+        return self.at1 / self.n if self.n else 0.0
+
+    @property
+    def recall3(self) -> float:
+        return self.at3 / self.n if self.n else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"n": self.n, "recall@1": round(self.recall1, 3), "recall@3": round(self.recall3, 3)}
+
+
+@dataclass
+class EvalReport:
+    by_lang: dict[str, Score] = field(default_factory=dict)
+    overall: Score = field(default_factory=Score)
+    misses: list[dict[str, object]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "overall": self.overall.as_dict(),
+            "by_lang": {lang: s.as_dict() for lang, s in sorted(self.by_lang.items())},
+            "misses": self.misses,
+        }
+
+    def table(self) -> str:
+        lines = [f"{'lang':<8}{'n':>5}{'recall@1':>10}{'recall@3':>10}"]
+        for lang, s in sorted(self.by_lang.items()):
+            lines.append(f"{lang:<8}{s.n:>5}{s.recall1:>10.3f}{s.recall3:>10.3f}")
+        o = self.overall
+        lines.append(f"{'overall':<8}{o.n:>5}{o.recall1:>10.3f}{o.recall3:>10.3f}")
+        return "\n".join(lines)
+
+
+def read_labelled(path: Path) -> list[Labelled]:
+    """Read a labelled JSON Lines file; EvalFileError names the bad line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalFileError(f"{path}: cannot read: {exc}") from exc
+    rows: list[Labelled] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalFileError(f"{path}:{number}: not JSON: {exc.msg}") from exc
+        if not isinstance(obj, dict) or not isinstance(obj.get("q"), str) or not obj["q"].strip():
+            raise EvalFileError(f'{path}:{number}: expected an object with a "q" string')
+        topic = obj.get("topic")
+        if topic not in TOPICS:
+            raise EvalFileError(f"{path}:{number}: unknown or missing topic {topic!r}")
+        lang = obj.get("lang") or detect_language(obj["q"])
+        rows.append(Labelled(q=obj["q"], topic=str(topic), lang=str(lang)))
+    if not rows:
+        raise EvalFileError(f"{path}: no questions")
+    return rows
+
+
+def evaluate(rows: Iterable[Labelled], ask: Callable[[str], Answer]) -> EvalReport:
+    """Ask every question and score the topics of the returned passages."""
+    report = EvalReport()
+    for row in rows:
+        answer = ask(row.q)
+        topics = [p.topic for p in answer.passages]
+        hit1 = row.topic in topics[:1]
+        hit3 = row.topic in topics[:3]
+        for score in (report.by_lang.setdefault(row.lang, Score()), report.overall):
+            score.n += 1
+            score.at1 += hit1
+            score.at3 += hit3
+        if not hit1:
+            report.misses.append(
+                {"q": row.q, "lang": row.lang, "expected": row.topic, "got": topics[:3]}
+            )
+    return report

@@ -1,0 +1,289 @@
+"""Command line of the outcomes store: import, indicators, export, token, db.
+
+``stegvis import FILE.jsonl`` · ``stegvis indicators [--json] [--cohort ID] [--by G] [--basis B]``
+· ``stegvis export TABLE [--out FILE] [--cohort ID] [--from DAY] [--to DAY]`` ·
+``stegvis token create|list|revoke`` · ``stegvis db upgrade``. Each calls the same functions as the
+API; bad input ends with a plain message on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TextIO
+
+import typer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from outcomes import exports, tokens
+from outcomes.db import get_engine, migrate
+from outcomes.errors import DomainError
+from outcomes.filters import RecordFilter
+from outcomes.importer import ImportRejected, import_jsonl, iter_file
+from outcomes.indicators import BASES, GROUPINGS, INDICATORS, compute_indicators
+from outcomes.vocab import EventType, Role
+from stegvis.settings import get_settings
+
+EXPORTS = (*(t.value for t in exports.Table), "indicators")
+CLI_ACTOR = "cli"
+
+CohortOpt = Annotated[str | None, typer.Option("--cohort", help="Only this cohort (id)")]
+ByOpt = Annotated[str | None, typer.Option("--by", help=f"Group by: {' | '.join(GROUPINGS)}")]
+BasisOpt = Annotated[str, typer.Option("--basis", help=f"{' | '.join(BASES)}")]
+FromOpt = Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"],
+                                                  help="From this day (YYYY-MM-DD)")]  # fmt: skip
+ToOpt = Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"],
+                                                help="To this day (YYYY-MM-DD)")]  # fmt: skip
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print an error for a person and exit with ``code``."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def engine() -> Engine:
+    """The configured database; the embedded default (SQLite under data_dir) migrates itself."""
+    settings = get_settings()
+    return get_engine(settings, migrate_on_start=settings.database_url is None)
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One session that commits on success; a rule the input breaks becomes a plain error."""
+    with Session(engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except DomainError as exc:
+            session.rollback()
+            fail(str(exc))
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+def _window(date_from: datetime | None, date_to: datetime | None) -> tuple[date | None, date | None] | None:
+    if date_from is None and date_to is None:
+        return None
+    return (_day(date_from), _day(date_to))
+
+
+def _check_choice(value: str | None, choices: tuple[str, ...], what: str) -> None:
+    if value is not None and value not in choices:
+        fail(f"unknown {what} {value!r}; expected one of {', '.join(choices)}", 2)
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A JSON Lines file in the spec's import format")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a JSON Lines file: all lines are checked first; one bad line and nothing is written."""
+    if not file.is_file():
+        fail(f"{file}: no such file", 2)
+    try:
+        with transaction() as session:
+            report = import_jsonl(session, iter_file(str(file)), actor=CLI_ACTOR)
+    except ImportRejected as exc:
+        for error in exc.errors:
+            typer.echo(str(error), err=True)
+        fail(f"{file}: {exc}")
+    except UnicodeDecodeError as exc:
+        fail(f"{file} is not UTF-8 text (byte {exc.start}); nothing was imported")
+    if as_json:
+        typer.echo(json.dumps(report.as_dict()))
+        return
+    typer.echo(f"imported {file} ({report.lines} lines)")
+    typer.echo(f"{'kind':<12}{'created':>9}{'updated':>9}{'unchanged':>11}")
+    for kind in report.created:
+        typer.echo(f"{kind:<12}{report.created[kind]:>9}{report.updated.get(kind, 0):>9}"
+                   f"{report.unchanged.get(kind, 0):>11}")  # fmt: skip
+
+
+# --- indicators -----------------------------------------------------------------------------
+
+
+def _fmt(ind: dict[str, Any]) -> str:
+    share = "–" if ind["share"] is None else f"{100 * ind['share']:.1f}%"
+    return f"{ind['n']}/{ind['of']} {share}"
+
+
+def render_table(result: dict[str, Any]) -> str:
+    """The engine's result as a table for a person: one column per group, one row per indicator."""
+    columns: list[tuple[str, dict[str, Any]]] = [("total", result["total"])]
+    for group in result["groups"]:
+        ((by, value),) = group["key"].items()
+        columns.append((f"{by}={value if value is not None else '–'}", group))
+    rows: list[tuple[str, list[str]]] = [
+        ("enrolled", [str(block["enrolled"]) for _, block in columns]),
+        ("measured", [_fmt({"n": b["measured"], "of": b["enrolled"], "share": b["response_rate"]})
+                      for _, b in columns]),
+        *((name, [_fmt(b["indicators"][name]) for _, b in columns]) for name in INDICATORS),
+    ]  # fmt: skip
+    first = max(len(r[0]) for r in rows) + 2
+    widths = [max(len(title), *(len(r[1][i]) for r in rows)) + 2 for i, (title, _) in
+              enumerate(columns)]  # fmt: skip
+    filters = result["filters"]
+    lines = [", ".join(f"{k}: {v if v is not None else 'all'}" for k, v in filters.items()),
+             "".ljust(first) + "".join(t.rjust(w) for (t, _), w in zip(columns, widths, strict=True))]  # fmt: skip
+    for name, cells in rows:
+        lines.append(name.ljust(first) + "".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)))
+    for title, block in columns:
+        for key, t in (block.get("targets") or {}).items():
+            state = {True: "met", False: "not met", None: "–"}[t["met"]]
+            lines.append(f"target {title} {key}: {t['target']} (actual {t['actual']}, {state})")
+    return "\n".join(lines)
+
+
+def indicators_command(
+    as_json: JsonOpt = False,
+    cohort: CohortOpt = None,
+    by: ByOpt = None,
+    basis: BasisOpt = "measured",
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+) -> None:
+    """The indicators of spec/outcomes.md; ``--json`` prints exactly what the API returns."""
+    _check_choice(by, GROUPINGS, "grouping")
+    _check_choice(basis, BASES, "basis")
+    with transaction() as session:
+        result = compute_indicators(session, cohort=cohort, by=by, basis=basis,  # type: ignore[arg-type]
+                                    window=_window(date_from, date_to))  # fmt: skip
+    typer.echo(json.dumps(result, ensure_ascii=False) if as_json else render_table(result))
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def export_command(
+    table: Annotated[str, typer.Argument(help=f"One of: {', '.join(EXPORTS)}")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default stdout)")] = None,
+    cohort: CohortOpt = None,
+    participant: Annotated[str | None, typer.Option("--participant", help="Only this participant")] = None,
+    event_type: Annotated[str | None, typer.Option("--type", help="Events of this type")] = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    by: ByOpt = None,
+    basis: BasisOpt = "measured",
+) -> None:
+    """A table as CSV with the spec's field names, or ``indicators`` as tidy CSV."""
+    _check_choice(table, EXPORTS, "table")
+    _check_choice(event_type, tuple(EventType), "event type")
+    _check_choice(by, GROUPINGS, "grouping")
+    _check_choice(basis, BASES, "basis")
+
+    def write(fh: TextIO) -> None:
+        with transaction() as session:
+            if table == "indicators":
+                fh.write(exports.indicators_csv(session, cohort=cohort, by=by, basis=basis,
+                                                window=_window(date_from, date_to)))  # fmt: skip
+                return
+            f = RecordFilter(cohort=cohort, participant=participant, event_type=event_type,
+                             date_from=_day(date_from), date_to=_day(date_to))  # fmt: skip
+            count = exports.write_table_csv(session, table, fh, f)
+            if out is not None:
+                typer.echo(f"wrote {count} {table} to {out}", err=True)
+
+    if date_from and date_to and date_to < date_from:
+        fail(f"the date window ends ({_day(date_to)}) before it starts ({_day(date_from)})", 2)
+    if out is None:
+        write(sys.stdout)
+        return
+    tmp = out.with_name(out.name + ".part")  # a failed export leaves no half-written file
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            write(fh)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+token_app = typer.Typer(help="Staff API tokens: create, list, revoke.", no_args_is_help=True)
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option("--role", help=f"{' | '.join(Role)}")],
+    name: Annotated[str, typer.Option("--name", help="Who or what uses the token")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a token and print it once (only its hash is stored)."""
+    _check_choice(role, tuple(Role), "role")
+    with transaction() as session:
+        row, secret = tokens.create_token(session, name=name, role=role, actor=CLI_ACTOR)
+    if as_json:
+        public = tokens.token_public(row).model_dump(mode="json")
+        typer.echo(json.dumps({**public, "token": secret}))
+        return
+    typer.echo(secret)
+    typer.echo(f"token {row.id} ({row.role}, {row.name!r}): copy it now, it is not shown again",
+               err=True)  # fmt: skip
+
+
+@token_app.command("list")
+def token_list(as_json: JsonOpt = False) -> None:
+    """Every token (never the secrets)."""
+    with transaction() as session:
+        rows = [tokens.token_public(r) for r in tokens.list_tokens(session)]
+    if as_json:
+        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows]))
+        return
+    typer.echo(f"{'id':>4}  {'role':<8} {'name':<30} {'created':<20} {'last used':<20} revoked")
+    for r in rows:
+        def when(d: datetime | None) -> str:
+            return d.strftime("%Y-%m-%d %H:%M") if d else "–"
+
+        typer.echo(f"{r.id:>4}  {r.role.value:<8} {r.name[:30]:<30} {when(r.created_at):<20} "
+                   f"{when(r.last_used_at):<20} {when(r.revoked_at)}")  # fmt: skip
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id (see token list)")]) -> None:
+    """Revoke a token: it stops working at once."""
+    with transaction() as session:
+        row = tokens.revoke_token(session, token_id, actor=CLI_ACTOR)
+    typer.echo(f"revoked token {row.id} ({row.role}, {row.name!r})")
+
+
+# --- db -------------------------------------------------------------------------------------
+
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to the newest migration."""
+    settings = get_settings()
+    eng = get_engine(settings)
+    migrate(eng)
+    typer.echo(f"{eng.dialect.name} database is up to date")
+
+
+COMMANDS: dict[str, Callable[..., None]] = {
+    "import": import_command,
+    "indicators": indicators_command,
+    "export": export_command,
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the outcomes commands to the ``stegvis`` command."""
+    for name, func in COMMANDS.items():
+        app.command(name)(func)
+    app.add_typer(token_app, name="token")
+    app.add_typer(db_app, name="db")

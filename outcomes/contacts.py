@@ -1,0 +1,163 @@
+"""How the bot reaches people, kept apart from the outcome records.
+
+A person in the outcome records is a pseudonymous id (``Participant.id`` / ``Mentor.id``). The
+bot needs the Telegram chat id to write to someone first (check-ins, reminders), so it lives here
+and nowhere else: encrypted at rest with Fernet (key ``Settings.secret("contact_key")``) and found
+through a keyed HMAC-SHA256 of the Telegram user id (key ``Settings.secret("hmac_key")``). A
+contact row exists only after the person gave consent; a refusal is recorded on the invite only.
+
+    key = user_key(settings, user_id)                 # what the database knows of a Telegram user
+    contact = find_by_user(session, settings, user_id)
+    chat_id = chat_id_of(session, settings, "p-17")   # for a first message (None: not reachable)
+
+Also here: the invite tokens (only their SHA-256) and the anonymous event counts that erasure
+leaves behind (``outcomes/privacy.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from enum import StrEnum
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import UniqueConstraint
+from sqlmodel import AutoString, Field, Session, SQLModel, select
+
+from outcomes.clock import utcnow
+from outcomes.models import ID, LANG
+from outcomes.types import UTCDateTime
+from stegvis.settings import Settings
+
+
+class PersonRole(StrEnum):
+    mentor = "mentor"
+    participant = "participant"
+
+
+class Contact(SQLModel, table=True):
+    """A person's Telegram binding: found by HMAC of the user id, chat id encrypted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person: str = Field(max_length=ID, unique=True)  # Participant.id or Mentor.id
+    role: PersonRole = Field(sa_type=AutoString, max_length=16)
+    pair: str | None = Field(default=None, foreign_key="pair.id", index=True, max_length=ID)
+    user_key: str = Field(max_length=64, unique=True)  # HMAC-SHA256 hex of the Telegram user id
+    chat_enc: str = Field(max_length=400)  # Fernet token of the chat id
+    language: str = Field(max_length=LANG)
+    consent: str = Field(default="given", max_length=16)
+    consented_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Invite(SQLModel, table=True):
+    """A single-use invite to bind a Telegram user to one role in one pair; the token is hashed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair: str = Field(foreign_key="pair.id", index=True, max_length=ID)
+    role: PersonRole = Field(sa_type=AutoString, max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=100)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    declined_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ErasedEventCount(SQLModel, table=True):
+    """What remains of erased people's events: counts per cohort and type, naming nobody."""
+
+    __tablename__ = "erased_event_count"
+    __table_args__ = (UniqueConstraint("cohort", "type", name="uq_erased_cohort_type"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort: str = Field(max_length=ID)
+    type: str = Field(max_length=40)
+    count: int = 0
+
+
+# --- keys -----------------------------------------------------------------------------------
+
+
+def user_key(settings: Settings, user_id: int) -> str:
+    """The keyed HMAC-SHA256 (hex) of a Telegram user id: all the database knows of the account."""
+    return hmac.new(settings.secret("hmac_key"), str(int(user_id)).encode(), hashlib.sha256).hexdigest()
+
+
+@cache
+def _fernet(key: bytes) -> Fernet:
+    return Fernet(key)
+
+
+def encrypt_chat_id(settings: Settings, chat_id: int) -> str:
+    """The chat id encrypted with the contact key."""
+    return _fernet(settings.secret("contact_key")).encrypt(str(int(chat_id)).encode()).decode()
+
+
+def decrypt_chat_id(settings: Settings, token: str) -> int | None:
+    """The chat id back, or None when the token is not ours (another key, tampered)."""
+    try:
+        return int(_fernet(settings.secret("contact_key")).decrypt(token.encode()))
+    except (InvalidToken, ValueError):
+        return None
+
+
+# --- bind, find, unbind ---------------------------------------------------------------------
+
+
+def find_by_user(session: Session, settings: Settings, user_id: int) -> Contact | None:
+    """The contact of a Telegram user, or None (not invited, declined, or erased)."""
+    key = user_key(settings, user_id)
+    return session.exec(select(Contact).where(Contact.user_key == key)).first()
+
+
+def find_by_person(session: Session, person: str) -> Contact | None:
+    """The contact of a person by pseudonymous id, or None."""
+    return session.exec(select(Contact).where(Contact.person == person)).first()
+
+
+def chat_id_of(session: Session, settings: Settings, person: str) -> int | None:
+    """The Telegram chat id to write to a person first, or None when they cannot be reached."""
+    contact = find_by_person(session, person)
+    if contact is None:
+        return None
+    return decrypt_chat_id(settings, contact.chat_enc)
+
+
+def bind(session: Session, settings: Settings, *, user_id: int, chat_id: int, person: str,
+         role: PersonRole, pair: str, language: str) -> Contact:
+    """Bind a Telegram user to a person (after consent); an earlier binding of either is replaced."""
+    key = user_key(settings, user_id)
+    for old in session.exec(
+        select(Contact).where((Contact.user_key == key) | (Contact.person == person))
+    ).all():
+        session.delete(old)
+    session.flush()
+    now = utcnow()
+    contact = Contact(person=person, role=role, pair=pair, user_key=key,
+                      chat_enc=encrypt_chat_id(settings, chat_id), language=language,
+                      consent="given", consented_at=now, updated_at=now)
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def set_language(session: Session, contact: Contact, language: str) -> Contact:
+    """Remember the language the person chose."""
+    contact.language = language
+    contact.updated_at = utcnow()
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def unbind(session: Session, person: str) -> int:
+    """Remove a person's Telegram binding (chat id and user key gone); returns rows removed."""
+    rows = session.exec(select(Contact).where(Contact.person == person)).all()
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)

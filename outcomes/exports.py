@@ -1,0 +1,198 @@
+"""CSV exports: every record table with the spec's field names, and the indicators as tidy CSV.
+
+``stegvis export TABLE`` and ``GET /api/v1/exports/{table}.csv`` both call these functions, and
+the indicators CSV is a flattening of :func:`outcomes.indicators.compute_indicators` — the one
+engine — so the numbers are the same as in the API's and the command line's JSON.
+
+Conventions, chosen for R (``read.csv``) and spreadsheets: a header row; nested objects
+flattened with dots (``answers.items.cv_improved``, ``attributes.extent``); booleans ``true`` /
+``false``; a missing value is an empty cell; dates ISO 8601; meeting activities joined with
+``;``; cohort targets as a JSON object. A free-text cell that a spreadsheet would run as a
+formula (it starts with ``=``, ``+``, ``-``, ``@``) gets a leading ``'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from enum import Enum, StrEnum
+from typing import Any, TextIO
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session, SQLModel
+
+from outcomes.filters import RecordFilter, clauses
+from outcomes.indicators import INDICATORS, compute_indicators
+from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
+from outcomes.vocab import CONTRIBUTION_KEYS, STEP_ITEMS
+
+BATCH = 2000
+
+
+class Table(StrEnum):
+    """The tables that can be exported (the API's resource names)."""
+
+    cohorts = "cohorts"
+    participants = "participants"
+    mentors = "mentors"
+    pairs = "pairs"
+    surveys = "surveys"
+    events = "events"
+    meetings = "meetings"
+
+
+MODELS: dict[Table, type[SQLModel]] = {
+    Table.cohorts: Cohort, Table.participants: Participant, Table.mentors: Mentor,
+    Table.pairs: Pair, Table.surveys: Survey, Table.events: Event, Table.meetings: Meeting,
+}  # fmt: skip
+
+FREE_TEXT = frozenset({"name", "region", "occupation_field", "language", "attributes.note",
+                       "activities", "recorded_by", "logged_by"})  # fmt: skip
+
+# (CSV column, database column) per table; CSV names are the spec's field names
+COLUMNS: dict[Table, list[tuple[str, str]]] = {
+    Table.cohorts: [(c, c) for c in ("id", "name", "start", "end", "region", "targets")],
+    Table.participants: [(c, c) for c in (
+        "id", "cohort", "gender", "birth_year", "education_level", "arrival_year",
+        "migration_category", "occupation_field", "arm", "joined_on", "left_on", "language")],
+    Table.mentors: [(c, c) for c in ("id", "cohort", "occupation_field", "language")],
+    Table.pairs: [(c, c) for c in ("id", "mentor", "participant", "matched_on", "ended_on")],
+    Table.surveys: [
+        *((c, c) for c in ("participant", "wave", "answered_on", "status")),
+        *((f"answers.{c}", c) for c in ("employment", "job_relevant", "interviews_last_2_months",
+                                        "professional_contacts", "job_changed")),
+        *((f"answers.items.{k}", f"item_{k}") for k in STEP_ITEMS),
+        *((f"answers.program_contributed.{k}", f"contributed_{k}") for k in CONTRIBUTION_KEYS),
+        ("answers.satisfaction", "satisfaction"),
+    ],
+    Table.events: [
+        *((c, c) for c in ("id", "participant", "type", "occurred_on", "source", "status")),
+        *((f"attributes.{c}", c) for c in ("extent", "relevant", "program_contributed", "note")),
+        *((c, c) for c in ("version", "recorded_at", "recorded_by")),
+    ],
+    Table.meetings: [(c, c) for c in ("id", "pair", "held_on", "kind", "activities", "logged_by")],
+}  # fmt: skip
+
+ORDER: dict[Table, tuple[str, ...]] = {Table.surveys: ("participant", "wave")}
+
+
+def cell(name: str, value: Any) -> str:
+    """One CSV cell in the export's conventions."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        value = ";".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    text = str(value)
+    if name in FREE_TEXT and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def header(table: Table) -> list[str]:
+    """The CSV header of a table."""
+    return [name for name, _ in COLUMNS[table]]
+
+
+def _rows(session: Session, table: Table, f: RecordFilter) -> Iterator[list[str]]:
+    model = MODELS[table]
+    sql_table = model.__table__  # type: ignore[attr-defined]
+    names = COLUMNS[table]
+    order = [sql_table.c[c] for c in ORDER.get(table, ("id",))]
+    query = (select(*(sql_table.c[col] for _, col in names)).where(*clauses(model, f))
+             .order_by(*order).execution_options(yield_per=BATCH))  # fmt: skip
+    for row in session.execute(query):
+        yield [cell(name, value) for (name, _), value in zip(names, row, strict=True)]
+
+
+def write_table_csv(session: Session, table: Table | str, out: TextIO,
+                    f: RecordFilter | None = None) -> int:  # fmt: skip
+    """Write one table as CSV to ``out``; returns the number of records written."""
+    table = Table(table)
+    writer = csv.writer(out)
+    writer.writerow(header(table))
+    count = 0
+    for values in _rows(session, table, f or RecordFilter()):
+        writer.writerow(values)
+        count += 1
+    return count
+
+
+def stream_table_csv(engine: Engine, table: Table | str, f: RecordFilter | None = None
+                     ) -> Iterator[str]:  # fmt: skip
+    """The CSV of one table in chunks, read in its own session (for a streamed HTTP answer)."""
+    table = Table(table)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header(table))
+    with Session(engine) as session:
+        for i, values in enumerate(_rows(session, table, f or RecordFilter()), start=1):
+            writer.writerow(values)
+            if i % BATCH == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()
+
+
+# --- indicators -----------------------------------------------------------------------------
+
+INDICATOR_HEADER = ["cohort", "basis", "from", "to", "by", "group", "indicator", "n", "of",
+                    "share", "target", "met"]  # fmt: skip
+
+
+def indicator_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The engine's JSON as tidy rows: one per group × indicator (the total has ``by`` = total).
+
+    Besides the indicators, each group has a row ``enrolled`` (n = enrolled) and a row
+    ``response_rate`` (n = measured, of = enrolled). Where the cohort has a target for a row,
+    ``target`` and ``met`` say how it stands.
+    """
+    filters = result["filters"]
+    common = {"cohort": filters.get("cohort"), "basis": filters.get("basis"),
+              "from": filters.get("from"), "to": filters.get("to")}  # fmt: skip
+    blocks: list[tuple[str, Any, dict[str, Any]]] = [("total", None, result["total"])]
+    for group in result["groups"]:
+        ((by, value),) = group["key"].items()
+        blocks.append((by, value, group))
+    rows: list[dict[str, Any]] = []
+    for by, value, block in blocks:
+        targets = block.get("targets") or {}
+        entries: list[tuple[str, Any, Any, Any, str]] = [
+            ("enrolled", block["enrolled"], None, None, "participants"),
+            ("response_rate", block["measured"], block["enrolled"], block["response_rate"],
+             "response_rate"),
+            *((name, block["indicators"][name]["n"], block["indicators"][name]["of"],
+               block["indicators"][name]["share"], name) for name in INDICATORS
+              if name in block["indicators"]),
+        ]  # fmt: skip
+        for indicator, n, of, share, target_key in entries:
+            target = targets.get(target_key) or {}
+            rows.append({**common, "by": by, "group": value, "indicator": indicator, "n": n,
+                         "of": of, "share": share, "target": target.get("target"),
+                         "met": target.get("met")})  # fmt: skip
+    return rows
+
+
+def indicators_csv(session: Session, *, cohort: str | None = None, by: Any = None,
+                   basis: Any = "measured", window: tuple[date | None, date | None] | None = None
+                   ) -> str:  # fmt: skip
+    """The indicators as tidy CSV, computed by the one engine."""
+    result = compute_indicators(session, cohort=cohort, by=by, basis=basis, window=window)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(INDICATOR_HEADER)
+    for row in indicator_rows(result):
+        writer.writerow([cell(k, row[k]) for k in INDICATOR_HEADER])
+    return buffer.getvalue()
+

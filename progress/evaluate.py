@@ -1,0 +1,194 @@
+"""Measure the progress classifier on a labelled JSON Lines file (``stegvis eval progress FILE``).
+
+Each line: ``{"text": "...", "lang": "sv", "types": ["job_started"]}`` (``types`` empty for a
+message that reports no event). Figures: exact-set accuracy per language and overall (the
+predicted set of event types equals the labelled set), the false-event rate on no-event messages,
+and language detection accuracy. The targets are those of issue 6.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from progress.classify import EVENT_TYPES, Classification, Classifier
+
+LANGUAGE_ORDER = ("sv", "en", "ar", "fa", "uk", "so", "ti")
+TARGET_SV_EN = 0.90
+TARGET_OVERALL = 0.80
+TARGET_FALSE_EVENT = 0.05
+
+
+class EvalFileError(ValueError):
+    """A labelled file that cannot be read, with the line that is wrong."""
+
+
+@dataclass(frozen=True)
+class LabelledMessage:
+    text: str
+    lang: str
+    types: frozenset[str]
+
+
+@dataclass
+class Score:
+    correct: int = 0
+    total: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return round(self.correct / self.total, 4) if self.total else None
+
+    def add(self, ok: bool) -> None:
+        self.correct += int(ok)
+        self.total += 1
+
+
+@dataclass
+class Miss:
+    text: str
+    lang: str
+    expected: list[str]
+    predicted: list[str]
+
+
+@dataclass
+class EvalReport:
+    per_language: dict[str, Score] = field(default_factory=dict)
+    overall: Score = field(default_factory=Score)
+    sv_en: Score = field(default_factory=Score)
+    no_event: Score = field(default_factory=Score)  # correct = no-event messages given an event
+    language_detected: Score = field(default_factory=Score)
+    misses: list[Miss] = field(default_factory=list)
+
+    @property
+    def false_event_rate(self) -> float | None:
+        return self.no_event.share
+
+    @property
+    def meets_targets(self) -> bool:
+        """The done-when of issue 6 on this file."""
+        return (
+            (self.sv_en.share is None or self.sv_en.share >= TARGET_SV_EN)
+            and (self.overall.share or 0.0) >= TARGET_OVERALL
+            and (self.false_event_rate or 0.0) <= TARGET_FALSE_EVENT
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "per_language": {
+                lang: {"correct": s.correct, "total": s.total, "accuracy": s.share}
+                for lang, s in self.per_language.items()
+            },
+            "sv_en": {"correct": self.sv_en.correct, "total": self.sv_en.total, "accuracy": self.sv_en.share},
+            "overall": {
+                "correct": self.overall.correct,
+                "total": self.overall.total,
+                "accuracy": self.overall.share,
+            },
+            "false_event_rate": {
+                "with_event": self.no_event.correct,
+                "no_event_messages": self.no_event.total,
+                "rate": self.false_event_rate,
+            },
+            "language_detection": {
+                "correct": self.language_detected.correct,
+                "total": self.language_detected.total,
+                "accuracy": self.language_detected.share,
+            },
+            "meets_targets": self.meets_targets,
+            "misses": [m.__dict__ for m in self.misses],
+        }
+
+
+def read_labelled(path: Path) -> list[LabelledMessage]:
+    """Read a labelled file; :class:`EvalFileError` names the first bad line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalFileError(f"{path}: cannot read: {exc}") from None
+    items: list[LabelledMessage] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalFileError(f"{path}:{number}: not JSON: {exc.msg}") from None
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            raise EvalFileError(f'{path}:{number}: expected an object with a "text" string')
+        types = obj.get("types")
+        if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+            raise EvalFileError(f'{path}:{number}: "types" must be a list of event types')
+        unknown = sorted(set(types) - set(EVENT_TYPES))
+        if unknown:
+            raise EvalFileError(f"{path}:{number}: unknown event type(s) {unknown}")
+        lang = obj.get("lang")
+        if not isinstance(lang, str):
+            raise EvalFileError(f'{path}:{number}: "lang" must be a language code such as "sv"')
+        items.append(LabelledMessage(obj["text"], lang, frozenset(types)))
+    if not items:
+        raise EvalFileError(f"{path}: no labelled messages")
+    return items
+
+
+def score(
+    items: Sequence[LabelledMessage], predictions: Sequence[Classification]
+) -> EvalReport:
+    """Compare predictions with the labels."""
+    report = EvalReport()
+    langs = sorted({i.lang for i in items}, key=lambda g: (g not in LANGUAGE_ORDER, LANGUAGE_ORDER.index(g) if g in LANGUAGE_ORDER else 0, g))
+    report.per_language = {lang: Score() for lang in langs}
+    for item, pred in zip(items, predictions, strict=True):
+        ok = pred.types == set(item.types)
+        report.per_language[item.lang].add(ok)
+        report.overall.add(ok)
+        if item.lang in ("sv", "en"):
+            report.sv_en.add(ok)
+        if not item.types:
+            report.no_event.add(bool(pred.types))
+        report.language_detected.add(pred.lang == item.lang)
+        if not ok:
+            report.misses.append(
+                Miss(item.text, item.lang, sorted(item.types), sorted(pred.types))
+            )
+    return report
+
+
+def evaluate(items: Sequence[LabelledMessage], classifier: Classifier) -> EvalReport:
+    """Classify every message offline (no language hint) and score the result."""
+    predictions = classifier.classify_many([i.text for i in items])
+    return score(items, predictions)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f} %"
+
+
+def format_report(report: EvalReport, show_misses: bool = True) -> str:
+    """A human-readable summary."""
+    lines = ["language  correct/total  exact-set accuracy"]
+    for lang, s in report.per_language.items():
+        lines.append(f"{lang:<9} {s.correct:>4}/{s.total:<8} {_pct(s.share)}")
+    lines.append(
+        f"{'sv+en':<9} {report.sv_en.correct:>4}/{report.sv_en.total:<8} {_pct(report.sv_en.share)}"
+        f"   (target >= {TARGET_SV_EN:.0%})"
+    )
+    lines.append(
+        f"{'overall':<9} {report.overall.correct:>4}/{report.overall.total:<8} "
+        f"{_pct(report.overall.share)}   (target >= {TARGET_OVERALL:.0%})"
+    )
+    lines.append(
+        f"false-event rate on no-event messages: {report.no_event.correct}/{report.no_event.total}"
+        f" = {_pct(report.false_event_rate)}   (target <= {TARGET_FALSE_EVENT:.0%})"
+    )
+    lines.append(f"language detected correctly: {_pct(report.language_detected.share)}")
+    lines.append("meets the targets" if report.meets_targets else "DOES NOT meet the targets")
+    if show_misses and report.misses:
+        lines.append("")
+        lines.append("misses (expected -> predicted):")
+        for m in report.misses:
+            lines.append(f"  [{m.lang}] {m.text}\n        {m.expected} -> {m.predicted}")
+    return "\n".join(lines)

@@ -1,0 +1,74 @@
+"""``stegvis up`` in sandbox mode: staff API, emulator, sandbox page and bot on one port."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from telegram.ext import Application, ApplicationBuilder
+
+from emulator.server import bind_socket, serve_in_loop
+from stegvis.settings import Settings
+from stegvis.up import SANDBOX_USERS_FILE, assemble_sandbox, sandbox_token_for
+from tests.emulator.minibot import build_minibot
+
+pytestmark = pytest.mark.e2e
+
+
+def minibot_factory(settings: Settings, *, base_url: str, base_file_url: str) -> Application:  # type: ignore[type-arg]
+    """Stands in for bot.app.build_application with the same signature."""
+    assert settings.telegram_token is not None
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(base_url)
+        .base_file_url(base_file_url)
+    )
+    return build_minibot(builder)
+
+
+async def test_sandbox_on_one_port(settings: Settings) -> None:
+    sock = bind_socket()
+    root = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    assembled = assemble_sandbox(settings, root_url=root, build_bot=minibot_factory)
+    assert assembled.runner is not None
+    async with serve_in_loop(assembled.app, sock=sock):
+        await assembled.runner.start()
+        try:
+            async with httpx.AsyncClient(base_url=root) as client:
+                assert (await client.get("/")).headers["location"] == "/sandbox"
+                assert "sandbox.js" in (await client.get("/sandbox")).text
+                assert (await client.get("/health")).status_code == 200  # the staff API
+                assert (await client.get("/api/v1/cohorts")).status_code == 401
+                user = (
+                    await client.post(
+                        "/_emulator/users", json={"first_name": "Ada", "role": "mentor"}
+                    )
+                ).json()
+                await client.post(
+                    "/_emulator/messages", json={"chat_id": user["chat_id"], "text": "/start"}
+                )
+                for _ in range(100):
+                    transcript = (
+                        await client.get(
+                            f"/_emulator/chats/{user['chat_id']}/messages",
+                            params={"version": 0, "wait": 0.05},
+                        )
+                    ).json()
+                    if len(transcript) == 2:
+                        break
+                assert transcript[1]["text"] == "Hej! Do you want a mentor?"
+        finally:
+            await assembled.runner.stop()
+
+    # the data folder keeps the token and the people for the next start
+    data_dir = settings.data_dir
+    assert assembled.emulator is not None
+    assert sandbox_token_for(data_dir) == assembled.emulator.config.bots[0].token
+    saved = json.loads((data_dir / SANDBOX_USERS_FILE).read_text())
+    assert [(u["first_name"], u["role"]) for u in saved] == [("Ada", "mentor")]
+    again = assemble_sandbox(settings, root_url=root, build_bot=minibot_factory)
+    assert again.emulator is not None
+    assert [u.first_name for u in again.emulator.state.users.values()] == ["Ada"]
+    assert again.emulator.create_user("Bo").user_id == user["user_id"] + 1

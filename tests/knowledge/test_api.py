@@ -1,0 +1,56 @@
+"""GET /api/v1/knowledge/search: any authenticated role, the same answer as ``stegvis ask``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api.main import create_app
+from knowledge.retrieve import Retriever
+from outcomes.tokens import create_token
+from stegvis.settings import Settings
+
+
+@pytest.fixture
+def client(db: Engine, settings: Settings, installed: Retriever) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, engine=db)) as test_client:
+        yield test_client
+
+
+def _token(db: Engine, role: str) -> dict[str, str]:
+    with Session(db) as session:
+        _, secret = create_token(session, name=f"{role}-test", role=role, actor="test")
+        session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "analyst"])
+def test_any_role_may_search(client: TestClient, db: Engine, role: str) -> None:
+    response = client.get(
+        "/api/v1/knowledge/search",
+        params={"q": "Як знайти стажування у Швеції?", "k": 2},
+        headers=_token(db, role),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["lang"] == "uk"
+    assert len(body["passages"]) == 2
+    assert body["passages"][0]["topic"] == "internship"
+    assert body["answer"]
+
+
+def test_search_needs_a_token(client: TestClient) -> None:
+    response = client.get("/api/v1/knowledge/search", params={"q": "Vad är fika?"})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "params", [{"q": ""}, {"q": "fika", "k": 9}, {"q": "fika", "lang": "de"}, {"q": "x" * 1001}]
+)
+def test_bad_parameters_are_422(client: TestClient, db: Engine, params: dict[str, object]) -> None:
+    response = client.get("/api/v1/knowledge/search", params=params, headers=_token(db, "staff"))
+    assert response.status_code == 422

@@ -1,0 +1,147 @@
+"""Drive the real bot through the emulator, as people would: invite, onboard, chat, press.
+
+    async with running_bot(settings, db) as world:
+        ids = make_pair(db)
+        amal = await world.join(ids.pair, "participant", language_code="ar")
+        reply = await world.say(amal, "/progress")
+        await world.press(amal, world.label(amal, "🤝 Job interview"))
+
+``say`` waits for the bot's new messages; ``press`` waits until the button is answered (the bot
+answers a button after its replies are on screen) and returns what changed: new messages and the
+pressed message as it is now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.app import build_application
+from bot.i18n import Tr
+from emulator.testing import EmulatorClient, EmulatorUser, polling, running_emulator
+from outcomes.contacts import PersonRole
+from outcomes.invites import create_invites
+from stegvis.settings import Settings
+
+Message = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Person:
+    user: EmulatorUser
+    lang: str
+
+    @property
+    def chat(self) -> int:
+        return self.user.chat_id
+
+
+def buttons(message: Message) -> list[tuple[str, str]]:
+    """(label, callback_data) of every inline button of a message."""
+    markup = message.get("reply_markup") or {}
+    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", [])
+            for b in row]
+
+
+class World:
+    """The emulator, the running bot, and helpers to act as its users."""
+
+    def __init__(self, tg: EmulatorClient, settings: Settings, engine: Engine) -> None:
+        self.tg = tg
+        self.settings = settings
+        self.engine = engine
+
+    def invite(self, pair: str) -> dict[str, str]:
+        """Fresh invite tokens for a pair, by role."""
+        with Session(self.engine) as session:
+            issued = create_invites(session, pair_id=pair, actor="staff:test", settings=self.settings)
+            session.commit()
+        return {str(role): inv.token for role, inv in issued.items()}
+
+    async def user(self, name: str = "Ada", language_code: str | None = "sv") -> Person:
+        user = await self.tg.create_user(name, language_code=language_code)
+        return Person(user, language_code or "sv")
+
+    async def say(self, person: Person, text: str, *, count: int = 1,
+                  timeout: float = 10) -> list[Message]:
+        """The person writes; the bot's ``count`` new messages."""
+        await self.tg.send(person.chat, text)
+        return await self.tg.wait_for_reply(person.chat, count=count, timeout=timeout)
+
+    async def press(self, person: Person, label: str | None = None, *,
+                    data: str | None = None, message_id: int | None = None,
+                    timeout: float = 10) -> list[Message]:
+        """Press a button (by label: the newest message that has it); messages new or changed."""
+        before = {m["message_id"]: m for m in await self.tg.transcript(person.chat)}
+        if data is not None and message_id is None:
+            message_id = next(m["message_id"] for m in reversed(list(before.values()))
+                              if any(d == data for _l, d in buttons(m)))
+        pressed = await self.tg.press(person.chat, label, message_id=message_id,
+                                      callback_data=data)
+        query_id = pressed["callback_query_id"]
+        await self.answered(person, query_id, timeout=timeout)
+        after = await self.tg.transcript(person.chat)
+        return [m for m in after if m["from_bot"] and before.get(m["message_id"]) != m]
+
+    async def answered(self, person: Person, query_id: str, *, timeout: float = 10) -> dict[str, Any]:
+        """Wait until the bot answered a button press; the answer (its toast)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            chat = await self.tg.chat(person.chat)
+            for answer in chat.get("callback_answers", []):
+                if answer["callback_query_id"] == query_id:
+                    return dict(answer)
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"button press {query_id} was not answered")
+            await asyncio.sleep(0.02)
+
+    async def join(self, pair: str, role: str, *, name: str = "Ada",
+                   language_code: str | None = "sv", choose: str | None = None) -> Person:
+        """A person opens their invite link and agrees (choosing another language if given)."""
+        token = self.invite(pair)[role]
+        return await self.join_with(token, name=name, language_code=language_code, choose=choose)
+
+    async def join_with(self, token: str, *, name: str = "Ada", language_code: str | None = "sv",
+                        choose: str | None = None) -> Person:
+        person = await self.user(name, language_code)
+        await self.say(person, f"/start {token}")
+        lang = person.lang if choose is None else choose
+        if choose is not None:
+            await self.press(person, data=f"ob:l:{choose}:{token}")
+        await self.press(person, data=f"ob:y:{lang}:{token}")
+        return Person(person.user, lang)
+
+    def label(self, person: Person, msgid: str) -> str:
+        """A button label as this person sees it."""
+        return Tr(person.lang).label(msgid)
+
+    def text(self, person: Person, msgid: str, **values: Any) -> str:
+        """A message as this person sees it."""
+        return str(Tr(person.lang)(msgid, **values))
+
+    async def last(self, person: Person) -> Message:
+        """The newest bot message in the person's chat."""
+        return [m for m in await self.tg.transcript(person.chat) if m["from_bot"]][-1]
+
+    async def wait(self, person: Person, condition: Callable[[list[Message]], Any],
+                   timeout: float = 10) -> list[Message]:
+        return await self.tg.wait_for(person.chat, condition, timeout=timeout)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings, engine: Engine, **emulator: Any) -> AsyncIterator[World]:
+    """The emulator on loopback and the real bot polling it, in this event loop."""
+    async with running_emulator(rate_limits=False, **emulator) as tg:
+        app = build_application(settings, base_url=tg.base_url, token=tg.token,
+                                rate_limiter=False, engine=engine)
+        async with polling(app):
+            yield World(tg, settings, engine)
+
+
+ROLES = (PersonRole.mentor.value, PersonRole.participant.value)
