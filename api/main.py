@@ -9,17 +9,16 @@ paths are relative to ``/api/v1``, and add its module name to ``ROUTERS`` below 
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError, IntegrityError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api import errors
 from api.deps import UNAUTHORIZED_HEADERS
 from outcomes.db import get_engine
-from outcomes.errors import Conflict, DomainError, Invalid, NotFound
-from outcomes.importer import ImportRejected
 from stegvis.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -42,8 +41,6 @@ ROUTERS = (
 
 OPEN_ROUTERS = ("api.routes.health",)
 """Routers mounted at the root without authentication."""
-
-STATUS: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409, Invalid: 422}
 
 DESCRIPTION = """Outcome records of a job-mentoring program (pseudonymous ids only) and the
 indicators computed from them as spec/outcomes.md defines them.
@@ -81,31 +78,7 @@ class RequireBearerHeader:
         await self.app(scope, receive, send)
 
 
-def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
-    code = next((c for t, c in STATUS.items() if isinstance(exc, t)), 422)
-    return JSONResponse({"detail": str(exc)}, status_code=code)
-
-
-def _import_rejected(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ImportRejected)
-    return JSONResponse(
-        {"detail": f"{exc}", "errors": [{"line": e.line, "reason": e.reason} for e in exc.errors]},
-        status_code=422,
-    )
-
-
-def _integrity_error(_request: Request, _exc: Exception) -> JSONResponse:
-    return JSONResponse(
-        {"detail": "the change conflicts with stored records (a duplicate, or a reference that "
-                   "does not exist); nothing was changed"}, status_code=409)  # fmt: skip
-
-
-def _data_error(_request: Request, _exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": "a value cannot be stored (out of range, or a text with a NUL "
-                                   "character); nothing was changed"}, status_code=422)  # fmt: skip
-
-
-def _include(app: FastAPI, modules: tuple[str, ...], prefix: str) -> None:
+def _include(app: FastAPI, modules: tuple[str, ...], prefix: str, **kwargs: Any) -> None:
     for name in modules:
         try:
             module = importlib.import_module(name)
@@ -113,7 +86,7 @@ def _include(app: FastAPI, modules: tuple[str, ...], prefix: str) -> None:
             if exc.name != name:
                 raise
             continue
-        app.include_router(module.router, prefix=prefix)
+        app.include_router(module.router, prefix=prefix, **kwargs)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -128,10 +101,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.settings = settings
     app.add_middleware(RequireBearerHeader)
-    app.add_exception_handler(ImportRejected, _import_rejected)
-    app.add_exception_handler(DomainError, _domain_error)
-    app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(DataError, _data_error)
+    errors.install(app)
     _include(app, OPEN_ROUTERS, "")
-    _include(app, ROUTERS, API_PREFIX)
+    _include(app, ROUTERS, API_PREFIX, responses=errors.ERROR_RESPONSES)
     return app

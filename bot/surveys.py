@@ -87,6 +87,10 @@ class Question:
         """Whether the question is asked, given the answers so far."""
         return all(lookup(answers, key) in values for key, values in self.when)
 
+    def may_apply(self, answers: dict[str, Any]) -> bool:
+        """Whether the question is or may still be asked (its condition is not answered yet)."""
+        return all(lookup(answers, key) in (None, *values) for key, values in self.when)
+
 
 def lookup(answers: dict[str, Any], key: str) -> Any:
     """``answers["a"]["b"]`` for the key ``"a.b"`` (None when missing)."""
@@ -116,14 +120,17 @@ class WaveQuestions:
         left = self.open_questions(answers, skipped)
         return left[0] if left else None
 
+    def count(self, answers: dict[str, Any], skipped: set[str]) -> int:
+        """How many questions the person is asked in all, as far as is known now."""
+        return sum(1 for q in self.questions if q.may_apply(answers)
+                   or q.name in skipped or q.stored(answers) is not None)  # fmt: skip
+
     def position(self, question: Question, answers: dict[str, Any], skipped: set[str]
                  ) -> tuple[int, int]:  # fmt: skip
         """(number of this question, questions in all) as the person sees them now."""
-        done = [q for q in self.questions if q.applies(answers)
+        done = [q for q in self.questions if q is not question
                 and (q.name in skipped or q.stored(answers) is not None)]  # fmt: skip
-        left = self.open_questions(answers, skipped)
-        index = len(done) + (left.index(question) if question in left else 0) + 1
-        return index, len(done) + len(left)
+        return len(done) + 1, max(self.count(answers, skipped), len(done) + 1)
 
 
 @dataclass(frozen=True)

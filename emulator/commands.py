@@ -28,9 +28,11 @@ def emulator_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the URLs as JSON")] = False,
 ) -> None:
     """Run the Telegram Bot API emulator (python-telegram-bot connects with base_url)."""
-    import uvicorn
+    import asyncio
+    import contextlib
 
     from emulator.app import create_emulator_app
+    from emulator.server import bind_socket, serve_until_interrupted
 
     bot_token = token or sandbox_token("stegvis-emulator")
     if not TOKEN_PATTERN.fullmatch(bot_token):
@@ -50,7 +52,13 @@ def emulator_command(
         ],
         limits=LimitsConfig(enabled=limits),
     )
-    root = f"http://{host}:{port}"
+    try:
+        sock = bind_socket(host, port)
+    except OSError as exc:
+        typer.echo(f"error: cannot listen on {host}:{port} ({exc.strerror}); choose another "
+                   "port with --port", err=True)  # fmt: skip
+        raise typer.Exit(1) from None
+    root = f"http://{host}:{sock.getsockname()[1]}"
     info = {
         "base_url": f"{root}/bot",
         "base_file_url": f"{root}/file/bot",
@@ -67,10 +75,5 @@ def emulator_command(
         typer.echo(f"  base_file_url  {info['base_file_url']}")
         typer.echo(f"  sandbox chat   {info['sandbox']}")
         typer.echo(f"  control API    {info['control_api']}")
-    uvicorn.run(
-        create_emulator_app(config),
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=2,
-    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_until_interrupted(create_emulator_app(config), sock))

@@ -14,7 +14,7 @@ TOKEN_PATTERN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{30,64}")
 
 def sandbox_token(seed: str, bot_id: int = 7000000001) -> str:
     """A well-formed, deterministic bot token derived from ``seed`` (not a secret: emulator only)."""
-    digest = hashlib.sha256(seed.encode()).digest()
+    digest = hashlib.sha512(seed.encode()).digest()
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
     secret = "".join(alphabet[b % len(alphabet)] for b in digest[:35])
     return f"{bot_id}:{secret}"

@@ -166,6 +166,12 @@ class Emulator:
         chat.blocked = False
         return message
 
+    def _unblock_first(self, bot: BotState, chat_id: int) -> None:
+        """Writing to a bot one blocked restarts it: the bot learns with ``my_chat_member``."""
+        chat = self.state.chat(bot, chat_id)
+        if chat is not None and chat.blocked:
+            self.user_blocks(chat_id, False, bot=bot.bot_id)
+
     # -- what a person does ------------------------------------------------------------------
 
     def create_user(
@@ -205,6 +211,7 @@ class Emulator:
         if len(text) > MAX_TEXT_LENGTH:
             raise ControlError(400, f"text is longer than {MAX_TEXT_LENGTH} characters")
         bot_state = self.bot(bot)
+        self._unblock_first(bot_state, chat_id)
         with self.state.lock:
             chat = self._chat(bot_state, chat_id)
             if reply_to_message_id is not None and reply_to_message_id not in chat.messages:
@@ -351,6 +358,7 @@ class Emulator:
         if kind not in MEDIA_KINDS:
             raise ControlError(400, f"kind must be one of {', '.join(MEDIA_KINDS)}")
         bot_state = self.bot(bot)
+        self._unblock_first(bot_state, chat_id)
         media = self._media(kind, file_name, content, latitude, longitude)
         with self.state.lock:
             chat = self._chat(bot_state, chat_id)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -115,3 +117,69 @@ def serve_in_thread(
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+class _GracefulServer(uvicorn.Server):
+    """On Ctrl+C (or SIGTERM) first run ``before_exit`` (e.g. stop a bot polling this server,
+    end the emulator's long polls), then stop serving; a second Ctrl+C stops at once."""
+
+    def __init__(
+        self, config: uvicorn.Config, before_exit: list[Callable[[], Awaitable[None]]]
+    ) -> None:
+        super().__init__(config)
+        self._before_exit = before_exit
+        self._exiting = False
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Schedule the clean-up, then the usual exit."""
+        if self._exiting or self.should_exit:
+            super().handle_exit(sig, frame)
+            return
+        self._exiting = True
+        loop = asyncio.get_event_loop()
+        finish = super().handle_exit
+
+        async def clean_up_then_exit() -> None:
+            try:
+                for step in self._before_exit:
+                    await asyncio.wait_for(step(), 10)
+            except Exception:  # the server must stop anyway
+                logging.getLogger(__name__).exception("clean-up before exit failed")
+            finally:
+                finish(sig, frame)
+
+        loop.call_soon_threadsafe(lambda: loop.create_task(clean_up_then_exit()))
+
+
+async def serve_until_interrupted(
+    app: Any,
+    sock: socket.socket,
+    *,
+    before_exit: list[Callable[[], Awaitable[None]]] | None = None,
+    on_started: Callable[[], Awaitable[None]] | None = None,
+    log_level: str = "warning",
+) -> None:
+    """Serve ``app`` on ``sock`` until Ctrl+C; ``on_started`` runs once the port answers.
+
+    On Ctrl+C the ``before_exit`` steps run while the server still answers, then the emulator of
+    ``app`` (if any) ends its long polls, then the server stops.
+    """
+    steps = list(before_exit or [])
+    emulator = _emulator_of(app)
+    if emulator is not None:
+        steps.append(emulator.aclose)
+    server = _GracefulServer(_config(app, log_level), steps)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            await task
+            return
+        await asyncio.sleep(0.02)
+    if on_started is not None:
+        try:
+            await on_started()
+        except BaseException:
+            server.should_exit = True
+            await task
+            raise
+    await task

@@ -347,8 +347,11 @@ class EmulatorState:
         """The private chat of user ``chat_id`` with ``bot`` (created on demand when asked)."""
         key = (bot.bot_id, chat_id)
         chat = self.chats.get(key)
-        if chat is None and create and chat_id in self.users:
-            chat = self.chats[key] = Chat(bot.bot_id, self.users[chat_id])
+        if chat is None and create:
+            with self.lock:
+                chat = self.chats.get(key)
+                if chat is None and chat_id in self.users:
+                    chat = self.chats[key] = Chat(bot.bot_id, self.users[chat_id])
         return chat
 
     def store_file(

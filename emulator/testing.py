@@ -300,6 +300,33 @@ class EmulatorClient:
         )
         return matching(messages)
 
+    async def wait_for_answer(
+        self,
+        chat_id: int,
+        callback_query_id: str,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109  (a test's deadline, part of the helper's contract)
+    ) -> dict[str, Any]:
+        """Wait until the bot answered a button press (answerCallbackQuery); return the answer.
+
+        The answer has ``callback_query_id``, ``message_id``, ``text``, ``show_alert``, ``url``.
+        """
+        emulator, bot = self.emulator, self._bot
+        deadline = _loop_time() + timeout
+        while True:
+            try:
+                version = emulator.chat_version(chat_id, bot=bot)
+                answers = emulator.chat_view(chat_id, bot=bot)["callback_answers"]
+            except ControlError as exc:
+                raise AssertionError(f"chat {chat_id}: {exc.message}") from None
+            for answer in answers:
+                if answer["callback_query_id"] == callback_query_id:
+                    return dict(answer)
+            remaining = deadline - _loop_time()
+            if remaining <= 0:
+                raise TimeoutError(f"button press {callback_query_id} was not answered in time")
+            await emulator.wait_chat_change(chat_id, version, remaining, bot=bot)
+
     # -- the emulator's knobs ----------------------------------------------------------------
 
     async def stats(self) -> dict[str, Any]:
@@ -346,6 +373,8 @@ async def running_emulator(
     Telegram's limits off. ``in_thread=True`` serves from a background thread (its own event
     loop) instead of the current loop, e.g. when the test blocks the loop.
     """
+    if config is not None and fields:
+        raise TypeError("give either config or EmulatorConfig fields, not both")
     cfg = config or EmulatorConfig(**fields)
     if rate_limits is not None:
         cfg = cfg.model_copy(

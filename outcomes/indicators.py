@@ -1,21 +1,27 @@
 """The indicator engine: the one place the numbers of spec/outcomes.md are computed, in SQL.
 
 The API (``GET /api/v1/indicators``), the command line (``stegvis indicators --json``) and the
-exports all call :func:`compute_indicators`, so they give identical numbers. One set-based
-statement (SQLAlchemy Core, the same on SQLite and PostgreSQL) computes every count:
+exports all call :func:`compute_indicators`, so they give identical numbers. One statement
+(SQLAlchemy Core) computes every count, in three layers:
 
-1. ``win``: each participant in scope with the program window (``joined_on`` else the cohort's
-   ``start`` … ``left_on`` else the cohort's ``end``, both days included) and the group value;
-2. ``ev``: per participant, aggregates over the confirmed events inside the window (which step
-   items occurred, whether a ``job_changed`` occurred, interviews in the last 61 days);
-3. ``lst``: per participant, the latest event (by ``occurred_on``, then ``id`` in plain string
-   order) of each kind where "latest" or "followed by" matters, found with ``ROW_NUMBER()``;
-4. ``pf``: per participant 0/1 flags for every outcome, from the result survey R, the baseline
-   survey B (complete surveys only) and the two event aggregates;
-5. the final ``SELECT`` sums the flags per group. The total is the sum of the groups (every count
-   is additive), shares are computed in Python from the exact integers.
+1. **facts** — one row per participant in scope: the group value, the answers of the result survey
+   R and the baseline survey B (complete responses only), and the facts about the confirmed events
+   inside the program window E: ``mask`` (one bit per event type that occurred), ``interviews``
+   (``interview_attended`` in the last 61 days of the window) and the latest event of each kind
+   where "latest" or "followed by" matters (ordered by ``occurred_on``, then ``id`` in plain
+   string order).
+2. **flags** — per participant, a 0/1 column for every outcome of the spec.
+3. **sums** — per group, ``enrolled``, ``measured`` and the ``n`` / ``of`` of every indicator. The
+   total is the sum of the groups (every count is additive); shares are computed in Python from
+   the exact integers.
 
-Decisions where the spec leaves room (they are repeated in the report to the lead):
+Layers 2 and 3 are shared. Layer 1 has two plans with the same result, chosen by database:
+``joined`` (PostgreSQL: hash joins and hash aggregates over the event table, window functions
+for "latest") and ``correlated`` (SQLite, which has neither hash joins nor hash aggregates: per
+participant index seeks, and only where an answer is still open). Tests run both plans on both
+databases against an independent implementation.
+
+Decisions where the spec leaves room:
 
 * ``share`` = n/of rounded half-up on the exact fraction to 4 decimals (0.00005 → 0.0001), not
   Python's ``round`` (banker's rounding on a binary float); ``null`` when of = 0.
@@ -31,7 +37,8 @@ Decisions where the spec leaves room (they are repeated in the report to the lea
   and ``job_ended`` events in E, the latest (by date, then id) is a ``job_started``.
 * "The latest event" is the single latest event; its attribute is used as it is (when that event
   has no ``program_contributed`` or ``relevant`` attribute, there is no answer; earlier events
-  are not consulted).
+  are not consulted). ``education_started`` events whose ``relevant`` is false never count, not
+  even as "the latest".
 * Only ``complete`` survey responses count (a survey still being answered in the bot does not
   make a participant measured). Erased participants (``erased_on``) still count.
 * ``window`` (exports): participants whose cohort's ``start`` … ``end`` overlaps the given dates
@@ -45,6 +52,7 @@ Decisions where the spec leaves room (they are repeated in the report to the lea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, get_args
 
@@ -61,9 +69,11 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
+    true,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, FromClause
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
@@ -74,8 +84,10 @@ from outcomes.vocab import MINOR_ITEMS, STEP_ITEMS, EventStatus, EventType, Surv
 
 Basis = Literal["measured", "enrolled"]
 Grouping = Literal["gender", "cohort", "arm", "migration_category", "region"]
+Plan = Literal["joined", "correlated"]
 BASES: tuple[str, ...] = get_args(Basis)
 GROUPINGS: tuple[str, ...] = get_args(Grouping)
+PLANS: tuple[str, ...] = get_args(Plan)
 
 INDICATORS: tuple[str, ...] = (
     "got_job",
@@ -109,8 +121,16 @@ _P = Participant.__table__  # type: ignore[attr-defined]
 _C = Cohort.__table__  # type: ignore[attr-defined]
 _S = Survey.__table__  # type: ignore[attr-defined]
 
+_JOB_STARTED = EventType.job_started.value
+_JOB_ENDED = EventType.job_ended.value
+_JOB_CHANGED = EventType.job_changed.value
+_INTERNSHIP = EventType.internship_started.value
+_EDUCATION = EventType.education_started.value
+_INTERVIEW = EventType.interview_attended.value
+_CONFIRMED = EventStatus.confirmed.value
+
 _ITEM_EVENT_TYPE: dict[str, str] = {
-    "internship": EventType.internship_started.value,
+    "internship": _INTERNSHIP,
     **{item: EventType(item).value for item in STEP_ITEMS if item != "internship"},
 }
 _BITS: dict[str, int] = {
@@ -119,17 +139,24 @@ _BITS: dict[str, int] = {
 }
 """One bit per fact "an event of this kind is in E"; OR-ed per participant into ``mask``."""
 
-_KEY_EVENTS: dict[str, tuple[str, ...]] = {
-    # "a job_started not followed by a job_ended": the latest of the two is a job_started
-    "employment": (EventType.job_started.value, EventType.job_ended.value),
-    # contribution and relevance of the job: the latest job_started or job_changed
-    "job": (EventType.job_started.value, EventType.job_changed.value),
-    "internship": (EventType.internship_started.value,),
-    "education": (EventType.education_started.value,),
+_LATEST: dict[str, tuple[str, ...]] = {
+    "job": (_JOB_STARTED, _JOB_CHANGED),  # contribution and relevance of the job
+    "internship": (_INTERNSHIP,),
+    "education": (_EDUCATION,),  # only those that count: relevant is not false
 }
-"""Kinds of "latest event": the event types whose latest one (by date, then id) matters."""
+_ANSWERS = (
+    "employment",
+    "job_relevant",
+    "interviews_last_2_months",
+    "job_changed",
+    *(f"item_{item}" for item in STEP_ITEMS),
+    "contributed_job",
+    "contributed_internship",
+    "contributed_education_started",
+)
 
-_DATE_WIDTH = 10  # an ISO date, YYYY-MM-DD: the order key is the date followed by the id
+
+# -- SQL helpers that differ between SQLite and PostgreSQL ------------------------------------
 
 
 class _DaysBefore(FunctionElement[date]):
@@ -157,8 +184,8 @@ def _days_before_sqlite(element: _DaysBefore, compiler: SQLCompiler, **kw: Any) 
 
 
 class _BitOr(FunctionElement[int]):
-    """Bitwise OR of an integer over a group (``bit_or``; on SQLite the sum of distinct values,
-    which is the same when every value is a single bit or 0)."""
+    """Bitwise OR of an integer over a group: ``bit_or``; on SQLite the sum of the distinct
+    values, which is the same when every value is a single bit or 0."""
 
     type = Integer()
     inherit_cache = True
@@ -179,8 +206,7 @@ class _OrderKey(FunctionElement[str]):
     """Text that sorts like (``occurred_on``, ``id``): the ISO date followed by the id.
 
     The date has a fixed width, so comparing keys compares dates first, then ids in plain string
-    (code point) order — also on PostgreSQL, where the key is compared with ``COLLATE "C"``.
-    ``substr(key, 11)`` gives the id back.
+    (code point) order — on PostgreSQL with ``COLLATE "C"``. ``substr(key, 11)`` is the id.
     """
 
     type = String()
@@ -200,7 +226,10 @@ def _order_key_sqlite(element: _OrderKey, compiler: SQLCompiler, **kw: Any) -> s
     return f"({day} || {ident})"  # dates are stored as YYYY-MM-DD text; BINARY = code points
 
 
-def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+_DATE_WIDTH = 10
+
+
+def _flag(condition: ColumnElement[Any]) -> ColumnElement[int]:
     """A 0/1 integer for a condition (NULL counts as false)."""
     return case((condition, 1), else_=0)
 
@@ -210,24 +239,377 @@ def _yes(column: ColumnElement[Any]) -> ColumnElement[bool]:
     return column.is_(True)
 
 
+def _bool01(column: ColumnElement[Any]) -> ColumnElement[int]:
+    """A nullable boolean as 1 / 0 / NULL."""
+    return case((column.is_(True), 1), (column.is_(False), 0), else_=None)
+
+
 def _has(mask: ColumnElement[Any], bit: int) -> ColumnElement[bool]:
     return func.coalesce(mask, 0).op("&")(bit) != 0
 
 
-def _scope(
-    cohort: str | None, window: tuple[date | None, date | None] | None
-) -> list[ColumnElement[bool]]:
-    """Which participants are counted: one cohort, cohorts overlapping a date window."""
-    conditions: list[ColumnElement[bool]] = []
-    if cohort is not None:
-        conditions.append(_P.c.cohort == cohort)
-    if window is not None:
-        start, end = window
-        if end is not None:
-            conditions.append(_C.c.start <= end)
-        if start is not None:
-            conditions.append(_C.c.end >= start)
-    return conditions
+def _id_order(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+    """An id in plain string (code point) order on every database."""
+    return column.collate("C") if dialect == "postgresql" else column
+
+
+def _event_bit(event: FromClause) -> ColumnElement[int]:
+    """The bit of one event in ``mask`` (0 for types that are no step, and for education that
+    does not count because its ``relevant`` is false)."""
+    whens: list[tuple[Any, Any]] = [(event.c.type == _INTERVIEW, 0)]  # the most frequent first
+    for item in STEP_ITEMS:
+        if item == "education_started":
+            value: Any = case((event.c.relevant.is_(False), 0), else_=_BITS[item])
+        else:
+            value = _BITS[item]
+        whens.append((event.c.type == _ITEM_EVENT_TYPE[item], value))
+    whens.append((event.c.type == _JOB_CHANGED, _BITS["job_changed"]))
+    return case(*whens, else_=0)
+
+
+def _counts_as_education(event: FromClause) -> ColumnElement[bool]:
+    return ~and_(event.c.type == _EDUCATION, event.c.relevant.is_(False))
+
+
+# -- layer 1: facts per participant -----------------------------------------------------------
+
+
+@dataclass
+class _Scope:
+    cohort: str | None
+    by: Grouping | None
+    basis: Basis
+    window: tuple[date | None, date | None] | None
+    dialect: str
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """Which participants are counted: one cohort, cohorts overlapping a date window."""
+        out: list[ColumnElement[bool]] = []
+        if self.cohort is not None:
+            out.append(_P.c.cohort == self.cohort)
+        if self.window is not None:
+            start, end = self.window
+            if end is not None:
+                out.append(_C.c.start <= end)
+            if start is not None:
+                out.append(_C.c.end >= start)
+        return out
+
+    def group_value(self) -> list[ColumnElement[Any]]:
+        if self.by is None:
+            return []
+        column = _C.c.region if self.by == "region" else _P.c[self.by]
+        return [column.label("g")]
+
+
+_WS = func.coalesce(_P.c.joined_on, _C.c.start)
+_WE = func.coalesce(_P.c.left_on, _C.c.end)
+_PEOPLE = _P.join(_C, _P.c.cohort == _C.c.id)
+
+
+def _in_window(event: FromClause) -> ColumnElement[bool]:
+    """A confirmed event inside the participant's window (``participant``/``cohort`` in scope)."""
+    return and_(
+        event.c.participant == _P.c.id,
+        event.c.status == _CONFIRMED,
+        event.c.occurred_on >= _WS,
+        event.c.occurred_on <= _WE,
+    )
+
+
+def _surveys() -> tuple[FromClause, FromClause]:
+    return _S.alias("r"), _S.alias("b")
+
+
+def _with_surveys(left: Any, pid: ColumnElement[Any], r: FromClause, b: FromClause) -> Any:
+    complete = SurveyStatus.complete.value
+    return left.outerjoin(
+        r, and_(r.c.participant == pid, r.c.wave == Wave.result.value, r.c.status == complete)
+    ).outerjoin(
+        b, and_(b.c.participant == pid, b.c.wave == Wave.baseline.value, b.c.status == complete)
+    )
+
+
+def _answer_columns(r: FromClause, b: FromClause) -> list[ColumnElement[Any]]:
+    return [
+        *(r.c[name].label(f"r_{name}") for name in _ANSWERS),
+        b.c.employment.label("b_employment"),
+        b.c.interviews_last_2_months.label("b_interviews_last_2_months"),
+    ]
+
+
+def _counted(scope: _Scope, has_r: ColumnElement[bool]) -> ColumnElement[int]:
+    return _flag(has_r) if scope.basis == "measured" else literal(1, Integer)
+
+
+def _fence(query: Select[Any]) -> Select[Any]:
+    """Evaluate a subquery once per row instead of merging it into the outer query (which would
+    compute a column once per use): ``LIMIT -1`` on SQLite, ``OFFSET 0`` on PostgreSQL."""
+    return query.offset(literal_column("0"))
+
+
+def _facts_joined(scope: _Scope) -> FromClause:
+    """Facts with set operations: one aggregate pass over E, window functions for "latest"."""
+    e = _T.alias("e")
+    ev = (
+        select(
+            _P.c.id.label("pid"),
+            _BitOr(_event_bit(e)).label("mask"),
+            func.sum(
+                _flag(
+                    and_(
+                        e.c.type == _INTERVIEW,
+                        e.c.occurred_on >= _DaysBefore(_WE, INTERVIEW_DAYS - 1),
+                    )
+                )
+            ).label("interviews"),
+        )
+        .select_from(_PEOPLE.join(e, _in_window(e)))
+        .where(*scope.conditions())
+        .group_by(_P.c.id)
+        .subquery("ev")
+    )
+
+    k = _T.alias("k")
+    order = [k.c.occurred_on.desc(), _id_order(k.c.id, scope.dialect).desc()]
+
+    def latest_in(types: tuple[str, ...]) -> ColumnElement[int]:
+        return func.row_number().over(
+            partition_by=[k.c.participant, k.c.type.in_(types)], order_by=order
+        )
+
+    ranked = (
+        select(
+            k.c.participant.label("pid"),
+            k.c.type,
+            k.c.relevant,
+            k.c.program_contributed,
+            latest_in((_JOB_STARTED, _JOB_ENDED)).label("rn_employment"),
+            latest_in(_LATEST["job"]).label("rn_job"),
+            func.row_number()
+            .over(partition_by=[k.c.participant, k.c.type], order_by=order)
+            .label("rn_type"),
+        )
+        .select_from(_PEOPLE.join(k, _in_window(k)))
+        .where(
+            k.c.type.in_([_JOB_STARTED, _JOB_ENDED, _JOB_CHANGED, _INTERNSHIP, _EDUCATION]),
+            _counts_as_education(k),
+            *scope.conditions(),
+        )
+        .subquery("ranked")
+    )
+
+    def pick(rank: str, types: tuple[str, ...], value: ColumnElement[Any]) -> ColumnElement[Any]:
+        first = and_(ranked.c[rank] == 1, ranked.c.type.in_(types))
+        return func.max(case((first, value), else_=None))
+
+    ky = (
+        select(
+            ranked.c.pid,
+            pick(
+                "rn_employment",
+                (_JOB_STARTED, _JOB_ENDED),
+                _flag(ranked.c.type == _JOB_STARTED),
+            ).label("employed_by_events"),
+            pick("rn_job", _LATEST["job"], ranked.c.program_contributed).label("job_pc"),
+            pick("rn_job", _LATEST["job"], _bool01(ranked.c.relevant)).label("job_relevant"),
+            pick("rn_type", (_INTERNSHIP,), ranked.c.program_contributed).label("internship_pc"),
+            pick("rn_type", (_EDUCATION,), ranked.c.program_contributed).label("education_pc"),
+        )
+        .group_by(ranked.c.pid)
+        .subquery("ky")
+    )
+
+    r, b = _surveys()
+    joined = _with_surveys(_PEOPLE, _P.c.id, r, b)
+    joined = joined.outerjoin(ev, ev.c.pid == _P.c.id).outerjoin(ky, ky.c.pid == _P.c.id)
+    has_r = r.c.id.is_not(None)
+    return (
+        select(
+            *scope.group_value(),
+            _flag(has_r).label("measured"),
+            _counted(scope, has_r).label("counted"),
+            *_answer_columns(r, b),
+            ev.c.mask,
+            ev.c.interviews,
+            ky.c.employed_by_events,
+            ky.c.job_pc,
+            ky.c.job_relevant,
+            ky.c.internship_pc,
+            ky.c.education_pc,
+        )
+        .select_from(joined)
+        .where(*scope.conditions())
+        .subquery("facts")
+    )
+
+
+def _facts_correlated(scope: _Scope) -> FromClause:
+    """Facts by index seeks per participant, each only where the answer is still open."""
+    r, b = _surveys()
+    has_r = r.c.id.is_not(None)
+    counted = true() if scope.basis == "enrolled" else has_r
+
+    e = _T.alias("e")
+    mask = select(_BitOr(_event_bit(e))).where(_in_window(e)).correlate(_P, _C).scalar_subquery()
+    i = _T.alias("i")
+    interviews = (
+        select(func.count())
+        .where(
+            _in_window(i),
+            i.c.type == _INTERVIEW,
+            i.c.occurred_on >= _DaysBefore(_WE, INTERVIEW_DAYS - 1),
+        )
+        .correlate(_P, _C)
+        .scalar_subquery()
+    )
+
+    def latest_key(types: tuple[str, ...], *, pid: Any, ws: Any, we: Any, outer: Any) -> Any:
+        """The order key (date, then id) of the latest event of these types in E."""
+        x = _T.alias("x")
+        conditions = [
+            x.c.participant == pid,
+            x.c.status == _CONFIRMED,
+            x.c.occurred_on >= ws,
+            x.c.occurred_on <= we,
+            x.c.type.in_(types),
+        ]
+        if _EDUCATION in types:
+            conditions.append(_counts_as_education(x))
+        return (
+            select(func.max(_OrderKey(x.c.occurred_on, x.c.id)))
+            .where(*conditions)
+            .correlate(*outer)
+            .scalar_subquery()
+        )
+
+    people = {"pid": _P.c.id, "ws": _WS, "we": _WE, "outer": (_P, _C)}
+    started = latest_key((_JOB_STARTED,), **people)
+    ended = func.coalesce(latest_key((_JOB_ENDED,), **people), "")
+    interviews_open = or_(
+        r.c.interviews_last_2_months.is_(None), b.c.interviews_last_2_months.is_(None)
+    )
+    employment_open = and_(b.c.employment == "none", r.c.employment.is_(None))
+    level1 = _fence(
+        select(
+            _P.c.id.label("pid"),
+            *scope.group_value(),
+            _flag(has_r).label("measured"),
+            _counted(scope, has_r).label("counted"),
+            *_answer_columns(r, b),
+            case((counted, func.coalesce(mask, 0)), else_=None).label("mask"),
+            case((and_(counted, interviews_open), interviews), else_=None).label("interviews"),
+            case((and_(counted, employment_open), _flag(started > ended)), else_=None).label(
+                "employed_by_events"
+            ),
+            _WS.label("ws"),
+            _WE.label("we"),
+        )
+        .select_from(_with_surveys(_PEOPLE, _P.c.id, r, b))
+        .where(*scope.conditions())
+    ).subquery("level1")
+
+    # the latest job / internship / education event, only for those with the outcome whose
+    # result survey leaves the question open; found by its order key, then read by id
+    f = level1.c
+    outcome = _outcomes(f)
+    here = {"pid": f.pid, "ws": f.ws, "we": f.we, "outer": (level1,)}
+    open_questions = {
+        "job": and_(
+            outcome["got_job"], or_(f.r_contributed_job.is_(None), f.r_job_relevant.is_(None))
+        ),
+        "internship": and_(outcome["internship"], f.r_contributed_internship.is_(None)),
+        "education": and_(
+            outcome["education_started"], f.r_contributed_education_started.is_(None)
+        ),
+    }
+    level2 = _fence(
+        select(
+            level1,
+            *(
+                case(
+                    (and_(f.counted == 1, condition), latest_key(_LATEST[kind], **here)),
+                    else_=None,
+                ).label(f"k_{kind}")
+                for kind, condition in open_questions.items()
+            ),
+        )
+    ).subquery("level2")
+
+    g = level2.c
+    found = {kind: _T.alias(f"latest_{kind}") for kind in _LATEST}
+    joined: Any = level2
+    for kind, table in found.items():
+        joined = joined.outerjoin(table, table.c.id == func.substr(g[f"k_{kind}"], _DATE_WIDTH + 1))
+    keys = {f"k_{kind}" for kind in _LATEST}
+    return (
+        select(
+            *(c for c in level2.c if c.key not in keys),
+            found["job"].c.program_contributed.label("job_pc"),
+            _bool01(found["job"].c.relevant).label("job_relevant"),
+            found["internship"].c.program_contributed.label("internship_pc"),
+            found["education"].c.program_contributed.label("education_pc"),
+        )
+        .select_from(joined)
+        .subquery("facts")
+    )
+
+
+# -- layer 2: outcomes per participant --------------------------------------------------------
+
+
+def _outcomes(f: Any) -> dict[str, ColumnElement[Any]]:
+    """The spec's per-participant outcomes as SQL conditions over the facts columns ``f``."""
+    employed_at_end = case(
+        (f.r_employment.is_not(None), f.r_employment != "none"),
+        else_=func.coalesce(f.employed_by_events, 0) == 1,
+    )
+    got_job = or_(
+        and_(f.b_employment == "none", employed_at_end),
+        _yes(f.r_job_changed),
+        _has(f.mask, _BITS["job_changed"]),
+    )
+    items = {item: or_(_yes(f[f"r_item_{item}"]), _has(f.mask, _BITS[item])) for item in STEP_ITEMS}
+    return {"got_job": got_job, **items}
+
+
+def _flags(facts: FromClause, by: Grouping | None) -> FromClause:
+    """0/1 flags for every outcome of each participant."""
+    f = facts.c
+    outcome = _outcomes(f)
+    interviews_plus_two = case(
+        (
+            and_(
+                f.r_interviews_last_2_months.is_not(None),
+                f.b_interviews_last_2_months.is_not(None),
+            ),
+            f.r_interviews_last_2_months - f.b_interviews_last_2_months >= 2,
+        ),
+        else_=func.coalesce(f.interviews, 0) - func.coalesce(f.b_interviews_last_2_months, 0)
+        >= 2,
+    )
+    job_relevant = case(
+        (f.r_job_relevant.is_not(None), _yes(f.r_job_relevant)),
+        else_=func.coalesce(f.job_relevant, 0) == 1,
+    )
+    return _fence(
+        select(
+            *([f.g] if by is not None else []),
+            f.measured,
+            f.counted,
+            *(_flag(condition).label(name) for name, condition in outcome.items()),
+            _flag(interviews_plus_two).label("interviews_plus_two"),
+            func.coalesce(f.r_contributed_job, f.job_pc).label("c_job"),
+            func.coalesce(f.r_contributed_internship, f.internship_pc).label("c_internship"),
+            func.coalesce(f.r_contributed_education_started, f.education_pc).label(
+                "c_education_started"
+            ),
+            _flag(job_relevant).label("job_relevant"),
+        )
+    ).subquery("flags")
+
+
+# -- layer 3: sums per group ------------------------------------------------------------------
 
 
 def build_query(
@@ -237,195 +619,68 @@ def build_query(
     by: Grouping | None = None,
     basis: Basis = "measured",
     window: tuple[date | None, date | None] | None = None,
+    plan: Plan | None = None,
 ) -> Select[Any]:
-    """The one statement: per group, ``enrolled``, ``measured`` and ``n_<ind>`` / ``of_<ind>``."""
-    scope = _scope(cohort, window)
-    ws = func.coalesce(_P.c.joined_on, _C.c.start)
-    we = func.coalesce(_P.c.left_on, _C.c.end)
-    in_e = and_(  # a confirmed event inside the participant's window
-        _T.c.status == EventStatus.confirmed.value,
-        _T.c.occurred_on >= ws,
-        _T.c.occurred_on <= we,
-    )
-    irrelevant_education = and_(
-        _T.c.type == EventType.education_started.value, _T.c.relevant.is_(False)
-    )
-    people = _P.join(_C, _P.c.cohort == _C.c.id)
+    """The one statement: per group, ``enrolled``, ``measured`` and ``n_<ind>`` / ``of_<ind>``.
 
-    # -- ev: one row per participant in scope, with what occurred in E ------------------------
-    bit = case(
-        (irrelevant_education, 0),
-        *((_T.c.type == _ITEM_EVENT_TYPE[item], _BITS[item]) for item in STEP_ITEMS),
-        (_T.c.type == EventType.job_changed.value, _BITS["job_changed"]),
-        else_=0,
-    )
-    recent_interview = and_(
-        _T.c.type == EventType.interview_attended.value,
-        _T.c.occurred_on >= _DaysBefore(we, INTERVIEW_DAYS - 1),
-    )
-    group_value: list[ColumnElement[Any]] = []
-    if by is not None and by != "region":
-        group_value = [_P.c[by].label("g")]
-    elif by == "region":
-        group_value = [_P.c.cohort.label("g_cohort")]
-    ev = (
-        select(
-            _P.c.id.label("pid"),
-            *group_value,
-            _BitOr(bit).label("mask"),
-            func.sum(_flag(recent_interview)).label("interviews"),
-        )
-        .select_from(people.outerjoin(_T, and_(_T.c.participant == _P.c.id, in_e)))
-        .where(*scope)
-        .group_by(_P.c.id)
-        .cte("ev")
-    )
+    ``plan`` is ``correlated`` on SQLite and ``joined`` elsewhere unless given (tests run both).
+    """
+    scope = _Scope(cohort, by, basis, window, dialect)
+    plan = plan or ("correlated" if dialect == "sqlite" else "joined")
+    facts = _facts_correlated(scope) if plan == "correlated" else _facts_joined(scope)
+    pf = _flags(facts, by).c
 
-    # -- ky: per participant, the latest event of each kind where order matters ----------------
-    order_key = _OrderKey(_T.c.occurred_on, _T.c.id)
-    key_types = sorted({t for types in _KEY_EVENTS.values() for t in types})
-    ky = (
-        select(
-            _T.c.participant.label("pid"),
-            *(
-                func.max(case((_T.c.type.in_(types), order_key), else_=None)).label(f"k_{kind}")
-                for kind, types in _KEY_EVENTS.items()
-            ),
-        )
-        .select_from(_T.join(people, _P.c.id == _T.c.participant))
-        .where(_T.c.type.in_(key_types), in_e, ~irrelevant_education, *scope)
-        .group_by(_T.c.participant)
-        .cte("ky")
-    )
-    latest = {kind: _T.alias(f"latest_{kind}") for kind in _KEY_EVENTS}
-
-    # -- pf: per-participant flags --------------------------------------------------------------
-    r = _S.alias("r")
-    b = _S.alias("b")
-    complete = SurveyStatus.complete.value
-    has_r = r.c.id.is_not(None)
-    employed_at_end = case(
-        (r.c.employment.is_not(None), r.c.employment != "none"),
-        else_=latest["employment"].c.type == EventType.job_started.value,
-    )
-    got_job = or_(
-        and_(b.c.employment == "none", employed_at_end),
-        _yes(r.c.job_changed),
-        _has(ev.c.mask, _BITS["job_changed"]),
-    )
-    items = {
-        item: _flag(or_(_yes(r.c[f"item_{item}"]), _has(ev.c.mask, _BITS[item])))
-        for item in STEP_ITEMS
-    }
-    interviews_plus_two = case(
-        (
-            and_(
-                r.c.interviews_last_2_months.is_not(None),
-                b.c.interviews_last_2_months.is_not(None),
-            ),
-            _flag(r.c.interviews_last_2_months - b.c.interviews_last_2_months >= 2),
-        ),
-        else_=_flag(
-            func.coalesce(ev.c.interviews, 0) - func.coalesce(b.c.interviews_last_2_months, 0)
-            >= 2
-        ),
-    )
-    job_relevant = case(
-        (r.c.job_relevant.is_not(None), _flag(_yes(r.c.job_relevant))),
-        else_=_flag(_yes(latest["job"].c.relevant)),
-    )
-    joined = (
-        ev.outerjoin(
-            r,
-            and_(r.c.participant == ev.c.pid, r.c.wave == Wave.result.value, r.c.status == complete),
-        )
-        .outerjoin(
-            b,
-            and_(
-                b.c.participant == ev.c.pid, b.c.wave == Wave.baseline.value, b.c.status == complete
-            ),
-        )
-        .outerjoin(ky, ky.c.pid == ev.c.pid)
-    )
-    for kind, table in latest.items():
-        joined = joined.outerjoin(
-            table, table.c.id == func.substr(ky.c[f"k_{kind}"], _DATE_WIDTH + 1)
-        )
-    group_column: list[ColumnElement[Any]] = []
-    if by == "region":
-        cohorts = _C.alias("cohort_of")
-        joined = joined.join(cohorts, cohorts.c.id == ev.c.g_cohort)
-        group_column = [cohorts.c.region.label("g")]
-    elif by is not None:
-        group_column = [ev.c.g]
-    pf = (
-        select(
-            *group_column,
-            _flag(has_r).label("measured"),
-            (_flag(has_r) if basis == "measured" else literal(1, Integer)).label("counted"),
-            _flag(got_job).label("got_job"),
-            *(col.label(item) for item, col in items.items()),
-            interviews_plus_two.label("interviews_plus_two"),
-            func.coalesce(r.c.contributed_job, latest["job"].c.program_contributed).label("c_job"),
-            func.coalesce(
-                r.c.contributed_internship, latest["internship"].c.program_contributed
-            ).label("c_internship"),
-            func.coalesce(
-                r.c.contributed_education_started, latest["education"].c.program_contributed
-            ).label("c_education_started"),
-            job_relevant.label("job_relevant"),
-        )
-        .select_from(joined)
-        .cte("pf")
-    )
-
-    # -- derived flags and the group sums -------------------------------------------------------
-    minor_count = sum((pf.c[item] for item in MINOR_ITEMS), literal_column("0"))
-    minor5 = minor_count >= 5
+    minor5 = sum((pf[item] for item in MINOR_ITEMS), literal_column("0")) >= 5
     steps = and_(
-        pf.c.got_job == 0,
-        or_(
-            pf.c.internship == 1,
-            pf.c.education_started == 1,
-            pf.c.interviews_plus_two == 1,
-            minor5,
-        ),
+        pf.got_job == 0,
+        or_(pf.internship == 1, pf.education_started == 1, pf.interviews_plus_two == 1, minor5),
     )
-    person: dict[str, ColumnElement[bool]] = {
-        "got_job": pf.c.got_job == 1,
+    person: dict[str, ColumnElement[Any]] = {
+        "got_job": pf.got_job == 1,
         "measurable_steps": steps,
-        "job_or_steps": or_(pf.c.got_job == 1, steps),
-        "interviews_plus_two": pf.c.interviews_plus_two == 1,
+        "job_or_steps": or_(pf.got_job == 1, steps),
+        "interviews_plus_two": pf.interviews_plus_two == 1,
         "minor_steps_5_of_8": minor5,
-        **{item: pf.c[item] == 1 for item in STEP_ITEMS},
+        **{item: pf[item] == 1 for item in STEP_ITEMS},
         "relevant_job_contributed": and_(
-            pf.c.got_job == 1, pf.c.job_relevant == 1, pf.c.c_job == "yes"
+            pf.got_job == 1, pf.job_relevant == 1, pf.c_job == "yes"
         ),
     }
-    counted = pf.c.counted == 1
 
-    def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(_flag(and_(counted, condition))), 0)
-
-    columns: list[ColumnElement[Any]] = [
-        pf.c.g if by is not None else null().label("g"),
-        func.count().label("enrolled"),
-        func.coalesce(func.sum(pf.c.measured), 0).label("measured"),
-        func.coalesce(func.sum(pf.c.counted), 0).label("counted"),
-    ]
+    # every count as a 0/1 column per participant, then plain sums per group
+    counted = pf.counted == 1
+    per_person: list[ColumnElement[Any]] = []
     for name in INDICATORS:
         if name in CONTRIBUTION_INDICATORS:
             outcome_name, key = CONTRIBUTION_INDICATORS[name]
             outcome = person[outcome_name]
-            answer = pf.c[f"c_{key}"]
-            columns.append(total(and_(outcome, answer == "yes")).label(f"n_{name}"))
-            columns.append(total(and_(outcome, answer.is_not(None))).label(f"of_{name}"))
+            answer = pf[f"c_{key}"]
+            per_person.append(_flag(and_(counted, outcome, answer == "yes")).label(f"n_{name}"))
+            per_person.append(
+                _flag(and_(counted, outcome, answer.is_not(None))).label(f"of_{name}")
+            )
         else:
-            columns.append(total(person[name]).label(f"n_{name}"))
-    query = select(*columns).select_from(pf)
+            per_person.append(_flag(and_(counted, person[name])).label(f"n_{name}"))
+    pp = _fence(
+        select(*([pf.g] if by is not None else []), pf.measured, pf.counted, *per_person)
+    ).subquery("per_person")
+
+    columns: list[ColumnElement[Any]] = [
+        pp.c.g if by is not None else null().label("g"),
+        func.count().label("enrolled"),
+        *(
+            func.coalesce(func.sum(column), 0).label(column.key)
+            for column in pp.c
+            if column.key != "g"
+        ),
+    ]
+    query = select(*columns)
     if by is not None:
-        query = query.group_by(pf.c.g)
+        query = query.group_by(pp.c.g)
     return query
+
+
+# -- the JSON ---------------------------------------------------------------------------------
 
 
 def share(n: int, of: int) -> float | None:
@@ -474,6 +729,14 @@ def _group_sort_key(value: Any) -> tuple[int, str]:
     return (1, "") if value is None else (0, str(value))
 
 
+def _tune(session: Session, dialect: str) -> None:
+    """PostgreSQL: enough memory for the hash aggregates, and no JIT compilation (which costs
+    more than it saves for one analytic query), for this transaction only."""
+    if dialect == "postgresql":
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def compute_indicators(
     session: Session,
     *,
@@ -481,6 +744,7 @@ def compute_indicators(
     by: Grouping | None = None,
     basis: Basis = "measured",
     window: tuple[date | None, date | None] | None = None,
+    plan: Plan | None = None,
 ) -> dict[str, Any]:
     """The indicators of spec/outcomes.md as its JSON shape (plus ``targets`` where they apply).
 
@@ -489,13 +753,19 @@ def compute_indicators(
     group of its own, key ``null``; groups sorted by value, ``null`` last); ``basis`` is
     ``measured`` or ``enrolled``; ``window`` = (from, to), either ``None`` for open, keeps the
     participants whose cohort's dates overlap it and adds ``from``/``to`` to ``filters``.
+    ``plan`` forces one of the two SQL plans (tests); the numbers never depend on it.
+    Raises ``Invalid`` for an unknown grouping, basis or plan, or a window that ends before it
+    starts.
     """
     if by is not None and by not in GROUPINGS:
         raise Invalid(f"unknown grouping {by!r}; expected one of {', '.join(GROUPINGS)}")
     if basis not in BASES:
         raise Invalid(f"unknown basis {basis!r}; expected one of {', '.join(BASES)}")
-    if window is not None and None not in window and window[1] < window[0]:  # type: ignore[operator]
-        raise Invalid(f"the date window ends ({window[1]}) before it starts ({window[0]})")
+    if plan is not None and plan not in PLANS:
+        raise Invalid(f"unknown plan {plan!r}; expected one of {', '.join(PLANS)}")
+    if window is not None and window[0] is not None and window[1] is not None:
+        if window[1] < window[0]:
+            raise Invalid(f"the date window ends ({window[1]}) before it starts ({window[0]})")
 
     targets: dict[str, dict[str, Any] | None] = {}
     if cohort is not None or by == "cohort":
@@ -507,14 +777,12 @@ def compute_indicators(
             raise NotFound(f"cohort {cohort!r} does not exist")
 
     dialect = session.get_bind().dialect.name
-    statement = build_query(dialect, cohort=cohort, by=by, basis=basis, window=window)
+    statement = build_query(dialect, cohort=cohort, by=by, basis=basis, window=window, plan=plan)
+    _tune(session, dialect)
     rows = [dict(row) for row in session.execute(statement).mappings()]
-    keys = [k for k in rows[0] if k != "g"] if rows else []
+    keys = ["enrolled", "measured", "counted", *(f"n_{name}" for name in INDICATORS)]
+    keys += [f"of_{name}" for name in CONTRIBUTION_INDICATORS]
     summed = {k: sum(int(row[k] or 0) for row in rows) for k in keys}
-    if not rows:
-        summed = {k: 0 for k in ("enrolled", "measured", "counted")}
-        summed |= {f"n_{name}": 0 for name in INDICATORS}
-        summed |= {f"of_{name}": 0 for name in CONTRIBUTION_INDICATORS}
 
     filters: dict[str, Any] = {"cohort": cohort, "basis": basis}
     if window is not None:

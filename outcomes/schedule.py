@@ -18,6 +18,7 @@ from sqlalchemy import Engine, and_, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from outcomes.audit import audit
 from outcomes.clock import STOCKHOLM, utcnow
 from outcomes.errors import Invalid, NotFound
 from outcomes.models import Cohort, Pair, Participant
@@ -27,6 +28,7 @@ QUIET_FROM = time(21, 0)
 QUIET_UNTIL = time(8, 0)
 SEND_AT = time(10, 0)  # the local time of day planned sends go out
 REMINDER_OFFSETS = (timedelta(days=3), timedelta(days=7))  # after the first send
+MIN_REMINDER_GAP = timedelta(days=2)  # at least this long after the message before
 LEASE = timedelta(minutes=5)
 RETRY_AFTER = timedelta(minutes=10)
 OPEN_STATES = ("pending", "claimed")
@@ -205,7 +207,9 @@ def finish_delivery(session: Session, claim: Claim, *, outcome: str, detail: str
             first = now if attempt == 1 else _first_sent(session, claim.id) or now
             if attempt <= len(REMINDER_OFFSETS):
                 item.state = "pending"
-                item.due_at = allowed_time(first + REMINDER_OFFSETS[attempt - 1])
+                # never two reminders back to back (a sender that was down catches up)
+                due = max(first + REMINDER_OFFSETS[attempt - 1], now + MIN_REMINDER_GAP)
+                item.due_at = allowed_time(due)
             else:
                 item.state = "expired"
     item.claimed_by = item.claimed_until = None
@@ -262,8 +266,10 @@ def pair_schedule(session: Session, pair: str) -> list[ScheduledItem]:
     ).scalars())  # fmt: skip
 
 
-def move_item(session: Session, *, item_id: int, due_at: datetime) -> ScheduledItem:
-    """Staff move a pending item to another time (shifted out of quiet hours)."""
+def move_item(session: Session, *, item_id: int, due_at: datetime,
+              actor: str | None = None) -> ScheduledItem:  # fmt: skip
+    """Staff move a pending item to another time (shifted out of quiet hours); audited when
+    ``actor`` is given."""
     item = session.get(ScheduledItem, item_id)
     if item is None:
         raise NotFound(f"scheduled item {item_id} does not exist")
@@ -271,8 +277,12 @@ def move_item(session: Session, *, item_id: int, due_at: datetime) -> ScheduledI
         raise Invalid(f"only a pending item can be moved; this one is {item.state}")
     if due_at.tzinfo is None:
         raise Invalid("give the time with a time zone, e.g. 2025-03-01T10:00:00+01:00")
+    before = item.due_at
     item.due_at = allowed_time(due_at)
     item.updated_at = utcnow()
     session.add(item)
+    if actor is not None and item.due_at != before:
+        audit(session, actor=actor, action="move", table_name="scheduled_item",
+              record_id=str(item_id), before={"due_at": before}, after={"due_at": item.due_at})
     session.flush()
     return item

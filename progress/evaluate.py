@@ -1,9 +1,11 @@
 """Measure the progress classifier on a labelled JSON Lines file (``stegvis eval progress FILE``).
 
 Each line: ``{"text": "...", "lang": "sv", "types": ["job_started"]}`` (``types`` empty for a
-message that reports no event). Figures: exact-set accuracy per language and overall (the
-predicted set of event types equals the labelled set), the false-event rate on no-event messages,
-and language detection accuracy. The targets are those of issue 6.
+message that reports no event), optionally ``"question": true|false``. Figures: exact-set accuracy
+per language and overall (the predicted set of event types equals the labelled set), the
+false-event rate on no-event messages, language detection and, where labelled, question detection.
+The targets are those of issue 6; the evaluation runs the offline classifier without language
+hints, as on an unseen message.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class LabelledMessage:
     text: str
     lang: str
     types: frozenset[str]
+    question: bool | None = None  # None: not labelled
 
 
 @dataclass
@@ -61,6 +64,7 @@ class EvalReport:
     sv_en: Score = field(default_factory=Score)
     no_event: Score = field(default_factory=Score)  # correct = no-event messages given an event
     language_detected: Score = field(default_factory=Score)
+    question_detected: Score = field(default_factory=Score)  # on lines labelled "question"
     misses: list[Miss] = field(default_factory=list)
 
     @property
@@ -82,7 +86,11 @@ class EvalReport:
                 lang: {"correct": s.correct, "total": s.total, "accuracy": s.share}
                 for lang, s in self.per_language.items()
             },
-            "sv_en": {"correct": self.sv_en.correct, "total": self.sv_en.total, "accuracy": self.sv_en.share},
+            "sv_en": {
+                "correct": self.sv_en.correct,
+                "total": self.sv_en.total,
+                "accuracy": self.sv_en.share,
+            },
             "overall": {
                 "correct": self.overall.correct,
                 "total": self.overall.total,
@@ -97,6 +105,11 @@ class EvalReport:
                 "correct": self.language_detected.correct,
                 "total": self.language_detected.total,
                 "accuracy": self.language_detected.share,
+            },
+            "question_detection": {
+                "correct": self.question_detected.correct,
+                "total": self.question_detected.total,
+                "accuracy": self.question_detected.share,
             },
             "meets_targets": self.meets_targets,
             "misses": [m.__dict__ for m in self.misses],
@@ -128,18 +141,23 @@ def read_labelled(path: Path) -> list[LabelledMessage]:
         lang = obj.get("lang")
         if not isinstance(lang, str):
             raise EvalFileError(f'{path}:{number}: "lang" must be a language code such as "sv"')
-        items.append(LabelledMessage(obj["text"], lang, frozenset(types)))
+        question = obj.get("question")
+        if question is not None and not isinstance(question, bool):
+            raise EvalFileError(f'{path}:{number}: "question" must be true or false')
+        items.append(LabelledMessage(obj["text"], lang, frozenset(types), question))
     if not items:
         raise EvalFileError(f"{path}: no labelled messages")
     return items
 
 
-def score(
-    items: Sequence[LabelledMessage], predictions: Sequence[Classification]
-) -> EvalReport:
+def _language_order(lang: str) -> tuple[int, str]:
+    return (LANGUAGE_ORDER.index(lang) if lang in LANGUAGE_ORDER else len(LANGUAGE_ORDER), lang)
+
+
+def score(items: Sequence[LabelledMessage], predictions: Sequence[Classification]) -> EvalReport:
     """Compare predictions with the labels."""
     report = EvalReport()
-    langs = sorted({i.lang for i in items}, key=lambda g: (g not in LANGUAGE_ORDER, LANGUAGE_ORDER.index(g) if g in LANGUAGE_ORDER else 0, g))
+    langs = sorted({i.lang for i in items}, key=_language_order)
     report.per_language = {lang: Score() for lang in langs}
     for item, pred in zip(items, predictions, strict=True):
         ok = pred.types == set(item.types)
@@ -150,10 +168,10 @@ def score(
         if not item.types:
             report.no_event.add(bool(pred.types))
         report.language_detected.add(pred.lang == item.lang)
+        if item.question is not None:
+            report.question_detected.add(pred.is_question == item.question)
         if not ok:
-            report.misses.append(
-                Miss(item.text, item.lang, sorted(item.types), sorted(pred.types))
-            )
+            report.misses.append(Miss(item.text, item.lang, sorted(item.types), sorted(pred.types)))
     return report
 
 
@@ -185,6 +203,11 @@ def format_report(report: EvalReport, show_misses: bool = True) -> str:
         f" = {_pct(report.false_event_rate)}   (target <= {TARGET_FALSE_EVENT:.0%})"
     )
     lines.append(f"language detected correctly: {_pct(report.language_detected.share)}")
+    if report.question_detected.total:
+        lines.append(
+            f"questions told apart from the rest: {report.question_detected.correct}/"
+            f"{report.question_detected.total} = {_pct(report.question_detected.share)}"
+        )
     lines.append("meets the targets" if report.meets_targets else "DOES NOT meet the targets")
     if show_misses and report.misses:
         lines.append("")

@@ -20,7 +20,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -171,6 +170,83 @@ def _combine(
     return Starlette(routes=routes, lifespan=lifespan)
 
 
+class SandboxInvites:
+    """Invite links for sandbox people, so a new mentor or participant can join in one step.
+
+    Each request for a role takes the waiting invite of that role if the other side of the newest
+    demo pair already has one out, else makes a new demo pair (cohort "sandbox", pseudonymous
+    mentor, participant and pair records) and hands out one of its two invites. So a mentor and a
+    participant created one after the other become a pair. Demo data only: the sandbox database.
+    """
+
+    COHORT = "sandbox"
+
+    def __init__(self, engine: Any, settings: Settings) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._waiting: dict[str, str] = {}  # role -> the unused token of the newest demo pair
+
+    def _new_pair(self) -> dict[str, str]:
+        from datetime import timedelta
+
+        from outcomes.clock import today
+        from outcomes.db import session_scope
+        from outcomes.invites import create_invites
+        from outcomes.models import Cohort, Mentor, Pair, Participant
+        from outcomes.schemas import CohortCreate, MentorCreate, PairCreate, ParticipantCreate
+        from outcomes.service import create_record, new_id
+        from outcomes.vocab import Gender
+
+        actor = "sandbox"
+        day = today()
+        with session_scope(self._engine) as session:
+            if session.get(Cohort, self.COHORT) is None:
+                cohort = CohortCreate(id=self.COHORT, name="Sandbox (demo data)",
+                                      start=day - timedelta(days=30), end=day + timedelta(days=365))  # fmt: skip
+                create_record(session, Cohort, cohort, actor=actor)
+            mentor = create_record(
+                session, Mentor, MentorCreate(id=new_id("sbx-m"), cohort=self.COHORT), actor=actor
+            )
+            participant = create_record(
+                session,
+                Participant,
+                ParticipantCreate(
+                    id=new_id("sbx-p"), cohort=self.COHORT, gender=Gender.unspecified
+                ),
+                actor=actor,
+            )
+            pair = PairCreate(id=new_id("sbx"), mentor=mentor.id, participant=participant.id,
+                              matched_on=day)  # fmt: skip
+            create_record(session, Pair, pair, actor=actor)
+            issued = create_invites(session, pair_id=pair.id, actor=actor, settings=self._settings)
+        return {role.value: invite.token for role, invite in issued.items()}
+
+    def take(self, role: str) -> str:
+        """A fresh invite token for ``role`` (``mentor`` or ``participant``)."""
+        token = self._waiting.pop(role, None)
+        if token is not None:
+            return token
+        tokens = self._new_pair()
+        other = "participant" if role == "mentor" else "mentor"
+        self._waiting[other] = tokens[other]
+        return tokens[role]
+
+
+def _invite_route(invites: SandboxInvites) -> Route:
+    async def invite(request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        role = body.get("role") if isinstance(body, dict) else None
+        if role not in ("mentor", "participant"):
+            return JSONResponse({"detail": 'role must be "mentor" or "participant"'}, 422)
+        token = await asyncio.to_thread(invites.take, role)
+        return JSONResponse({"role": role, "start": token}, status_code=201)
+
+    return Route("/_sandbox/invite", invite, methods=["POST"])
+
+
 @dataclass
 class Assembled:
     """What ``stegvis up`` serves: the ASGI app, the bot runner (if any) and the emulator."""
@@ -181,12 +257,13 @@ class Assembled:
     sandbox_url: str | None = None
 
 
-def _migrated_api(settings: Settings) -> Any:
+def _migrated_api(settings: Settings) -> tuple[Any, Any]:
+    """The staff API on the database, migrated first; and the engine."""
     from api.main import create_app
     from outcomes.db import get_engine
 
     engine = get_engine(settings, migrate_on_start=True)
-    return create_app(settings, engine=engine)
+    return create_app(settings, engine=engine), engine
 
 
 def assemble_sandbox(
@@ -198,7 +275,7 @@ def assemble_sandbox(
     from emulator.core import Emulator
 
     data_dir = settings.ensure_data_dir()
-    api = _migrated_api(settings)
+    api, engine = _migrated_api(settings)
     token = sandbox_token_for(data_dir)
     users_path = data_dir / SANDBOX_USERS_FILE
     config = EmulatorConfig(
@@ -221,7 +298,10 @@ def assemble_sandbox(
         )
         runner = BotRunner(application)
     app = _combine(
-        [Mount("", app=_Dispatch(api, emulator_app))],
+        [
+            _invite_route(SandboxInvites(engine, settings)),
+            Mount("", app=_Dispatch(api, emulator_app)),
+        ],
         [emulator_app, api],
         [runner.stop] if runner else [],
     )
@@ -243,7 +323,7 @@ def _webhook_route(path: str, runner: BotRunner, secret: str) -> Route:
 
 def assemble_telegram(settings: Settings, *, build_bot: BotFactory | None = None) -> Assembled:
     """Staff API + the bot on real Telegram (polling, or a webhook on this port)."""
-    api = _migrated_api(settings)
+    api, _engine = _migrated_api(settings)
     factory = build_bot or default_bot_factory()
     if factory is None:
         raise RuntimeError("the bot is not built yet: bot/app.py has no build_application")
@@ -262,58 +342,25 @@ def assemble_telegram(settings: Settings, *, build_bot: BotFactory | None = None
 # -- serving -----------------------------------------------------------------------------------
 
 
-class _UpServer:
-    """uvicorn, with Ctrl+C stopping the bot first (while the Bot API still answers)."""
-
-    def __init__(self, app: ASGIApp, runner: BotRunner | None) -> None:
-        import uvicorn
-
-        runner_ref = runner
-
-        class Server(uvicorn.Server):
-            def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-                nonlocal runner_ref
-                if runner_ref is None or self.should_exit:
-                    super().handle_exit(sig, frame)
-                    return
-                stopping, runner_ref = runner_ref, None
-                loop = asyncio.get_event_loop()
-                base = super().handle_exit
-
-                async def stop_bot_then_exit() -> None:
-                    try:
-                        await asyncio.wait_for(stopping.stop(), 10)
-                    except Exception:  # the server must stop anyway
-                        log.exception("the bot did not stop cleanly")
-                    finally:
-                        base(sig, frame)
-
-                loop.call_soon_threadsafe(lambda: loop.create_task(stop_bot_then_exit()))
-
-        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3, ws="none")
-        self.server = Server(config)
-
-
 async def _serve(assembled: Assembled, sock: Any, ready_lines: list[str]) -> None:
-    up = _UpServer(assembled.app, assembled.runner)
-    task = asyncio.create_task(up.server.serve(sockets=[sock]))
-    while not up.server.started:
-        if task.done():
-            await task
-            return
-        await asyncio.sleep(0.02)
-    try:
-        if assembled.runner is not None:
-            await assembled.runner.start()
-    except BaseException:
-        up.server.should_exit = True
-        await task
-        raise
-    for line in ready_lines:
-        typer.echo(line)
-    await task
-    if assembled.runner is not None:
-        await assembled.runner.stop()
+    from emulator.server import serve_until_interrupted
+
+    runner = assembled.runner
+    before_exit: list[Callable[[], Awaitable[None]]] = []
+    if runner is not None:
+        before_exit.append(runner.stop)  # while the emulator still answers the bot
+    if assembled.emulator is not None:
+        before_exit.append(assembled.emulator.aclose)  # ends the sandbox page's long polls
+
+    async def started() -> None:
+        if runner is not None:
+            await runner.start()
+        for line in ready_lines:
+            typer.echo(line)
+
+    await serve_until_interrupted(assembled.app, sock, before_exit=before_exit, on_started=started)
+    if runner is not None:
+        await runner.stop()
 
 
 def up_command(

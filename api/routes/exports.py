@@ -19,15 +19,17 @@ from outcomes.vocab import EventType
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 CSV = "text/csv; charset=utf-8"
-CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}},
-                      "description": "CSV with a header row"}}  # fmt: skip
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+          "description": "CSV with a header row"},
+}  # fmt: skip
 
 
 def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
-@router.get("/indicators.csv", response_class=PlainTextResponse, responses=CSV_RESPONSE)
+@router.get("/indicators.csv", responses=CSV_RESPONSE)
 def export_indicators(session: SessionDep, _: AnalystReader, cohort: CohortQuery = None,
                       by: ByQuery = None, basis: BasisQuery = "measured",
                       date_from: FromQuery = None, date_to: ToQuery = None) -> PlainTextResponse:  # fmt: skip
@@ -37,7 +39,7 @@ def export_indicators(session: SessionDep, _: AnalystReader, cohort: CohortQuery
     return PlainTextResponse(text, media_type=CSV, headers=_attachment("indicators.csv"))
 
 
-@router.get("/{table}.csv", response_class=StreamingResponse, responses=CSV_RESPONSE)
+@router.get("/{table}.csv", responses=CSV_RESPONSE)
 def export_table(
     table: Annotated[exports.Table, Path(description="The table")],
     engine: EngineDep,

@@ -7,6 +7,7 @@ The question itself is neither stored nor logged.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 FLOW = "ask"
 SECTION_CHARS = 3500
+ASK_TIMEOUT = 30.0  # seconds (a first question may load the model)
 
 
 def _answer(tr: Tr, answer: Answer | None) -> Outcome:
@@ -50,7 +52,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         from knowledge import service
 
         try:
-            answer = await service.ask(question, lang_hint=lang)
+            answer = await asyncio.wait_for(service.ask(question, lang_hint=lang), ASK_TIMEOUT)
         except Exception as exc:  # the knowledge base may be missing or broken
             log.warning("knowledge base unavailable: %s", type(exc).__name__)
 
@@ -94,7 +96,7 @@ async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         from knowledge import service
 
         try:
-            section = await service.section_text(found.group(1))
+            section = await asyncio.wait_for(service.section_text(found.group(1)), ASK_TIMEOUT)
         except Exception as exc:
             log.warning("knowledge base unavailable: %s", type(exc).__name__)
 

@@ -10,6 +10,7 @@ may log; the other side logging the same day merges into the same Meeting.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import date, timedelta
@@ -41,6 +42,7 @@ FLOW = "met"
 PICK_DAYS = 12  # "another day" offers the 12 days before yesterday
 MAX_DAYS_AGO = 2 + PICK_DAYS
 EXCERPT_CHARS = 180
+MATERIAL_TIMEOUT = 5.0  # seconds; ideas go out without material rather than wait
 
 
 # --- ideas ----------------------------------------------------------------------------------
@@ -70,7 +72,8 @@ async def _material(topics: list[str], lang: str) -> list[tuple[str, str]]:
         if len(found) == 2:
             break
         try:
-            passages = await service.topic_passages(topic, lang, limit=1)
+            passages = await asyncio.wait_for(service.topic_passages(topic, lang, limit=1),
+                                              MATERIAL_TIMEOUT)
         except Exception as exc:  # the knowledge base is optional for ideas
             log.warning("no knowledge material for meeting ideas: %s", type(exc).__name__)
             return found

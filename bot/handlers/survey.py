@@ -112,10 +112,10 @@ def opening(session: Session, *, participant: str, wave_name: str, lang: str,
     elif reminder:
         intro = tr.join(
             tr("🔔 A friendly reminder."),
-            tr(wave.intro, count=len(wave.open_questions(answers, done))),
+            tr(wave.intro, count=wave.count(answers, done)),
         )
     else:
-        intro = tr(wave.intro, count=len(wave.open_questions(answers, done)))
+        intro = tr(wave.intro, count=wave.count(answers, done))
     text = tr.join(intro, question_text(tr, wave, question, answers, done))
     return Reply(text, question_buttons(tr, wave, question))
 
@@ -163,7 +163,7 @@ def _pressed(turn: Turn, data: str | None) -> Outcome:
                               edit=True)])  # fmt: skip
     if code != SKIP and not _valid(question, code):
         return stale_button(tr)
-    return _store(turn, wave, question, code)
+    return _store(turn, wave, question, code, answers, done)
 
 
 def _valid(question: Question, code: str) -> bool:
@@ -174,47 +174,44 @@ def _valid(question: Question, code: str) -> bool:
     return True
 
 
-def _store(turn: Turn, wave: WaveQuestions, question: Question, code: str) -> Outcome:
+def _store(turn: Turn, wave: WaveQuestions, question: Question, code: str,
+           answers: dict[str, Any], done: set[str]) -> Outcome:  # fmt: skip
     """Store one answer (or the skip), then ask the next question or finish."""
     tr, session, person = turn.tr, turn.session, turn.person
     given = SurveyAnswers()
     if code == SKIP:
         skip(session, person, wave.name, question.name)
+        done = done | {question.name}
     else:
         given = question.answers_for(question.value_of(code))
-        unskip(session, person, wave.name, question.name)
-    save_survey_answer(
-        session,
-        participant=person,
-        wave=wave.name,
-        answered_on=turn.today,
-        answers=given,
-        complete=False,
-        actor=turn.actor,
-    )
-    answers, _complete = stored_answers(session, person, wave.name)
-    done = skipped(session, person, wave.name)
-    record = Reply(
-        tr.join(tr(question.text), "→ " + bold(answer_label(tr, question, code))), edit=True
-    )
-    following = wave.next_question(answers, done)
+        if question.name in done:
+            unskip(session, person, wave.name, question.name)
+            done = done - {question.name}
+    following = wave.next_question(merged(answers, given), done)
+    row = save_survey_answer(session, participant=person, wave=wave.name, answered_on=turn.today,
+                             answers=given, complete=following is None, actor=turn.actor)  # fmt: skip
+    record = Reply(tr.join(tr(question.text), "→ " + bold(answer_label(tr, question, code))),
+                   edit=True)  # fmt: skip
     if following is not None:
-        text = question_text(tr, wave, following, answers, done)
+        now = SurveyAnswers.from_columns(row).model_dump(mode="json", exclude_none=True)
+        text = question_text(tr, wave, following, now, done)
         return Outcome([record, Reply(text, question_buttons(tr, wave, following))])
-    save_survey_answer(
-        session,
-        participant=person,
-        wave=wave.name,
-        answered_on=turn.today,
-        answers=SurveyAnswers(),
-        complete=True,
-        actor=turn.actor,
-    )
     assert turn.contact is not None
     assert turn.contact.pair is not None
     schedule.mark_answered(session, pair=turn.contact.pair, role=turn.role, kind=wave.name)
     thanks = tr("🙏 Thank you! Your answers are saved. They help the program help others.")
     return Outcome([record, Reply(thanks)])
+
+
+def merged(answers: dict[str, Any], given: SurveyAnswers) -> dict[str, Any]:
+    """The stored answers with ``given`` merged in, as ``save_survey_answer`` merges them."""
+    out = dict(answers)
+    for key, value in given.model_dump(mode="json", exclude_none=True).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
 
 
 async def answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

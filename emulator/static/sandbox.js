@@ -123,14 +123,30 @@ async function createUser(event) {
     language_code: form.language_code.value,
   };
   if (!body.first_name) return;
+  const join = form.join && form.join.checked;
   try {
     const user = await api("POST", "/_emulator/users", body);
     form.reset();
     await loadUsers();
     selectUser(user);
+    if (join) await joinWithInvite(user);
   } catch (error) {
     showError(error);
   }
+}
+
+async function joinWithInvite(user) {
+  // `stegvis up` hands out invite tokens of demo pairs; the plain emulator has no such route.
+  const response = await fetch("/_sandbox/invite", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ role: user.role }),
+  });
+  if (response.status === 404 || response.status === 405) return;
+  const data = await response.json();
+  if (!response.ok) throw new Error(data.detail || response.statusText);
+  showToast(`Opening your ${user.role} invite link…`);
+  await sendText(`/start ${data.start}`);
 }
 
 function selectUser(user) {

@@ -22,7 +22,8 @@ def test_record_read_and_list_an_event(client: TestClient, staff, session: Sessi
     created = client.post("/api/v1/events", json=EVENT, headers=staff)
     assert created.status_code == 201, created.text
     event = created.json()
-    assert event["version"] == 1 and event["status"] == "confirmed"
+    assert event["version"] == 1
+    assert event["status"] == "confirmed"
     assert event["attributes"] == {"extent": "part_time", "relevant": True}
     assert event["recorded_by"] == "staff-1"
     assert client.get("/api/v1/events/e1", headers=staff).json() == event
@@ -30,7 +31,8 @@ def test_record_read_and_list_an_event(client: TestClient, staff, session: Sessi
     # without an id one is made
     no_id = client.post("/api/v1/events", json={k: v for k, v in EVENT.items() if k != "id"},
                         headers=staff)  # fmt: skip
-    assert no_id.status_code == 201 and no_id.json()["id"].startswith("ev-")
+    assert no_id.status_code == 201
+    assert no_id.json()["id"].startswith("ev-")
 
 
 def test_an_existing_event_cannot_be_overwritten_by_post(client, staff, session) -> None:
@@ -57,8 +59,10 @@ def test_correction_bumps_the_version_and_keeps_the_earlier_one(client, staff, a
                                                             ("correct", "admin-1")]  # fmt: skip
     correction = history[1]
     assert correction["before"]["occurred_on"] == "2025-04-01"
-    assert correction["before"]["extent"] == "part_time" and correction["before"]["version"] == 1
-    assert correction["after"]["occurred_on"] == "2025-04-03" and correction["after"]["version"] == 2
+    assert correction["before"]["extent"] == "part_time"
+    assert correction["before"]["version"] == 1
+    assert correction["after"]["occurred_on"] == "2025-04-03"
+    assert correction["after"]["version"] == 2
     assert correction["at"] >= history[0]["at"]
 
 
@@ -79,7 +83,8 @@ def test_void_keeps_the_event_and_it_stops_counting(client, staff, session) -> N
         assert compute_indicators(s, basis="enrolled")["total"]["indicators"]["got_job"]["n"] == 1
     voided = client.post("/api/v1/events/e1/void", headers=staff)
     assert voided.status_code == 200
-    assert voided.json()["status"] == "voided" and voided.json()["version"] == 2
+    assert voided.json()["status"] == "voided"
+    assert voided.json()["version"] == 2
     assert client.get("/api/v1/events/e1", headers=staff).json()["status"] == "voided"
     history = client.get("/api/v1/events/e1/history", headers=staff).json()
     assert history[-1]["action"] == "void"
@@ -106,7 +111,8 @@ def test_bad_corrections_are_refused_and_change_nothing(client, staff, session) 
         assert response.status_code == 422, body
         assert words in response.text
     event = client.get("/api/v1/events/e1", headers=staff).json()
-    assert event["version"] == 1 and event["type"] == "job_started"
+    assert event["version"] == 1
+    assert event["type"] == "job_started"
     assert client.patch("/api/v1/events/nope", json={}, headers=staff).status_code == 404
     assert client.post("/api/v1/events/nope/void", headers=staff).status_code == 404
     assert client.get("/api/v1/events/nope/history", headers=staff).status_code == 404

@@ -28,7 +28,8 @@ def test_import_a_file_as_the_body(client: TestClient, staff, db, content_type: 
     assert _count(db, Event) == 3
     # the records are readable at once, and the import is named in their audit trail
     event = client.get("/api/v1/events/e3", headers=staff).json()
-    assert event["status"] == "voided" and event["recorded_by"] == "import"
+    assert event["status"] == "voided"
+    assert event["recorded_by"] == "import"
 
 
 def test_import_a_multipart_file_twice_changes_nothing(client: TestClient, staff) -> None:
@@ -54,10 +55,12 @@ def test_a_file_with_bad_lines_writes_nothing_and_names_every_bad_line(client, s
     body = response.json()
     assert body["detail"] == "3 bad line(s); nothing was imported"
     assert [e["line"] for e in body["errors"]] == [4, 13, 14]
-    assert "gender" in body["errors"][0]["reason"] and "female" in body["errors"][0]["reason"]
+    assert "gender" in body["errors"][0]["reason"]
+    assert "female" in body["errors"][0]["reason"]
     assert "not valid JSON" in body["errors"][1]["reason"]
     assert "ghost" in body["errors"][2]["reason"]
-    assert _count(db, Cohort) == 0 and _count(db, Participant) == 0
+    assert _count(db, Cohort) == 0
+    assert _count(db, Participant) == 0
 
 
 @pytest.mark.parametrize(("kwargs", "words"), [

@@ -77,7 +77,8 @@ def test_indicator_numbers_reach_the_api(client: TestClient, analyst, program) -
     bad = client.get("/api/v1/indicators", params={"by": "shoe_size"}, headers=analyst)
     assert bad.status_code == 422
     missing = client.get("/api/v1/indicators", params={"cohort": "nope"}, headers=analyst)
-    assert missing.status_code == 404 and "nope" in missing.json()["detail"]
+    assert missing.status_code == 404
+    assert "nope" in missing.json()["detail"]
 
 
 def _csv(text: str) -> list[dict[str, str]]:
@@ -102,9 +103,11 @@ def test_indicators_csv_is_the_engine_flattened(client: TestClient, analyst, pro
             assert (int(row["n"]), int(row["of"])) == (ind["n"], ind["of"])
             assert row["share"] == ("" if ind["share"] is None else str(ind["share"]))
     c1 = {r["indicator"]: r for r in rows if r["group"] == "c1"}
-    assert c1["enrolled"]["n"] == "2" and float(c1["enrolled"]["target"]) == 3
+    assert c1["enrolled"]["n"] == "2"
+    assert float(c1["enrolled"]["target"]) == 3
     assert c1["enrolled"]["met"] == "false"
-    assert c1["response_rate"]["n"] == "1" and c1["response_rate"]["of"] == "2"
+    assert c1["response_rate"]["n"] == "1"
+    assert c1["response_rate"]["of"] == "2"
     assert float(c1["job_or_steps"]["target"]) == 0.5
 
 

@@ -119,11 +119,13 @@ def test_pagination(client: TestClient, staff, session: Session) -> None:
     assert [c["id"] for c in last["items"]] == ["c06"]
     assert client.get("/api/v1/cohorts?limit=100", headers=staff).status_code == 200
     too_many = client.get("/api/v1/cohorts?limit=101", headers=staff)
-    assert too_many.status_code == 422 and "100" in too_many.text
+    assert too_many.status_code == 422
+    assert "100" in too_many.text
     assert client.get("/api/v1/cohorts?limit=0", headers=staff).status_code == 422
     assert client.get("/api/v1/cohorts?offset=-1", headers=staff).status_code == 422
     default = client.get("/api/v1/cohorts", headers=staff).json()
-    assert default["limit"] == 50 and len(default["items"]) == 7
+    assert default["limit"] == 50
+    assert len(default["items"]) == 7
 
 
 @pytest.fixture
@@ -207,7 +209,8 @@ def test_surveys_create_read_update(client: TestClient, staff, session: Session)
     assert updated.json()["answered_on"] == "2025-12-01"
     entry = session.exec(select(AuditLog).where(AuditLog.table_name == "survey_response",
                                                 AuditLog.action == "update")).one()  # fmt: skip
-    assert entry.before["employment"] == "part_time" and entry.actor == "staff-1"
+    assert entry.before["employment"] == "part_time"
+    assert entry.actor == "staff-1"
     bad = client.post("/api/v1/surveys", json={**body, "wave": "followup_1",
                                                "answers": {"interviews_last_2_months": -1}},
                       headers=staff)  # fmt: skip
@@ -230,7 +233,8 @@ def test_meetings_log_merge_and_update(client: TestClient, staff, session: Sessi
     mid = first.json()["id"]
     changed = client.patch(f"/api/v1/meetings/{mid}", json={"kind": "workshop_interview"},
                            headers=staff)  # fmt: skip
-    assert changed.status_code == 200 and changed.json()["kind"] == "workshop_interview"
+    assert changed.status_code == 200
+    assert changed.json()["kind"] == "workshop_interview"
     assert client.post("/api/v1/meetings", json={**body, "pair": "ghost"},
                        headers=staff).status_code == 404  # fmt: skip
     listed = client.get("/api/v1/meetings", headers=staff).json()

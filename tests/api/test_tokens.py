@@ -17,7 +17,8 @@ def test_create_use_list_and_revoke_a_token(client: TestClient, admin, db) -> No
     assert created.status_code == 201, created.text
     body = created.json()
     secret = body["token"]
-    assert body["role"] == "analyst" and body["name"] == "Funder report"
+    assert body["role"] == "analyst"
+    assert body["name"] == "Funder report"
     assert len(secret) >= 40
     # stored only as its SHA-256
     with Session(db) as session:
@@ -30,11 +31,13 @@ def test_create_use_list_and_revoke_a_token(client: TestClient, admin, db) -> No
     # the list never shows a secret
     listed = client.get("/api/v1/tokens", headers=admin)
     assert listed.status_code == 200
-    assert secret not in listed.text and "token_hash" not in listed.text
+    assert secret not in listed.text
+    assert "token_hash" not in listed.text
     assert [t["name"] for t in listed.json()][0] == "Funder report"
     # revoke: it stops working at once, and the list says so
     revoked = client.delete(f"/api/v1/tokens/{body['id']}", headers=admin)
-    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked_at"] is not None
     assert client.get("/api/v1/indicators", headers=bearer(secret)).status_code == 401
     again = client.delete(f"/api/v1/tokens/{body['id']}", headers=admin)
     assert again.json()["revoked_at"] == revoked.json()["revoked_at"]
@@ -52,7 +55,8 @@ def test_bad_token_requests(client: TestClient, admin) -> None:
     assert client.post("/api/v1/tokens", json={"name": "x", "role": "staff", "token": "mine"},
                        headers=admin).status_code == 422  # fmt: skip
     missing = client.delete("/api/v1/tokens/4242", headers=admin)
-    assert missing.status_code == 404 and "4242" in missing.json()["detail"]
+    assert missing.status_code == 404
+    assert "4242" in missing.json()["detail"]
 
 
 def test_audit_log_lists_changes_newest_first(client: TestClient, admin, staff) -> None:
@@ -64,4 +68,5 @@ def test_audit_log_lists_changes_newest_first(client: TestClient, admin, staff) 
     entries = page.json()["items"]
     assert [(e["action"], e["actor"]) for e in entries] == [("update", "admin-1"),
                                                             ("create", "staff-1")]  # fmt: skip
-    assert entries[0]["before"]["name"] == "R1" and entries[0]["after"]["name"] == "R1b"
+    assert entries[0]["before"]["name"] == "R1"
+    assert entries[0]["after"]["name"] == "R1b"

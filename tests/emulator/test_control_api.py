@@ -103,3 +103,19 @@ async def test_blocking_sends_my_chat_member(tg: EmulatorClient, api: httpx.Asyn
     assert member["new_chat_member"]["status"] == "kicked"
     refused = (await api.post("sendMessage", json={"chat_id": user.chat_id, "text": "x"})).json()
     assert refused["error_code"] == 403
+
+
+async def test_writing_again_unblocks(tg: EmulatorClient, api: httpx.AsyncClient) -> None:
+    user = await tg.create_user("Ada")
+    await tg.send(user.chat_id, "hi")
+    await tg.block(user.chat_id)
+    await tg.send(user.chat_id, "/start")
+    kinds = [
+        next(k for k in u if k != "update_id")
+        for u in (await api.post("getUpdates")).json()["result"]
+    ]
+    assert kinds == ["message", "my_chat_member", "my_chat_member", "message"]
+    sent = (
+        await api.post("sendMessage", json={"chat_id": user.chat_id, "text": "welcome back"})
+    ).json()
+    assert sent["ok"] is True

@@ -126,3 +126,14 @@ async def test_wrong_token_is_invalid_token(tg: EmulatorClient) -> None:
     application = build_minibot(tg.application_builder().token("123456:" + "A" * 35))
     with pytest.raises(InvalidToken):
         await application.initialize()
+
+
+async def test_wait_for_answer_returns_the_toast(tg: EmulatorClient) -> None:
+    async with polling(build_minibot(tg.application_builder())):
+        ada = await tg.create_user("Ada")
+        await tg.send(ada.chat_id, "/start")
+        await tg.wait_for_reply(ada.chat_id)
+        pressed = await tg.press(ada.chat_id, "Yes")
+        answer = await tg.wait_for_answer(ada.chat_id, pressed["callback_query_id"])
+        assert answer["text"] == "You pressed yes"
+        assert answer["show_alert"] is False

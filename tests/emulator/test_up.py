@@ -6,9 +6,13 @@ import json
 
 import httpx
 import pytest
+from sqlmodel import Session, select
 from telegram.ext import Application, ApplicationBuilder
 
 from emulator.server import bind_socket, serve_in_loop
+from outcomes.contacts import Invite
+from outcomes.db import get_engine
+from outcomes.models import Pair
 from stegvis.settings import Settings
 from stegvis.up import SANDBOX_USERS_FILE, assemble_sandbox, sandbox_token_for
 from tests.emulator.minibot import build_minibot
@@ -59,6 +63,16 @@ async def test_sandbox_on_one_port(settings: Settings) -> None:
                     if len(transcript) == 2:
                         break
                 assert transcript[1]["text"] == "Hej! Do you want a mentor?"
+
+                # invite links of demo pairs: a mentor and then a participant share one pair
+                tokens = []
+                for role in ("mentor", "participant", "mentor"):
+                    invited = await client.post("/_sandbox/invite", json={"role": role})
+                    assert invited.status_code == 201
+                    tokens.append(invited.json()["start"])
+                assert len(set(tokens)) == 3
+                bad = await client.post("/_sandbox/invite", json={"role": "staff"})
+                assert bad.status_code == 422
         finally:
             await assembled.runner.stop()
 
@@ -68,6 +82,17 @@ async def test_sandbox_on_one_port(settings: Settings) -> None:
     assert sandbox_token_for(data_dir) == assembled.emulator.config.bots[0].token
     saved = json.loads((data_dir / SANDBOX_USERS_FILE).read_text())
     assert [(u["first_name"], u["role"]) for u in saved] == [("Ada", "mentor")]
+    with Session(get_engine(settings)) as session:
+        pairs = session.exec(select(Pair).where(Pair.id.startswith("sbx-"))).all()  # type: ignore[attr-defined]
+        invites = session.exec(select(Invite).where(Invite.pair.in_([p.id for p in pairs]))).all()  # type: ignore[attr-defined]
+    assert len(pairs) == 2
+    assert sorted(str(i.role) for i in invites) == [
+        "mentor",
+        "mentor",
+        "participant",
+        "participant",
+    ]
+
     again = assemble_sandbox(settings, root_url=root, build_bot=minibot_factory)
     assert again.emulator is not None
     assert [u.first_name for u in again.emulator.state.users.values()] == ["Ada"]

@@ -56,8 +56,8 @@ def test_changed_and_deleted_files_are_updated(
     (materials_copy / "social_codes.en.md").unlink()
     report = build_index(settings_for, embeddings=e5)
     assert report.embedded == 1  # only the changed section
-    assert report.deleted == 2  # the two sections of the deleted file
-    assert report.passages == first.passages - 2
+    assert report.deleted == 3  # the two sections and the card of the deleted file
+    assert report.passages == first.passages - 3
     collection = open_collection(settings_for, embeddings=e5)
     assert collection is not None
     got = collection.get(ids=["cv.en:01.0"], include=["documents"])

@@ -38,24 +38,27 @@ def test_front_matter_and_sections_are_read() -> None:
     assert (material.topic, material.lang, material.audience) == ("cv", "sv", "participant")
     assert material.title_en == "A Swedish CV"
     assert material.keywords == ("CV", "резюме")
-    chunks = split_material(material)
+    card, *chunks = split_material(material)
     assert [c.section for c in chunks] == ["Längd", "Foto"]
     assert chunks[0].text == "Ett CV är en eller två sidor."
     assert chunks[0].id == "cv.sv:00.0"
+    assert chunks[0].embed_text == "Längd\nEtt CV är en eller två sidor."
     meta = chunks[0].metadata()
     assert meta["topic"] == "cv"
     assert meta["lang"] == "sv"
     assert meta["title"] == "Ett svenskt CV"
-    # title, section and keywords are embedded with the text: cross-lingual anchors
-    assert "A Swedish CV" in chunks[0].embed_text
-    assert "резюме" in chunks[0].embed_text
+    assert meta["kind"] == "passage"
+    # the card carries the titles, summary and keywords: cross-lingual anchors, never shown
+    assert card.kind == "card"
+    assert card.id == "cv.sv:card"
+    assert card.embed_text == "Ett svenskt CV (A Swedish CV). Kort om CV.\nCV, резюме"
 
 
 def test_a_long_section_is_cut_into_parts_at_sentence_ends() -> None:
     sentence = "Det här är en mening om praktik på en arbetsplats i Sverige. "
     text = GOOD.replace("Foto behövs inte.", sentence * 40)
     chunks = split_material(parse_material(text, Path("cv.sv.md")), max_chars=400)
-    parts = [c for c in chunks if c.section == "Foto"]
+    parts = [c for c in chunks if c.section == "Foto" and c.kind == "passage"]
     assert len(parts) > 2
     assert all(len(c.text) <= 400 for c in parts)
     assert all(c.text.endswith(".") for c in parts)
@@ -63,10 +66,10 @@ def test_a_long_section_is_cut_into_parts_at_sentence_ends() -> None:
 
 
 def test_content_hash_changes_only_with_the_text() -> None:
-    first = split_material(parse_material(GOOD, Path("cv.sv.md")))
+    first = split_material(parse_material(GOOD, Path("cv.sv.md")))[1:]
     changed = split_material(
         parse_material(GOOD.replace("Foto behövs inte.", "Inget foto."), Path("cv.sv.md"))
-    )
+    )[1:]
     assert first[0].content_hash == changed[0].content_hash
     assert first[1].content_hash != changed[1].content_hash
 

@@ -35,14 +35,17 @@ def round_file(tmp_path: Path) -> Path:
 def test_import_prints_a_summary_per_kind_and_is_idempotent(stegvis, round_file, db) -> None:
     first = stegvis("import", round_file)
     assert first.exit_code == 0, first.output
-    assert "imported" in first.stdout and "(11 lines)" in first.stdout
+    assert "imported" in first.stdout
+    assert "(11 lines)" in first.stdout
     rows = {ln.split()[0]: ln.split()[1:] for ln in first.stdout.splitlines()[2:]}
-    assert rows["participant"] == ["2", "0", "0"] and rows["event"] == ["3", "0", "0"]
+    assert rows["participant"] == ["2", "0", "0"]
+    assert rows["event"] == ["3", "0", "0"]
     snapshot = dump(db)
     second = stegvis("import", round_file, "--json")
     assert second.exit_code == 0
     report = json.loads(second.stdout)
-    assert sum(report["created"].values()) == 0 and report["unchanged"]["event"] == 3
+    assert sum(report["created"].values()) == 0
+    assert report["unchanged"]["event"] == 3
     assert dump(db) == snapshot
 
 
@@ -68,11 +71,13 @@ def test_import_with_bad_lines_prints_each_and_writes_nothing(stegvis, tmp_path,
 
 def test_import_of_a_missing_or_binary_file_fails_clearly(stegvis, tmp_path) -> None:
     missing = stegvis("import", tmp_path / "nope.jsonl")
-    assert missing.exit_code == 2 and "no such file" in missing.stderr
+    assert missing.exit_code == 2
+    assert "no such file" in missing.stderr
     binary = tmp_path / "x.jsonl"
     binary.write_bytes(b"\xff\xfe\x00")
     result = stegvis("import", binary)
-    assert result.exit_code == 1 and "not UTF-8" in result.stderr
+    assert result.exit_code == 1
+    assert "not UTF-8" in result.stderr
 
 
 def test_indicators_table_and_json(stegvis, round_file) -> None:
@@ -124,31 +129,38 @@ def test_a_failed_export_leaves_no_file(stegvis, tmp_path) -> None:
     out = tmp_path / "ind.csv"
     result = stegvis("export", "indicators", "--cohort", "nope", "--out", out)
     assert result.exit_code == 1
-    assert not out.exists() and not (tmp_path / "ind.csv.part").exists()
+    assert not out.exists()
+    assert not (tmp_path / "ind.csv.part").exists()
 
 
 def test_token_create_list_revoke(stegvis, db) -> None:
     created = stegvis("token", "create", "--role", "analyst", "--name", "Funder")
     assert created.exit_code == 0, created.output
     secret = created.stdout.strip()
-    assert secret.startswith("stv_") and "not shown again" in created.stderr
+    assert secret.startswith("stv_")
+    assert "not shown again" in created.stderr
     with Session(db) as s:
         row = s.exec(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))).one()
         assert (row.role, row.name) == ("analyst", "Funder")
     listed = stegvis("token", "list")
-    assert "Funder" in listed.stdout and secret not in listed.stdout
+    assert "Funder" in listed.stdout
+    assert secret not in listed.stdout
     as_json = json.loads(stegvis("token", "list", "--json").stdout)
-    assert as_json[0]["name"] == "Funder" and "token" not in as_json[0]
+    assert as_json[0]["name"] == "Funder"
+    assert "token" not in as_json[0]
     revoked = stegvis("token", "revoke", row.id)
-    assert revoked.exit_code == 0 and "revoked token" in revoked.stdout
+    assert revoked.exit_code == 0
+    assert "revoked token" in revoked.stdout
     assert json.loads(stegvis("token", "list", "--json").stdout)[0]["revoked_at"] is not None
     made = json.loads(stegvis("token", "create", "--role", "staff", "--name", "bot", "--json").stdout)
-    assert made["role"] == "staff" and made["token"].startswith("stv_")
+    assert made["role"] == "staff"
+    assert made["token"].startswith("stv_")
 
 
 def test_db_upgrade_is_safe_to_repeat(stegvis, db: Engine) -> None:
     result = stegvis("db", "upgrade")
-    assert result.exit_code == 0 and "up to date" in result.stdout
+    assert result.exit_code == 0
+    assert "up to date" in result.stdout
 
 
 def test_the_embedded_default_migrates_itself(tmp_path, monkeypatch) -> None:

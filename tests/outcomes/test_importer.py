@@ -126,7 +126,8 @@ def test_importing_the_same_file_twice_changes_nothing(db: Engine, tmp_path: Pat
     after_first = dump(db)
     second = run(db, list(iter_file(str(path))))
     assert dump(db) == after_first
-    assert sum(second.created.values()) == 0 and sum(second.updated.values()) == 0
+    assert sum(second.created.values()) == 0
+    assert sum(second.updated.values()) == 0
     assert sum(second.unchanged.values()) == 11
 
 
@@ -160,13 +161,15 @@ def test_a_changed_event_on_reimport_is_a_new_version_with_history(db: Engine) -
                  source="import", attributes={"extent": "part_time"})  # fmt: skip
     run(db, [COHORT, PERSON, line("event", **event)])
     report = run(db, [COHORT, PERSON, line("event", **{**event, "attributes": {"extent": "full_time"}})])
-    assert report.updated["event"] == 1 and report.unchanged["cohort"] == 1
+    assert report.updated["event"] == 1
+    assert report.unchanged["cohort"] == 1
     with Session(db) as s:
         row = s.get(Event, "e1")
         assert (row.extent, row.version) == ("full_time", 2)
         entry = s.exec(select(AuditLog).where(AuditLog.record_id == "e1",
                                               AuditLog.action == "import_update")).scalar_one()  # fmt: skip
-        assert entry.before["extent"] == "part_time" and entry.after["extent"] == "full_time"
+        assert entry.before["extent"] == "part_time"
+        assert entry.after["extent"] == "full_time"
 
 
 def test_references_may_point_forward_in_the_file_or_to_stored_records(db: Engine, session) -> None:
@@ -187,7 +190,8 @@ def test_blank_lines_bom_and_crlf_are_tolerated(db: Engine, tmp_path: Path) -> N
     path = tmp_path / "windows.jsonl"
     path.write_bytes(("\ufeff" + COHORT + "\r\n\r\n" + PERSON + "\r\n").encode("utf-8"))
     report = run(db, list(iter_file(str(path))))
-    assert report.lines == 3 and report.created["participant"] == 1
+    assert report.lines == 3
+    assert report.created["participant"] == 1
 
 
 def test_meetings_without_an_id_are_keyed_by_pair_day_and_kind(db: Engine) -> None:
@@ -215,7 +219,8 @@ def test_targets_are_checked(db: Engine) -> None:
     bad = line("cohort", id="c2", name="R2", start="2025-01-01", end="2025-12-31",
                targets={"job_or_steps": 1.5})  # fmt: skip
     (number, reason), = rejected(db, [bad])
-    assert number == 1 and "between 0 and 1" in reason
+    assert number == 1
+    assert "between 0 and 1" in reason
     good = json.loads(small_program()[0])
     assert good["targets"]["participants"] == 3
     run(db, [json.dumps(good)])

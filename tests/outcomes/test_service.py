@@ -87,8 +87,10 @@ def test_correct_and_void_event_keep_every_version(session: Session) -> None:
     trail = _audit(session, event.id)
     assert [(e.action, e.actor) for e in trail] == [("create", "test"), ("correct", "bo"),
                                                     ("void", "cy")]  # fmt: skip
-    assert trail[1].before["type"] == "job_started" and trail[1].before["version"] == 1
-    assert trail[2].before["status"] == "confirmed" and trail[2].after["version"] == 3
+    assert trail[1].before["type"] == "job_started"
+    assert trail[1].before["version"] == 1
+    assert trail[2].before["status"] == "confirmed"
+    assert trail[2].after["version"] == 3
 
 
 def test_correcting_attributes_replaces_them_whole(session: Session) -> None:
@@ -114,7 +116,9 @@ def test_log_meeting_merges_the_other_sides_log(session: Session) -> None:
     data = MeetingCreate.model_validate({"pair": "pr1", "held_on": "2025-02-01",
                                          "activities": ["language", "cv"]})  # fmt: skip
     row, merged = service.log_meeting(session, meeting=data, logged_by="participant", actor="x")
-    assert merged and row.id == first.id and row.activities == ["cv", "language"]
+    assert merged
+    assert row.id == first.id
+    assert row.activities == ["cv", "language"]
     with pytest.raises(NotFound):
         service.log_meeting(session, meeting=data.model_copy(update={"pair": "nope"}),
                             logged_by="mentor", actor="x")  # fmt: skip
@@ -153,7 +157,8 @@ def test_list_page_counts_all_and_returns_one_page(session: Session) -> None:
         make_participant(session, id=f"p{i}", cohort=cohort)
     rows, total = service.list_page(session, Participant, filters=[col(Participant.cohort) == "c1"],
                                     limit=2, offset=2, order_by=col(Participant.id))  # fmt: skip
-    assert total == 5 and [r.id for r in rows] == ["p2", "p3"]
+    assert total == 5
+    assert [r.id for r in rows] == ["p2", "p3"]
 
 
 def test_factories_make_a_whole_round(session: Session) -> None:
@@ -163,4 +168,5 @@ def test_factories_make_a_whole_round(session: Session) -> None:
     make_meeting(session, pair=pair)
     person = session.get(Participant, pair.participant)
     mentor_cohort = session.exec(select(col(Participant.cohort))).first()
-    assert person is not None and person.cohort == mentor_cohort
+    assert person is not None
+    assert person.cohort == mentor_cohort

@@ -15,7 +15,9 @@ from outcomes.models import ApiToken
 def test_a_token_is_random_shown_once_and_stored_hashed(session: Session) -> None:
     row, secret = tokens.create_token(session, name="ada", role="admin", actor="cli")
     _, other = tokens.create_token(session, name="ada", role="admin", actor="cli")
-    assert secret != other and secret.startswith("stv_") and len(secret) > 40
+    assert secret != other
+    assert secret.startswith("stv_")
+    assert len(secret) > 40
     stored = session.exec(select(ApiToken)).all()
     assert all(secret not in str(t.model_dump()) for t in stored)
     assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,77 @@
+"""Error answers: domain errors to HTTP statuses, one documented JSON shape for every error.
+
+Every error has ``detail``: a message for a person (a list of field errors for FastAPI's own
+request validation), and an import with bad lines adds ``errors``: ``[{line, reason}]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, IntegrityError
+
+from outcomes.errors import Conflict, DomainError, Invalid, NotFound
+from outcomes.importer import ImportRejected
+
+STATUS: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409, Invalid: 422}
+
+
+class BadLine(BaseModel):
+    line: int
+    reason: str
+
+
+class ApiError(BaseModel):
+    """The body of every error answer."""
+
+    detail: str | list[dict[str, Any]]
+    errors: list[BadLine] | None = None
+
+
+def _doc(text: str) -> dict[str, Any]:
+    return {"model": ApiError, "description": text}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _doc("No valid token (send `Authorization: Bearer <token>`)"),
+    403: _doc("The token's role may not do this"),
+    404: _doc("A record named in the request does not exist"),
+    409: _doc("The record exists already, or the change conflicts with stored records"),
+    422: _doc("The request breaks a rule: `detail` says which (and `errors` lists bad lines)"),
+}
+"""Documented on every route under /api (the include in ``api/main.py`` adds them)."""
+
+
+def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    code = next((c for t, c in STATUS.items() if isinstance(exc, t)), 422)
+    return JSONResponse({"detail": str(exc)}, status_code=code)
+
+
+def _import_rejected(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ImportRejected)
+    return JSONResponse(
+        {"detail": str(exc), "errors": [{"line": e.line, "reason": e.reason} for e in exc.errors]},
+        status_code=422,
+    )
+
+
+def _integrity_error(_request: Request, _exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        {"detail": "the change conflicts with stored records (a duplicate, or a reference that "
+                   "does not exist); nothing was changed"}, status_code=409)  # fmt: skip
+
+
+def _data_error(_request: Request, _exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": "a value cannot be stored (out of range, or a text with a NUL "
+                                   "character); nothing was changed"}, status_code=422)  # fmt: skip
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn domain and database errors into clear answers."""
+    app.add_exception_handler(ImportRejected, _import_rejected)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)

@@ -1,0 +1,60 @@
+"""The done-when of issue 6 on messages the classifier was not tuned on.
+
+heldout.jsonl: 150 messages in all seven languages (44 report no event, 9 report two).
+heldout2.jsonl: 100 more, written after the method was fixed (32 no event, 4 with two).
+No line of either file was copied into the exemplars. Targets: the exact set of event types is
+right for >= 90 % of Swedish and English messages and >= 80 % overall, and <= 5 % of no-event
+messages are given an event.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from progress.classify import Classifier
+from progress.evaluate import (
+    TARGET_FALSE_EVENT,
+    TARGET_OVERALL,
+    TARGET_SV_EN,
+    EvalReport,
+    evaluate,
+    format_report,
+    read_labelled,
+)
+from tests.progress.conftest import HELDOUT, HELDOUT_FRESH
+
+DEV = Path("/work/shared/eval/progress-dev.jsonl")
+
+
+def _assert_targets(report: EvalReport) -> None:
+    summary = format_report(report)
+    assert report.sv_en.share is not None and report.sv_en.share >= TARGET_SV_EN, summary
+    assert report.overall.share is not None and report.overall.share >= TARGET_OVERALL, summary
+    assert report.false_event_rate is not None
+    assert report.false_event_rate <= TARGET_FALSE_EVENT, summary
+    for lang, score in report.per_language.items():  # no language is left far behind
+        assert score.share is not None and score.share >= 0.8, f"{lang}\n{summary}"
+
+
+def test_heldout_messages_meet_the_targets(classifier: Classifier) -> None:
+    items = read_labelled(HELDOUT)
+    assert {i.lang for i in items} == {"sv", "en", "ar", "fa", "uk", "so", "ti"}
+    report = evaluate(items, classifier)
+    _assert_targets(report)
+    # questions go to the knowledge base; greetings, plans and reports do not
+    assert report.question_detected.total >= 140
+    assert report.question_detected.share is not None and report.question_detected.share >= 0.95
+
+
+@pytest.mark.slow
+def test_fresh_heldout_messages_meet_the_targets(classifier: Classifier) -> None:
+    _assert_targets(evaluate(read_labelled(HELDOUT_FRESH), classifier))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DEV.exists(), reason="the shared dev file is not in this checkout")
+def test_dev_file_meets_the_targets(classifier: Classifier) -> None:
+    report = evaluate(read_labelled(DEV), classifier)
+    assert report.meets_targets, format_report(report)
