@@ -11,14 +11,17 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
+from sqlmodel import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors
 from api.deps import UNAUTHORIZED_HEADERS
 from outcomes.db import get_engine
+from outcomes.tokens import verify_token
 from stegvis.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -51,11 +54,12 @@ Roles: **admin** everything; **staff** reads and writes records; **analyst** rea
 and exports only."""
 
 
-class RequireBearerHeader:
-    """Answer 401 at once when a request to ``/api/`` has no bearer token at all.
+class RequireLiveToken:
+    """Answer 401 at once when a request to ``/api/`` has no live bearer token.
 
-    The routes verify the token itself (``CurrentStaff``); this only makes sure that a request
-    without one is refused before anything else — also one whose body is not even JSON.
+    The routes check the token and its role themselves (``api/deps.py``); this only makes sure a
+    request without a valid one is refused before anything else is looked at — its path, its
+    method, or a body that is not even JSON.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -68,14 +72,24 @@ class RequireBearerHeader:
             path = path[len(root):]
         if scope["type"] == "http" and path.startswith("/api/"):
             auth = dict(scope["headers"]).get(b"authorization", b"")
-            scheme, _, credentials = auth.decode("latin-1").partition(" ")
-            if scheme.lower() != "bearer" or not credentials.strip():
-                response = JSONResponse(
-                    {"detail": "not authenticated: send 'Authorization: Bearer <token>'"},
-                    status_code=401, headers=UNAUTHORIZED_HEADERS)  # fmt: skip
+            scheme, _, secret = auth.decode("latin-1").partition(" ")
+            secret = secret.strip()
+            detail = None
+            if scheme.lower() != "bearer" or not secret:
+                detail = "not authenticated: send 'Authorization: Bearer <token>'"
+            elif not await anyio.to_thread.run_sync(_is_live, scope["app"].state.engine, secret):
+                detail = "the token is unknown or revoked"
+            if detail is not None:
+                response = JSONResponse({"detail": detail}, status_code=401,
+                                        headers=UNAUTHORIZED_HEADERS)  # fmt: skip
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def _is_live(engine: Engine, secret: str) -> bool:
+    with Session(engine) as session:
+        return verify_token(session, secret, touch=False) is not None
 
 
 def _include(app: FastAPI, modules: tuple[str, ...], prefix: str, **kwargs: Any) -> None:
@@ -100,7 +114,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app = FastAPI(title="Stegvis outcomes API", version="1", description=DESCRIPTION)
     app.state.engine = engine
     app.state.settings = settings
-    app.add_middleware(RequireBearerHeader)
+    app.add_middleware(RequireLiveToken)
     errors.install(app)
     _include(app, OPEN_ROUTERS, "")
     _include(app, ROUTERS, API_PREFIX, responses=errors.ERROR_RESPONSES)

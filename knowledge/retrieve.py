@@ -15,7 +15,8 @@ How a question is ranked (weights measured on the dev file and our tuning questi
    asker's language to the right topic in Swedish or English.
 2. A topic's relevance is its best passage plus its best card, plus a character n-gram TF-IDF
    match with its cards (keywords in the asker's language and script; word parts such as
-   "praktik" in "praktikplats").
+   "praktik" in "praktikplats"). N-grams of the passage text only order passages within a
+   topic: as part of a topic's relevance they cost recall across languages.
 3. Topics are shown in the asker's language when the material exists in it, else in the fallback
    languages (Swedish, then English). Within a topic its passages are ordered by their own e5
    score and n-gram match with the passage text. The best topic's best passage comes first;
@@ -50,7 +51,7 @@ CARD_WEIGHT = 1.0  # the best card's centred e5 score, next to the best passage'
 LEXICAL_WEIGHT = 0.25  # n-gram cosine of the question with the topic's cards
 PASSAGE_LEXICAL_WEIGHT = 0.1  # n-gram cosine with a passage, to order passages within a topic
 REPEAT_PENALTY = 0.06  # pushes a topic's second, third... passage below close competitors
-MIN_SCORE = 0.085  # topic relevance under which nothing is an answer (off-topic questions)
+MIN_SCORE = 0.088  # topic relevance under which nothing is an answer (off-topic questions)
 FALLBACK = ("sv", "en")
 
 

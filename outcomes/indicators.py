@@ -350,23 +350,38 @@ def _fence(query: Select[Any]) -> Select[Any]:
 
 def _facts_joined(scope: _Scope) -> FromClause:
     """Facts with set operations: one aggregate pass over E, window functions for "latest"."""
-    e = _T.alias("e")
-    ev = (
+    win = (
         select(
             _P.c.id.label("pid"),
-            _BitOr(_event_bit(e)).label("mask"),
-            func.sum(
-                _flag(
-                    and_(
-                        e.c.type == _INTERVIEW,
-                        e.c.occurred_on >= _DaysBefore(_WE, INTERVIEW_DAYS - 1),
-                    )
-                )
-            ).label("interviews"),
+            *scope.group_value(),
+            _WS.label("ws"),
+            _WE.label("we"),
+            _DaysBefore(_WE, INTERVIEW_DAYS - 1).label("recent"),
         )
-        .select_from(_PEOPLE.join(e, _in_window(e)))
+        .select_from(_PEOPLE)
         .where(*scope.conditions())
-        .group_by(_P.c.id)
+        .cte("win")
+        .prefix_with("MATERIALIZED")  # join the events with 1 row per person, not with 2 tables
+    )
+
+    def in_window(event: FromClause) -> ColumnElement[bool]:
+        return and_(
+            event.c.participant == win.c.pid,
+            event.c.status == _CONFIRMED,
+            event.c.occurred_on >= win.c.ws,
+            event.c.occurred_on <= win.c.we,
+        )
+
+    e = _T.alias("e")
+    recent_interview = and_(e.c.type == _INTERVIEW, e.c.occurred_on >= win.c.recent)
+    ev = (
+        select(
+            win.c.pid,
+            _BitOr(_event_bit(e)).label("mask"),
+            func.sum(_flag(recent_interview)).label("interviews"),
+        )
+        .select_from(win.join(e, in_window(e)))
+        .group_by(win.c.pid)
         .subquery("ev")
     )
 
@@ -390,11 +405,10 @@ def _facts_joined(scope: _Scope) -> FromClause:
             .over(partition_by=[k.c.participant, k.c.type], order_by=order)
             .label("rn_type"),
         )
-        .select_from(_PEOPLE.join(k, _in_window(k)))
+        .select_from(win.join(k, in_window(k)))
         .where(
             k.c.type.in_([_JOB_STARTED, _JOB_ENDED, _JOB_CHANGED, _INTERNSHIP, _EDUCATION]),
             _counts_as_education(k),
-            *scope.conditions(),
         )
         .subquery("ranked")
     )
@@ -421,12 +435,12 @@ def _facts_joined(scope: _Scope) -> FromClause:
     )
 
     r, b = _surveys()
-    joined = _with_surveys(_PEOPLE, _P.c.id, r, b)
-    joined = joined.outerjoin(ev, ev.c.pid == _P.c.id).outerjoin(ky, ky.c.pid == _P.c.id)
+    joined = _with_surveys(win, win.c.pid, r, b)
+    joined = joined.outerjoin(ev, ev.c.pid == win.c.pid).outerjoin(ky, ky.c.pid == win.c.pid)
     has_r = r.c.id.is_not(None)
     return (
         select(
-            *scope.group_value(),
+            *([win.c.g] if scope.by is not None else []),
             _flag(has_r).label("measured"),
             _counted(scope, has_r).label("counted"),
             *_answer_columns(r, b),
@@ -439,7 +453,6 @@ def _facts_joined(scope: _Scope) -> FromClause:
             ky.c.education_pc,
         )
         .select_from(joined)
-        .where(*scope.conditions())
         .subquery("facts")
     )
 

@@ -49,7 +49,7 @@ def create_token(session: Session, *, name: str, role: Role | str, actor: str) -
     return row, secret
 
 
-def verify_token(session: Session, secret: str) -> ApiToken | None:
+def verify_token(session: Session, secret: str, *, touch: bool = True) -> ApiToken | None:
     """The live (not revoked) token with that secret, or ``None``; notes when it was last used."""
     if not secret or len(secret) > MAX_SECRET:
         return None
@@ -60,7 +60,7 @@ def verify_token(session: Session, secret: str) -> ApiToken | None:
     if row is None:
         return None
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
+    if touch and (row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY):
         row.last_used_at = now
         session.add(row)
     return row

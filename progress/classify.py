@@ -223,7 +223,9 @@ class Classifier:
         try:
             return self.proposer.propose(text, offline)
         except Exception as exc:  # noqa: BLE001 - any LLM failure falls back to the offline result
-            log.warning("LLM progress classification failed (%s); offline result used", type(exc).__name__)
+            log.warning(
+                "LLM progress classification failed (%s); offline result used", type(exc).__name__
+            )
             return offline
 
     async def aclassify(self, text: str, lang: str | None = None) -> Classification:
@@ -234,7 +236,9 @@ class Classifier:
         try:
             return await self.proposer.apropose(text, offline)
         except Exception as exc:  # noqa: BLE001 - any LLM failure falls back to the offline result
-            log.warning("LLM progress classification failed (%s); offline result used", type(exc).__name__)
+            log.warning(
+                "LLM progress classification failed (%s); offline result used", type(exc).__name__
+            )
             return offline
 
     def classify_offline(self, text: str, lang: str | None = None) -> Classification:
@@ -251,14 +255,17 @@ class Classifier:
             raise ValueError("one language hint per text expected")
         messages = [self._units(text) for text in texts]
         flat = [u.clause.text for units in messages for u in units]
-        vectors = _unit(np.asarray(self.embed_fn(flat), dtype=np.float32)) if flat else None
+        vectors = (
+            _unit(np.asarray(self.embed_fn(flat), dtype=np.float32))
+            if flat
+            else np.zeros((0, self._pooled.shape[1]), dtype=np.float32)
+        )
         results = []
         start = 0
         for text, hint, units in zip(texts, hints, messages, strict=True):
             lang = _detect_language(text, hint) if text.strip() else (hint or "sv")
-            mine = vectors[start : start + len(units)] if vectors is not None else []
+            results.append(self._judge(lang, units, vectors[start : start + len(units)]))
             start += len(units)
-            results.append(self._judge(lang, units, mine))
         return results
 
     def _silent(self, clause: Clause) -> bool:
@@ -309,9 +316,7 @@ class Classifier:
                     units.append(_Unit(clause, kind, number, whole=False))
         return units
 
-    def _judge(
-        self, lang: str, units: Sequence[_Unit], vectors: Sequence[np.ndarray]
-    ) -> Classification:
+    def _judge(self, lang: str, units: Sequence[_Unit], vectors: np.ndarray) -> Classification:
         """Decide a message from the vectors of its units."""
         decided: list[_Decision] = []
         wholes: dict[int, tuple[_Unit, np.ndarray]] = {}
@@ -338,12 +343,14 @@ class Classifier:
                     )
                 elif unsure:
                     unsure_types.append(self._best_event(probs))
-        for number, (unit, probs) in wholes.items():
+        for _number, (unit, probs) in wholes.items():
             decision = self._whole_decision(unit, lang, probs, decided)
             if decision is not None:
                 decided.append(decision)
         found = _combine(decided)
-        events = [EventGuess(type=t, confidence=round(found[t], 4)) for t in EVENT_TYPES if t in found]
+        events = [
+            EventGuess(type=t, confidence=round(found[t], 4)) for t in EVENT_TYPES if t in found
+        ]
         return Classification(
             lang=lang,
             events=events,

@@ -1,6 +1,6 @@
 """Exemplar messages (``exemplars.yaml``) and their embeddings, cached.
 
-Embedding the ~850 exemplars takes about 25 s on two cores, so their vectors ship next to the
+Embedding the ~900 exemplars takes 25-60 s on two cores, so their vectors ship next to the
 YAML in ``exemplars.npz``, keyed by a hash of the texts and the embedding model. When the YAML
 changes the key no longer matches: the vectors are recomputed once and kept under
 ``Settings.data_dir/cache``. Rebuild the packaged file after editing the YAML::

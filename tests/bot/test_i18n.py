@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import pytest
 
@@ -16,8 +17,10 @@ SOURCES = ("bot/app.py", "bot/common.py", "bot/ideas.yaml", *(
 RTL_ASCII_PUNCTUATION = re.compile(r"[?,;]")
 
 
-def _texts() -> list[str]:
-    return [m.id for m in template() if m.id and any(loc[0] in SOURCES for loc in m.locations)]
+@cache
+def _texts() -> tuple[str, ...]:
+    return tuple(m.id for m in template()
+                 if m.id and any(loc[0] in SOURCES for loc in m.locations))
 
 
 def test_the_flows_have_texts():
@@ -44,9 +47,9 @@ def test_every_text_is_translated_with_its_placeholders(lang):
 
 @pytest.mark.parametrize("lang", ["ar", "fa"])
 def test_right_to_left_translations_use_their_own_punctuation(lang):
-    catalog = read(lang)
+    catalog, texts = read(lang), set(_texts())
     offenders = [m.string for m in catalog
-                 if m.id in set(_texts()) and RTL_ASCII_PUNCTUATION.search(
+                 if m.id in texts and RTL_ASCII_PUNCTUATION.search(
                      PLACEHOLDER.sub("", str(m.string)))]
     assert offenders == []
 

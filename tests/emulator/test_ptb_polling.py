@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram.error import BadRequest, Forbidden, InvalidToken
 
-from emulator.testing import EmulatorClient, polling
+from emulator.testing import EmulatorClient, polling, running_emulator
 from tests.emulator.minibot import build_minibot
 
 pytestmark = pytest.mark.e2e
@@ -137,3 +137,12 @@ async def test_wait_for_answer_returns_the_toast(tg: EmulatorClient) -> None:
         answer = await tg.wait_for_answer(ada.chat_id, pressed["callback_query_id"])
         assert answer["text"] == "You pressed yes"
         assert answer["show_alert"] is False
+
+
+async def test_emulator_in_a_thread_serves_the_bot() -> None:
+    async with running_emulator(rate_limits=False, in_thread=True) as tg:
+        async with polling(build_minibot(tg.application_builder())):
+            ada = await tg.create_user("Ada")
+            await tg.send(ada.chat_id, "/start")
+            [greeting] = await tg.wait_for_reply(ada.chat_id)
+            assert greeting["text"] == "Hej! Do you want a mentor?"

@@ -24,7 +24,9 @@ TUNE = HERE / "tune.jsonl"
 
 
 @pytest.fixture(scope="session")
-def classifier_parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Exemplar], np.ndarray, Cues]:
+def classifier_parts(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[list[Exemplar], np.ndarray, Cues]:
     """What the classifier is built from: exemplars, their vectors, the cue words."""
     exemplars = load_exemplars()
     vectors = exemplar_vectors(exemplars, cache_dir=tmp_path_factory.mktemp("progress-cache"))

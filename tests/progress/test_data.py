@@ -20,7 +20,7 @@ def test_every_event_type_has_exemplars_in_every_language() -> None:
 
 
 def test_no_event_exemplars_in_every_language() -> None:
-    kinds = {}
+    kinds: dict[str, set[str]] = {}
     for e in load_exemplars():
         if not e.is_event:
             kinds.setdefault(e.label, set()).add(e.lang)

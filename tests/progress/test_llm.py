@@ -19,7 +19,7 @@ class ToolCallingFake(GenericFakeChatModel):
 
     seen: list[list[BaseMessage]] = []
 
-    def bind_tools(self, tools: Any, **kwargs: Any) -> "ToolCallingFake":
+    def bind_tools(self, tools: Any, **kwargs: Any) -> ToolCallingFake:
         return self
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Any:
@@ -64,7 +64,8 @@ def test_events_both_found_keep_the_offline_confidence(classifier_parts) -> None
 async def test_the_async_path_asks_the_llm_too(classifier_parts) -> None:
     classifier, _ = _with_llm(classifier_parts, _answer([], is_question=True))
     result = await classifier.aclassify("Vad ska jag ha på mig på intervjun")
-    assert result.events == [] and result.is_question
+    assert result.events == []
+    assert result.is_question
 
 
 def test_a_failing_llm_falls_back_to_the_offline_result(classifier_parts) -> None:
@@ -90,4 +91,6 @@ def test_merge_marks_questions_from_either_side() -> None:
 
     offline = Classification(lang="ar", events=[], is_question=True, confident=False)
     merged = merge(ProposedEvents(events=["cv_improved"]), offline)
-    assert merged.is_question and merged.confident and merged.lang == "ar"
+    assert merged.is_question
+    assert merged.confident
+    assert merged.lang == "ar"

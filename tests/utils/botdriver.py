@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+import httpx
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from bot.app import build_application
@@ -27,6 +29,7 @@ from bot.i18n import Tr
 from emulator.testing import EmulatorClient, EmulatorUser, polling, running_emulator
 from outcomes.contacts import PersonRole
 from outcomes.invites import create_invites
+from stegvis.schema import metadata
 from stegvis.settings import Settings
 
 Message = dict[str, Any]
@@ -117,6 +120,11 @@ class World:
         await self.press(person, data=f"ob:y:{lang}:{token}")
         return Person(person.user, lang)
 
+    async def toast(self, person: Person) -> str | None:
+        """The text of the bot's answer to the person's last button press."""
+        answers = (await self.tg.chat(person.chat)).get("callback_answers", [])
+        return answers[-1]["text"] if answers else None
+
     def label(self, person: Person, msgid: str) -> str:
         """A button label as this person sees it."""
         return Tr(person.lang).label(msgid)
@@ -132,6 +140,82 @@ class World:
     async def wait(self, person: Person, condition: Callable[[list[Message]], Any],
                    timeout: float = 10) -> list[Message]:
         return await self.tg.wait_for(person.chat, condition, timeout=timeout)
+
+
+def snapshot(engine: Engine, *, skip: tuple[str, ...] = ("bot_processed_update",)
+             ) -> dict[str, list[str]]:  # fmt: skip
+    """Every row of every table (but ``skip``), as sorted JSON strings: compare two of them."""
+    out: dict[str, list[str]] = {}
+    with engine.connect() as conn:
+        for table in metadata().sorted_tables:
+            if table.name in skip:
+                continue
+            rows = conn.execute(select(table)).mappings().all()
+            out[table.name] = sorted(json.dumps(dict(r), default=str, sort_keys=True) for r in rows)
+    return out
+
+
+def changed(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[str, Any]:
+    """The tables whose rows differ, with the rows gone and the rows new."""
+    diff = {}
+    for name in set(before) | set(after):
+        old, new = set(before.get(name, [])), set(after.get(name, []))
+        if old != new:
+            diff[name] = {"gone": sorted(old - new), "new": sorted(new - old)}
+    return diff
+
+
+async def download(world: World, message: Message) -> bytes:
+    """The file of a document message the bot sent."""
+    file_id = message["media"]["document"]["file_id"]
+    async with httpx.AsyncClient(base_url=world.tg.root_url) as http:
+        response = await http.get(f"/_emulator/files/{file_id}")
+        response.raise_for_status()
+        return response.content
+
+
+def inject_callback(world: World, person: Person, message_id: int, data: str) -> str:
+    """A button press with any data, as a modified client could send it; the query id."""
+    emulator = world.tg.emulator
+    bot = emulator.bot(None)
+    with emulator.state.lock:
+        chat = emulator.state.chat(bot, person.chat)
+        message = chat.messages[message_id]
+        query_id = str(5_000_000_000_000_000_000 + emulator.state.next_callback_id)
+        emulator.state.next_callback_id += 1
+        from emulator.state import CallbackRecord
+
+        bot.callbacks[query_id] = CallbackRecord(chat.chat_id, message_id, data)
+        payload = {"id": query_id, "from": chat.user.to_api(),
+                   "message": message.to_api(chat, bot.user_api()),
+                   "chat_instance": "1", "data": data}
+        bot.updates.push({"update_id": bot.new_update_id(), "callback_query": payload})
+    bot.updates.signal.notify()
+    return query_id
+
+
+class Recorder:
+    """Keeps every update the emulator queues for the bot, to deliver them all again later."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.updates: list[dict[str, Any]] = []
+        self._queue = world.tg.emulator.bot(None).updates
+        self._push = self._queue.push
+
+        def push(update: dict[str, Any], *, twice: bool = False) -> None:
+            self.updates.append(json.loads(json.dumps(update)))
+            self._push(update, twice=twice)
+
+        self._queue.push = push  # type: ignore[method-assign]
+
+    def replay(self) -> int:
+        """Deliver every recorded update once more (as Telegram does after a lost answer)."""
+        emulator = self.world.tg.emulator
+        with emulator.state.lock:
+            self._queue.redeliver.extend(json.loads(json.dumps(u)) for u in self.updates)
+        self._queue.signal.notify()
+        return len(self.updates)
 
 
 @contextlib.asynccontextmanager

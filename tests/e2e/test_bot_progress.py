@@ -1,0 +1,101 @@
+"""Logging progress through the emulator: /progress with follow-up questions, undo, own words."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.i18n import Tr
+from outcomes.models import Event
+from tests.utils.botdriver import buttons, changed, running_bot, snapshot
+from tests.utils.knowledge import installed_knowledge
+from tests.utils.pairs import make_pair
+
+pytestmark = pytest.mark.e2e
+
+
+def events(db):
+    with Session(db) as s:
+        return s.exec(select(Event).order_by(Event.recorded_at)).all()
+
+
+async def test_a_new_job_with_its_follow_up_questions_in_ukrainian(settings, db):
+    pair = make_pair(db)
+    async with running_bot(settings, db) as world:
+        olena = await world.join(pair.pair, "participant", name="Olena", language_code="uk")
+        tr = Tr("uk")
+        [menu] = await world.say(olena, "/progress")
+        assert menu["text"] == tr("📈 What happened? Choose the step you took:")
+        assert len(buttons(menu)) == 15  # fourteen steps in plain words, and Cancel
+        [question] = await world.press(olena, tr.label("💼 New job"))
+        assert tr("Part time or full time?") in question["text"]
+        [question] = await world.press(olena, tr.label("Full time"))
+        assert tr("Is the job in your field – your education or trade?") in question["text"]
+        [question] = await world.press(olena, tr.label("Yes"))
+        assert tr("Did the mentoring program help with this?") in question["text"]
+        assert events(db) == []  # nothing is saved before the last answer
+        [saved] = await world.press(olena, tr.label("Not sure"))
+        assert saved["text"].startswith(tr("✅ Saved: {what}.", what=tr.label("💼 New job")))
+        [event] = events(db)
+        assert (event.participant, event.type, event.source, event.status) == (
+            "p-1", "job_started", "participant", "confirmed")
+        assert (event.extent, event.relevant, event.program_contributed) == (
+            "full_time", True, "unsure")
+
+        [removed] = await world.press(olena, tr.label("↩ Undo"))
+        assert removed["text"] == tr("↩ Removed: {what}.", what=tr.label("💼 New job"))
+        assert [e.status for e in events(db)] == ["voided"]
+        await world.press(olena, tr.label("↩ Undo"))  # pressed again: nothing more happens
+        assert [e.status for e in events(db)] == ["voided"]
+
+
+async def test_a_mentor_reports_for_the_participant_in_arabic(settings, db):
+    pair = make_pair(db)
+    async with running_bot(settings, db) as world:
+        karim = await world.join(pair.pair, "mentor", name="Karim", language_code="ar")
+        tr = Tr("ar")
+        [menu] = await world.say(karim, "/progress")
+        assert menu["text"] == tr("📈 What step did your participant take? Choose one:")
+        [question] = await world.press(karim, tr.label("🎓 Started studies"))
+        assert tr("Will the studies help them towards the work they want?") in question["text"]
+        await world.press(karim, tr.label("Yes"))
+        await world.press(karim, tr.label("No"))
+        [event] = events(db)
+        assert (event.participant, event.type, event.source, event.relevant,
+                event.program_contributed) == ("p-1", "education_started", "mentor", True, "no")
+        # a step without follow-up questions is saved at once; Cancel saves nothing
+        await world.say(karim, "/progress")
+        [saved] = await world.press(karim, tr.label("⭐ Got a reference"))
+        assert saved["text"].startswith(tr("✅ Saved: {what}.", what=tr.label("⭐ Got a reference")))
+        before = snapshot(db)
+        await world.say(karim, "/progress")
+        [question] = await world.press(karim, tr.label("🔄 Changed job"))
+        assert tr("Part time or full time?") in question["text"]
+        [cancelled] = await world.press(karim, tr.label("Cancel"))
+        assert cancelled["text"] == tr("OK, nothing was saved.")
+        diff = changed(before, snapshot(db))
+        assert set(diff) <= {"bot_conversation"}
+        assert [e.type for e in events(db)] == ["education_started", "reference_obtained"]
+
+
+async def test_progress_in_own_words_is_confirmed_before_it_is_saved(settings, db):
+    pair = make_pair(db)
+    with installed_knowledge():
+        async with running_bot(settings, db) as world:
+            sara = await world.join(pair.pair, "participant", name="Sara", language_code="sv")
+            tr = Tr("sv")
+            [proposal] = await world.say(sara, "Idag fick jag en referens från min chef på "
+                                               "praktiken!", timeout=60)
+            assert proposal["text"] == tr("It sounds like this happened. Tap to change, then save:")
+            labels = [label for label, _ in buttons(proposal)]
+            assert "✅ " + tr.label("⭐ Got a reference") in labels
+            assert events(db) == []  # nothing before the person confirms
+            [saved] = await world.press(sara, tr.label("💾 Save"))
+            assert tr.label("⭐ Got a reference") in saved["text"]
+            assert [(e.type, e.source) for e in events(db)] == [("reference_obtained",
+                                                                "participant")]
+            assert "referens" in (events(db)[0].note or "")  # her words, kept as she confirmed
+
+            [answer] = await world.say(sara, "Hur långt ska ett CV vara?", timeout=60)
+            assert "CV" in answer["text"]
+            assert len(events(db)) == 1
