@@ -35,19 +35,20 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.handlers import checkin, survey
 from bot.replies import Reply
-from bot.send import Recipient, recipient_of, send_to_person
+from bot.send import Recipient, send_to_person
 from outcomes import schedule
 from outcomes.clock import today, utcnow
+from outcomes.contacts import Contact, decrypt_chat_id
 from outcomes.models import Pair, Participant
 from outcomes.schedule import Claim
 from outcomes.schedule_models import ScheduledItem
@@ -63,6 +64,7 @@ SENDER_KEY = "stegvis_sender"
 SURVEY_KINDS = ("baseline", "followup_1", "followup_2", "result")
 
 Outcome = str  # sent | unreachable | failed | skipped | taken_over
+M = TypeVar("M", bound=SQLModel)
 
 
 @dataclass
@@ -157,40 +159,46 @@ class Sender:
         day = today()
         out: list[Prepared] = []
         with Session(self.engine, expire_on_commit=False) as session:
+            pairs = _by_id(session, Pair, {c.pair for c in claims})
+            participants = _by_id(session, Participant, {p.participant for p in pairs.values()})
+            contacts = {c.person: c for c in session.exec(
+                select(Contact).where(col(Contact.person).in_({c.person for c in claims})))}  # fmt: skip
             for claim in claims:
                 item = Prepared(claim)
-                pair = session.get(Pair, claim.pair)
-                participant = session.get(Participant, pair.participant) if pair else None
-                if (
-                    pair is None
-                    or participant is None
-                    or participant.erased_on is not None
-                    or (pair.ended_on is not None and pair.ended_on < day)
-                    or (participant.left_on is not None and participant.left_on < day)
-                ):
+                pair = pairs.get(claim.pair)
+                participant = participants.get(pair.participant) if pair else None
+                if (pair is None or participant is None or participant.erased_on is not None
+                        or (pair.ended_on is not None and pair.ended_on < day)
+                        or (participant.left_on is not None and participant.left_on < day)):  # fmt: skip
                     item.close = "ended"
                 else:
-                    item.recipient = recipient_of(session, self.settings, claim.person)
+                    item.recipient = self._recipient(contacts.get(claim.person))
                     if item.recipient is None:
                         item.close = "unreachable"
                     else:
                         item.reply = self._opening(session, claim, item.recipient.lang)
                         item.close = None if item.reply is not None else "answered"
                 if item.close == "answered":
-                    schedule.mark_answered(
-                        session,
-                        pair=claim.pair,
-                        role=claim.role,
-                        kind=claim.kind,
-                        sequence=claim.sequence,
-                    )
+                    schedule.mark_answered(session, pair=claim.pair, role=claim.role,
+                                           kind=claim.kind, sequence=claim.sequence)  # fmt: skip
                 elif item.close is not None:
-                    schedule.finish_delivery(
-                        session, claim, outcome="unreachable", detail=item.close
-                    )
+                    schedule.finish_delivery(session, claim, outcome="unreachable",
+                                             detail=item.close)  # fmt: skip
                 out.append(item)
             session.commit()
         return out
+
+    def _recipient(self, contact: Contact | None) -> Recipient | None:
+        """Whom to write to (the chat id decrypted only now), or None: not connected."""
+        if contact is None:
+            return None
+        chat_id = decrypt_chat_id(self.settings, contact.chat_enc)
+        if chat_id is None:
+            log.warning("the contact of %s cannot be decrypted with the current key",
+                        contact.person)  # fmt: skip
+            return None
+        return Recipient(person=contact.person, chat_id=chat_id, lang=contact.language,
+                         role=str(contact.role), pair=contact.pair)  # fmt: skip
 
     @staticmethod
     def _opening(session: Session, claim: Claim, lang: str) -> Reply | None:
@@ -271,6 +279,11 @@ class Sender:
     def stop(self) -> None:
         """Finish the sends in flight, release the rest, and leave ``run``."""
         self._stopping.set()
+
+
+def _by_id(session: Session, model: type[M], ids: set[str]) -> dict[str, M]:
+    rows = session.exec(select(model).where(model.id.in_(ids)))  # type: ignore[attr-defined]
+    return {row.id: row for row in rows}  # type: ignore[attr-defined]
 
 
 def release(session: Session, item_ids: list[int], worker: str) -> int:

@@ -35,7 +35,8 @@ def build_command(
         typer.echo(json.dumps(report.as_dict()))
     else:
         typer.echo(
-            f"{report.files} files, {report.passages} passages: {report.embedded} embedded, "
+            f"{report.files} files, {report.passages} passages and cards: "
+            f"{report.embedded} embedded, "
             f"{report.unchanged} unchanged, {report.deleted} removed ({report.seconds:.1f} s)"
         )
 

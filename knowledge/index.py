@@ -51,8 +51,8 @@ class BuildReport:
     """What a build did."""
 
     files: int
-    passages: int
-    embedded: int  # passages whose embeddings were computed in this build
+    passages: int  # entries in the index: the passages and one card per material
+    embedded: int  # entries whose embeddings were computed in this build
     unchanged: int
     deleted: int
     seconds: float

@@ -245,21 +245,32 @@ class Retriever:
             self.langs_by_topic[p.topic].add(p.lang)
 
     def _dense(self, question: str) -> np.ndarray:
-        """e5 cosine of the question with every entry, from Chroma's index of stored vectors."""
+        """e5 cosine of the question with every entry, from Chroma's index of stored vectors.
+
+        When the collection's passages differ from the snapshot (another process or bot
+        instance rebuilt the index), the snapshot is reloaded and the query repeated once.
+        """
         if isinstance(self.embeddings, E5Embeddings):
             vector = self.embeddings.query_array(question)
         else:
             vector = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
-        n = len(self.entries)
-        got = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
+        for attempt in range(2):
+            n = len(self.entries)
+            got = self.collection.query(
+                query_embeddings=[vector], n_results=max(n, 1), include=["distances"]
+            )
+            ids = got["ids"][0]
+            if attempt == 0 and (len(ids) != n or any(i not in self._by_id for i in ids)):
+                self.reload()
+                continue
+            break
         out = np.zeros(n, dtype=np.float64)
         seen = np.zeros(n, dtype=bool)
-        for id_, dist in zip(got["ids"][0], (got["distances"] or [[]])[0], strict=False):
+        for id_, dist in zip(ids, (got["distances"] or [[]])[0], strict=False):
             idx = self._by_id.get(id_)
-            if idx is None:  # the index changed under us: reload() takes the new snapshot
-                continue
-            out[idx] = 1.0 - float(dist)
-            seen[idx] = True
+            if idx is not None:
+                out[idx] = 1.0 - float(dist)
+                seen[idx] = True
         if not seen.all():  # not returned by the index: as unlike as anything that was
             out[~seen] = out[seen].min() if seen.any() else 0.0
         return out

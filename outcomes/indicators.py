@@ -348,160 +348,98 @@ def _fence(query: Select[Any]) -> Select[Any]:
     return query.offset(literal_column("0"))
 
 
-def _facts_joined(scope: _Scope) -> FromClause:
-    """Facts with set operations: one aggregate pass over E, window functions for "latest"."""
-    win = (
+def _event_aggregates(scope: _Scope) -> FromClause:
+    """``mask`` and ``interviews`` for everyone at once: one join and one aggregate over E."""
+    e = _T.alias("e")
+    recent_interview = and_(
+        e.c.type == _INTERVIEW, e.c.occurred_on >= _DaysBefore(_WE, INTERVIEW_DAYS - 1)
+    )
+    return (
         select(
             _P.c.id.label("pid"),
-            *scope.group_value(),
-            _WS.label("ws"),
-            _WE.label("we"),
-            _DaysBefore(_WE, INTERVIEW_DAYS - 1).label("recent"),
-        )
-        .select_from(_PEOPLE)
-        .where(*scope.conditions())
-        .cte("win")
-        .prefix_with("MATERIALIZED")  # join the events with 1 row per person, not with 2 tables
-    )
-
-    def in_window(event: FromClause) -> ColumnElement[bool]:
-        return and_(
-            event.c.participant == win.c.pid,
-            event.c.status == _CONFIRMED,
-            event.c.occurred_on >= win.c.ws,
-            event.c.occurred_on <= win.c.we,
-        )
-
-    e = _T.alias("e")
-    recent_interview = and_(e.c.type == _INTERVIEW, e.c.occurred_on >= win.c.recent)
-    ev = (
-        select(
-            win.c.pid,
             _BitOr(_event_bit(e)).label("mask"),
             func.sum(_flag(recent_interview)).label("interviews"),
         )
-        .select_from(win.join(e, in_window(e)))
-        .group_by(win.c.pid)
+        .select_from(_PEOPLE.join(e, _in_window(e)))
+        .where(*scope.conditions())
+        .group_by(_P.c.id)
         .subquery("ev")
     )
 
-    k = _T.alias("k")
-    order = [k.c.occurred_on.desc(), _id_order(k.c.id, scope.dialect).desc()]
 
-    def latest_in(types: tuple[str, ...]) -> ColumnElement[int]:
-        return func.row_number().over(
-            partition_by=[k.c.participant, k.c.type.in_(types)], order_by=order
-        )
-
-    ranked = (
-        select(
-            k.c.participant.label("pid"),
-            k.c.type,
-            k.c.relevant,
-            k.c.program_contributed,
-            latest_in((_JOB_STARTED, _JOB_ENDED)).label("rn_employment"),
-            latest_in(_LATEST["job"]).label("rn_job"),
-            func.row_number()
-            .over(partition_by=[k.c.participant, k.c.type], order_by=order)
-            .label("rn_type"),
-        )
-        .select_from(win.join(k, in_window(k)))
-        .where(
-            k.c.type.in_([_JOB_STARTED, _JOB_ENDED, _JOB_CHANGED, _INTERNSHIP, _EDUCATION]),
-            _counts_as_education(k),
-        )
-        .subquery("ranked")
-    )
-
-    def pick(rank: str, types: tuple[str, ...], value: ColumnElement[Any]) -> ColumnElement[Any]:
-        first = and_(ranked.c[rank] == 1, ranked.c.type.in_(types))
-        return func.max(case((first, value), else_=None))
-
-    ky = (
-        select(
-            ranked.c.pid,
-            pick(
-                "rn_employment",
-                (_JOB_STARTED, _JOB_ENDED),
-                _flag(ranked.c.type == _JOB_STARTED),
-            ).label("employed_by_events"),
-            pick("rn_job", _LATEST["job"], ranked.c.program_contributed).label("job_pc"),
-            pick("rn_job", _LATEST["job"], _bool01(ranked.c.relevant)).label("job_relevant"),
-            pick("rn_type", (_INTERNSHIP,), ranked.c.program_contributed).label("internship_pc"),
-            pick("rn_type", (_EDUCATION,), ranked.c.program_contributed).label("education_pc"),
-        )
-        .group_by(ranked.c.pid)
-        .subquery("ky")
-    )
-
-    r, b = _surveys()
-    joined = _with_surveys(win, win.c.pid, r, b)
-    joined = joined.outerjoin(ev, ev.c.pid == win.c.pid).outerjoin(ky, ky.c.pid == win.c.pid)
-    has_r = r.c.id.is_not(None)
+def _latest_key(types: tuple[str, ...], pid: Any, ws: Any, we: Any, *outer: Any) -> Any:
+    """The order key (date, then id) of the latest event of these types in E (a correlated
+    subquery; one index seek on ``participant, type, status, occurred_on``)."""
+    x = _T.alias("x")
+    conditions = [
+        x.c.participant == pid,
+        x.c.type.in_(types),
+        x.c.status == _CONFIRMED,
+        x.c.occurred_on >= ws,
+        x.c.occurred_on <= we,
+    ]
+    if _EDUCATION in types:
+        conditions.append(_counts_as_education(x))
     return (
-        select(
-            *([win.c.g] if scope.by is not None else []),
-            _flag(has_r).label("measured"),
-            _counted(scope, has_r).label("counted"),
-            *_answer_columns(r, b),
-            ev.c.mask,
-            ev.c.interviews,
-            ky.c.employed_by_events,
-            ky.c.job_pc,
-            ky.c.job_relevant,
-            ky.c.internship_pc,
-            ky.c.education_pc,
-        )
-        .select_from(joined)
-        .subquery("facts")
-    )
-
-
-def _facts_correlated(scope: _Scope) -> FromClause:
-    """Facts by index seeks per participant, each only where the answer is still open."""
-    r, b = _surveys()
-    has_r = r.c.id.is_not(None)
-    counted = true() if scope.basis == "enrolled" else has_r
-
-    e = _T.alias("e")
-    mask = select(_BitOr(_event_bit(e))).where(_in_window(e)).correlate(_P, _C).scalar_subquery()
-    i = _T.alias("i")
-    interviews = (
-        select(func.count())
-        .where(
-            _in_window(i),
-            i.c.type == _INTERVIEW,
-            i.c.occurred_on >= _DaysBefore(_WE, INTERVIEW_DAYS - 1),
-        )
-        .correlate(_P, _C)
+        select(func.max(_OrderKey(x.c.occurred_on, x.c.id)))
+        .where(*conditions)
+        .correlate(*outer)
         .scalar_subquery()
     )
 
-    def latest_key(types: tuple[str, ...], *, pid: Any, ws: Any, we: Any, outer: Any) -> Any:
-        """The order key (date, then id) of the latest event of these types in E."""
-        x = _T.alias("x")
-        conditions = [
-            x.c.participant == pid,
-            x.c.status == _CONFIRMED,
-            x.c.occurred_on >= ws,
-            x.c.occurred_on <= we,
-            x.c.type.in_(types),
-        ]
-        if _EDUCATION in types:
-            conditions.append(_counts_as_education(x))
-        return (
-            select(func.max(_OrderKey(x.c.occurred_on, x.c.id)))
-            .where(*conditions)
-            .correlate(*outer)
-            .scalar_subquery()
-        )
 
-    people = {"pid": _P.c.id, "ws": _WS, "we": _WE, "outer": (_P, _C)}
-    started = latest_key((_JOB_STARTED,), **people)
-    ended = func.coalesce(latest_key((_JOB_ENDED,), **people), "")
+def _attribute(key: ColumnElement[Any], column: str, outer: Any) -> Any:
+    """An attribute of the event whose order key is ``key`` (NULL without a key); ``relevant``
+    as 1 / 0 / NULL."""
+    x = _T.alias("y")
+    value = _bool01(x.c.relevant) if column == "relevant" else x.c[column]
+    found = (
+        select(value)
+        .where(x.c.id == func.substr(key, _DATE_WIDTH + 1))
+        .correlate(outer)
+        .scalar_subquery()
+    )
+    return case((key.is_not(None), found), else_=None)
+
+
+def _facts(scope: _Scope, plan: Plan) -> FromClause:
+    """One row per participant in scope with the answers of R and B and the facts about E.
+
+    ``mask`` and ``interviews`` come from one aggregate over E (``joined``) or from an index
+    seek per participant (``correlated``). The latest events are looked up per participant, and
+    only where the answer is still open: R does not answer it and the person has the outcome.
+    """
+    r, b = _surveys()
+    has_r = r.c.id.is_not(None)
+    counted = true() if scope.basis == "enrolled" else has_r
+    people = _with_surveys(_PEOPLE, _P.c.id, r, b)
     interviews_open = or_(
         r.c.interviews_last_2_months.is_(None), b.c.interviews_last_2_months.is_(None)
     )
+    if plan == "joined":
+        ev = _event_aggregates(scope)
+        people = people.outerjoin(ev, ev.c.pid == _P.c.id)
+        mask: Any = ev.c.mask
+        interviews: Any = ev.c.interviews
+    else:
+        e = _T.alias("e")
+        mask = select(_BitOr(_event_bit(e))).where(_in_window(e)).correlate(_P, _C)
+        i = _T.alias("i")
+        interviews = (
+            select(func.count())
+            .where(
+                _in_window(i),
+                i.c.type == _INTERVIEW,
+                i.c.occurred_on >= _DaysBefore(_WE, INTERVIEW_DAYS - 1),
+            )
+            .correlate(_P, _C)
+            .scalar_subquery()
+        )
+        mask = mask.scalar_subquery()
+
+    # "a job_started not followed by a job_ended": the latest of the two is a job_started
+    started = _latest_key((_JOB_STARTED,), _P.c.id, _WS, _WE, _P, _C)
+    ended = func.coalesce(_latest_key((_JOB_ENDED,), _P.c.id, _WS, _WE, _P, _C), "")
     employment_open = and_(b.c.employment == "none", r.c.employment.is_(None))
     level1 = _fence(
         select(
@@ -511,22 +449,21 @@ def _facts_correlated(scope: _Scope) -> FromClause:
             _counted(scope, has_r).label("counted"),
             *_answer_columns(r, b),
             case((counted, func.coalesce(mask, 0)), else_=None).label("mask"),
-            case((and_(counted, interviews_open), interviews), else_=None).label("interviews"),
+            case((and_(counted, interviews_open), func.coalesce(interviews, 0)), else_=None).label(
+                "interviews"
+            ),
             case((and_(counted, employment_open), _flag(started > ended)), else_=None).label(
                 "employed_by_events"
             ),
             _WS.label("ws"),
             _WE.label("we"),
         )
-        .select_from(_with_surveys(_PEOPLE, _P.c.id, r, b))
+        .select_from(people)
         .where(*scope.conditions())
     ).subquery("level1")
 
-    # the latest job / internship / education event, only for those with the outcome whose
-    # result survey leaves the question open; found by its order key, then read by id
     f = level1.c
     outcome = _outcomes(f)
-    here = {"pid": f.pid, "ws": f.ws, "we": f.we, "outer": (level1,)}
     open_questions = {
         "job": and_(
             outcome["got_job"], or_(f.r_contributed_job.is_(None), f.r_job_relevant.is_(None))
@@ -541,7 +478,10 @@ def _facts_correlated(scope: _Scope) -> FromClause:
             level1,
             *(
                 case(
-                    (and_(f.counted == 1, condition), latest_key(_LATEST[kind], **here)),
+                    (
+                        and_(f.counted == 1, condition),
+                        _latest_key(_LATEST[kind], f.pid, f.ws, f.we, level1),
+                    ),
                     else_=None,
                 ).label(f"k_{kind}")
                 for kind, condition in open_questions.items()
@@ -550,20 +490,14 @@ def _facts_correlated(scope: _Scope) -> FromClause:
     ).subquery("level2")
 
     g = level2.c
-    found = {kind: _T.alias(f"latest_{kind}") for kind in _LATEST}
-    joined: Any = level2
-    for kind, table in found.items():
-        joined = joined.outerjoin(table, table.c.id == func.substr(g[f"k_{kind}"], _DATE_WIDTH + 1))
-    keys = {f"k_{kind}" for kind in _LATEST}
     return (
         select(
-            *(c for c in level2.c if c.key not in keys),
-            found["job"].c.program_contributed.label("job_pc"),
-            _bool01(found["job"].c.relevant).label("job_relevant"),
-            found["internship"].c.program_contributed.label("internship_pc"),
-            found["education"].c.program_contributed.label("education_pc"),
+            *(c for c in g if c.key not in {f"k_{kind}" for kind in _LATEST}),
+            _attribute(g.k_job, "program_contributed", level2).label("job_pc"),
+            _attribute(g.k_job, "relevant", level2).label("job_relevant"),
+            _attribute(g.k_internship, "program_contributed", level2).label("internship_pc"),
+            _attribute(g.k_education, "program_contributed", level2).label("education_pc"),
         )
-        .select_from(joined)
         .subquery("facts")
     )
 
@@ -640,7 +574,7 @@ def build_query(
     """
     scope = _Scope(cohort, by, basis, window, dialect)
     plan = plan or ("correlated" if dialect == "sqlite" else "joined")
-    facts = _facts_correlated(scope) if plan == "correlated" else _facts_joined(scope)
+    facts = _facts(scope, plan)
     pf = _flags(facts, by).c
 
     minor5 = sum((pf[item] for item in MINOR_ITEMS), literal_column("0")) >= 5

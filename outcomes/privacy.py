@@ -11,7 +11,9 @@ held copies of their records are replaced by one ``erase`` entry; and the ``Part
 ``Mentor`` row stays as a tombstone with ``erased_on`` for staff.
 
 Contract for other tables: any table with a ``person`` column (conversation state, schedules…)
-is included in the export and emptied of that person's rows on erasure — no registration needed.
+is included in the export and emptied of that person's rows on erasure — no registration needed;
+rows of other tables that point at those rows by a foreign key (deliveries of a scheduled item…)
+go with them.
 """
 
 from __future__ import annotations
@@ -104,6 +106,29 @@ def _person_tables() -> list[Table]:
             if "person" in t.columns and t.name not in OWN_TABLES]
 
 
+def _children(table: Table) -> list[tuple[Table, Any, Any]]:
+    """(child table, its foreign-key column, the referenced column) for tables pointing here."""
+    return [(child, fk.parent, fk.column) for child in metadata().sorted_tables
+            for fk in child.foreign_keys if fk.column.table is table and child is not table]
+
+
+def _rows(session: Session, table: Table, where: Any, out: dict[str, list[Any]]) -> None:
+    rows = session.execute(sa_select(table).where(where)).mappings().all()
+    if not rows:
+        return
+    out.setdefault(table.name, []).extend(_jsonable(dict(r)) for r in rows)
+    for child, column, referenced in _children(table):
+        _rows(session, child, column.in_(sa_select(referenced).where(where)), out)
+
+
+def _delete(session: Session, table: Table, where: Any) -> int:
+    """Delete rows and, first, the rows of other tables that point at them."""
+    for child, column, referenced in _children(table):
+        _delete(session, child, column.in_(sa_select(referenced).where(where)))
+    result = session.execute(delete(table).where(where))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def export_person(session: Session, settings: Settings, person: str) -> dict[str, Any]:
     """Everything stored about one person, as a JSON-ready document."""
     role, record = _role_of(session, person)
@@ -150,9 +175,7 @@ def export_person(session: Session, settings: Settings, person: str) -> dict[str
                            "used_at": _jsonable(i.used_at), "declined_at": _jsonable(i.declined_at)}
                           for i in invites]  # fmt: skip
     for table in _person_tables():
-        rows = session.execute(sa_select(table).where(table.c.person == person)).mappings().all()
-        if rows:
-            doc["other"][table.name] = [_jsonable(dict(r)) for r in rows]
+        _rows(session, table, table.c.person == person, doc["other"])
     return doc
 
 
@@ -217,9 +240,8 @@ def erase_person(session: Session, *, person: str, actor: str) -> ErasureReport:
             session.add(invite)
             report.invites_revoked += 1
     report.contacts_removed = unbind(session, person)
-    for table in _person_tables():
-        result = session.execute(delete(table).where(table.c.person == person))
-        report.other_rows_deleted += int(getattr(result, "rowcount", 0) or 0)
+    for table in reversed(_person_tables()):
+        report.other_rows_deleted += _delete(session, table, table.c.person == person)
     audit(session, actor=actor, action="erase", table_name=table_name, record_id=person,
           before=None, after={"erased_on": day, "events_counted": report.events_counted,
                               "pairs_ended": report.pairs_ended})

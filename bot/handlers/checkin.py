@@ -98,8 +98,15 @@ def _steps_text(tr: Tr, role: str) -> Html:
     return tr("📈 What happened this month? Tap all that fit, then Done.")
 
 
-def _render(turn: Turn, *, edit: bool) -> Reply:
-    """The current step of the person's check-in."""
+def _render(turn: Turn, *, edit: bool = True, lead: str = "") -> Reply:
+    """The current step of the person's check-in (after ``lead``: what was just done)."""
+    reply = _step(turn, edit=edit)
+    if lead:
+        reply.text = turn.tr.join(lead, reply.text)
+    return reply
+
+
+def _step(turn: Turn, *, edit: bool) -> Reply:
     conv = turn.conversation
     assert conv is not None
     tr, n = turn.tr, conv.nonce
@@ -163,7 +170,7 @@ def _opened(turn: Turn, data: str | None) -> Outcome:
         answer = tr("✅ You met this month. Great, I have noted it!")
     else:
         answer = tr("OK, thanks for telling me. I hope you can meet soon!")
-    return Outcome([Reply(answer, edit=True), _render(turn, edit=False)])
+    return Outcome([_render(turn, lead=answer)])  # the whole check-in in one message
 
 
 async def opened(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -206,8 +213,7 @@ def _save_steps(turn: Turn) -> Outcome:
     if not saved:
         lines = lines[1:]
     turn.move("text", saved=[*conv.data["saved"], *saved, *earlier])
-    return Outcome([Reply(tr.join("\n".join(lines), tr("Well done! 🎉")), edit=True),
-                    _render(turn, edit=False)])  # fmt: skip
+    return Outcome([_render(turn, lead=tr.join("\n".join(lines), tr("Well done! 🎉")))])
 
 
 def _finish(tr: Tr) -> Reply:
@@ -237,8 +243,7 @@ def _pressed(turn: Turn, data: str | None) -> Outcome:
         return Outcome([_render(turn, edit=True)])
     if action in ("d", "0"):
         turn.move("text", sel=[])
-        return Outcome([Reply(tr("OK, nothing new this month."), edit=True),
-                        _render(turn, edit=False)])  # fmt: skip
+        return Outcome([_render(turn, lead=tr("OK, nothing new this month."))])
     if action == "c":
         turn.move("steps")
         return Outcome([_render(turn, edit=True)])

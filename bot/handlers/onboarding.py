@@ -56,7 +56,7 @@ def _consent_buttons(tr: Tr, token: str) -> Rows:
              (tr.label("No, thanks"), f"ob:n:{tr.lang}:{token}")]]
 
 
-def _unusable(tr: Tr, status: InviteStatus, *, edit: bool = False) -> Outcome:
+def _unusable(tr: Tr, status: InviteStatus) -> Outcome:
     if status is InviteStatus.used:
         text = tr("This invitation link has already been used. If you need a new one, ask the "
                   "program staff.")
@@ -64,7 +64,7 @@ def _unusable(tr: Tr, status: InviteStatus, *, edit: bool = False) -> Outcome:
         text = tr("This invitation link has expired. Please ask the program staff for a new one.")
     else:
         text = tr("This invitation link is not valid. Please ask the program staff for a new one.")
-    return say(text, edit=edit)
+    return say(text)
 
 
 def _start(turn: Turn, token: str | None) -> Outcome:
@@ -94,7 +94,7 @@ def _pressed(turn: Turn, data: str | None) -> Outcome:
     try:
         invite = invites.usable(turn.session, token)
     except InviteUnusable as exc:
-        return _unusable(tr, exc.status, edit=True)
+        return _unusable(tr, exc.status)
     if action == "l":
         return say(_consent(tr, invite.role), _consent_buttons(tr, token), edit=True)
     if action == "n":

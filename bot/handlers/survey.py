@@ -190,17 +190,16 @@ def _store(turn: Turn, wave: WaveQuestions, question: Question, code: str,
     following = wave.next_question(merged(answers, given), done)
     row = save_survey_answer(session, participant=person, wave=wave.name, answered_on=turn.today,
                              answers=given, complete=following is None, actor=turn.actor)  # fmt: skip
-    record = Reply(tr.join(tr(question.text), "→ " + bold(answer_label(tr, question, code))),
-                   edit=True)  # fmt: skip
-    if following is not None:
+    record = Html("✓ " + bold(answer_label(tr, question, code)))
+    if following is not None:  # the next question replaces this one: one message per survey
         now = SurveyAnswers.from_columns(row).model_dump(mode="json", exclude_none=True)
-        text = question_text(tr, wave, following, now, done)
-        return Outcome([record, Reply(text, question_buttons(tr, wave, following))])
+        text = tr.join(record, question_text(tr, wave, following, now, done))
+        return Outcome([Reply(text, question_buttons(tr, wave, following), edit=True)])
     assert turn.contact is not None
     assert turn.contact.pair is not None
     schedule.mark_answered(session, pair=turn.contact.pair, role=turn.role, kind=wave.name)
     thanks = tr("🙏 Thank you! Your answers are saved. They help the program help others.")
-    return Outcome([record, Reply(thanks)])
+    return Outcome([Reply(tr.join(record, thanks), edit=True)])
 
 
 def merged(answers: dict[str, Any], given: SurveyAnswers) -> dict[str, Any]:

@@ -131,7 +131,7 @@ async def test_own_words_are_classified_and_proposed_before_saving(
     nonce = data_of(await newest_with(world, dana, "ci:"), "ci:")[0].split(":")[1]
     await world.press(dana, data=f"ci:{nonce}:0")  # nothing new in the buttons ...
     # ... but in her own words:
-    replies = await world.say(dana, "Jag var på en anställningsintervju i tisdags!", timeout=60)
+    replies = await world.say(dana, "Jag var på en anställningsintervju i tisdags!", within=60)
     proposal = replies[-1]
     assert "pg:" in str(proposal["reply_markup"])  # /progress's confirmation buttons
     with Session(engine) as session:

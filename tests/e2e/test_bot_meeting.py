@@ -13,7 +13,6 @@ from outcomes.models import Meeting
 from outcomes.schemas import EventCreate
 from outcomes.service import record_event
 from tests.utils.botdriver import buttons, running_bot
-from tests.utils.knowledge import installed_knowledge
 from tests.utils.pairs import make_pair
 
 pytestmark = pytest.mark.e2e
@@ -21,33 +20,32 @@ pytestmark = pytest.mark.e2e
 
 async def test_a_pair_without_a_reference_is_steered_there(settings, db):
     pair = make_pair(db)
-    with installed_knowledge():
-        async with running_bot(settings, db) as world:
-            maria = await world.join(pair.pair, "mentor", name="Maria", language_code="sv")
-            amal = await world.join(pair.pair, "participant", name="Amal", language_code="ar")
-            sv, ar = Tr("sv"), Tr("ar")
-            [ideas] = await world.say(maria, "/meeting", timeout=60)
-            text = ideas["text"]
-            assert text.startswith(sv("💡 Ideas for your meeting – month {month} of {months}:",
-                                      month=1, months=8))
-            assert sv.label("Getting to know each other") in text  # the first month's theme
-            assert sv.label("References") in text  # no reference yet: steered there
-            assert sv("📖 Read more:") in text  # with material from the knowledge base
-            assert "Referenser" in text.split(sv("📖 Read more:"))[1]
-            assert [label for label, _ in buttons(ideas)] == [sv.label("📝 Log a meeting")]
+    async with running_bot(settings, db) as world:
+        maria = await world.join(pair.pair, "mentor", name="Maria", language_code="sv")
+        amal = await world.join(pair.pair, "participant", name="Amal", language_code="ar")
+        sv, ar = Tr("sv"), Tr("ar")
+        [ideas] = await world.say(maria, "/meeting", within=60)
+        text = ideas["text"]
+        assert text.startswith(sv("💡 Ideas for your meeting – month {month} of {months}:",
+                                  month=1, months=8))
+        assert sv.label("Getting to know each other") in text  # the first month's theme
+        assert sv.label("References") in text  # no reference yet: steered there
+        assert sv("📖 Read more:") in text  # with material from the knowledge base
+        assert "Referenser" in text.split(sv("📖 Read more:"))[1]
+        assert [label for label, _ in buttons(ideas)] == [sv.label("📝 Log a meeting")]
 
-            [ideas_ar] = await world.say(amal, "/meeting", timeout=60)
-            assert ar.label("References") in ideas_ar["text"]
+        [ideas_ar] = await world.say(amal, "/meeting", within=60)
+        assert ar.label("References") in ideas_ar["text"]
 
-            with Session(db) as s:
-                record_event(s, event=EventCreate(participant=pair.participant,
-                                                  type="reference_obtained",
-                                                  occurred_on=today(), source="mentor"),
-                             actor="staff:test")
-                s.commit()
-            [ideas] = await world.say(maria, "/meeting", timeout=60)
-            assert sv.label("References") not in ideas["text"]
-            assert sv.label("A workplace visit") in ideas["text"]
+        with Session(db) as s:
+            record_event(s, event=EventCreate(participant=pair.participant,
+                                              type="reference_obtained",
+                                              occurred_on=today(), source="mentor"),
+                         actor="staff:test")
+            s.commit()
+        [ideas] = await world.say(maria, "/meeting", within=60)
+        assert sv.label("References") not in ideas["text"]
+        assert sv.label("A workplace visit") in ideas["text"]
 
 
 async def test_both_sides_log_the_same_meeting_and_it_merges(settings, db):

@@ -8,7 +8,6 @@ from sqlmodel import Session, select
 from bot.i18n import Tr
 from outcomes.models import Event
 from tests.utils.botdriver import buttons, changed, running_bot, snapshot
-from tests.utils.knowledge import installed_knowledge
 from tests.utils.pairs import make_pair
 
 pytestmark = pytest.mark.e2e
@@ -80,22 +79,21 @@ async def test_a_mentor_reports_for_the_participant_in_arabic(settings, db):
 
 async def test_progress_in_own_words_is_confirmed_before_it_is_saved(settings, db):
     pair = make_pair(db)
-    with installed_knowledge():
-        async with running_bot(settings, db) as world:
-            sara = await world.join(pair.pair, "participant", name="Sara", language_code="sv")
-            tr = Tr("sv")
-            [proposal] = await world.say(sara, "Idag fick jag en referens från min chef på "
-                                               "praktiken!", timeout=60)
-            assert proposal["text"] == tr("It sounds like this happened. Tap to change, then save:")
-            labels = [label for label, _ in buttons(proposal)]
-            assert "✅ " + tr.label("⭐ Got a reference") in labels
-            assert events(db) == []  # nothing before the person confirms
-            [saved] = await world.press(sara, tr.label("💾 Save"))
-            assert tr.label("⭐ Got a reference") in saved["text"]
-            assert [(e.type, e.source) for e in events(db)] == [("reference_obtained",
-                                                                "participant")]
-            assert "referens" in (events(db)[0].note or "")  # her words, kept as she confirmed
+    async with running_bot(settings, db) as world:
+        sara = await world.join(pair.pair, "participant", name="Sara", language_code="sv")
+        tr = Tr("sv")
+        [proposal] = await world.say(sara, "Idag fick jag en referens från min chef på "
+                                           "praktiken!", within=60)
+        assert proposal["text"] == tr("It sounds like this happened. Tap to change, then save:")
+        labels = [label for label, _ in buttons(proposal)]
+        assert "✅ " + tr.label("⭐ Got a reference") in labels
+        assert events(db) == []  # nothing before the person confirms
+        [saved] = await world.press(sara, tr.label("💾 Save"))
+        assert tr.label("⭐ Got a reference") in saved["text"]
+        assert [(e.type, e.source) for e in events(db)] == [("reference_obtained",
+                                                            "participant")]
+        assert "referens" in (events(db)[0].note or "")  # her words, kept as she confirmed
 
-            [answer] = await world.say(sara, "Hur långt ska ett CV vara?", timeout=60)
-            assert "CV" in answer["text"]
-            assert len(events(db)) == 1
+        [answer] = await world.say(sara, "Hur långt ska ett CV vara?", within=60)
+        assert "CV" in answer["text"]
+        assert len(events(db)) == 1

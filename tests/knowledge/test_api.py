@@ -51,6 +51,8 @@ def test_search_needs_a_token(client: TestClient) -> None:
 @pytest.mark.parametrize(
     "params", [{"q": ""}, {"q": "fika", "k": 9}, {"q": "fika", "lang": "de"}, {"q": "x" * 1001}]
 )
-def test_bad_parameters_are_422(client: TestClient, db: Engine, params: dict[str, object]) -> None:
+def test_bad_parameters_are_422(
+    client: TestClient, db: Engine, params: dict[str, str | int]
+) -> None:
     response = client.get("/api/v1/knowledge/search", params=params, headers=_token(db, "staff"))
     assert response.status_code == 422

@@ -79,3 +79,18 @@ def test_another_embedder_means_a_fresh_collection(
     build_index(settings_for, embeddings=e5)
     other = settings_for.model_copy(update={"embedder_model": "enpt"})
     assert open_collection(other, create=False) is None  # built with another embedder
+
+
+def test_a_running_retriever_follows_a_rebuild(
+    settings_for: Settings, materials_copy: Path, e5: E5Embeddings
+) -> None:
+    """Another bot instance rebuilt the shared index: searches use the new passages."""
+    from knowledge.retrieve import Retriever
+
+    build_index(settings_for, embeddings=e5)
+    retriever = Retriever.from_settings(settings_for, embeddings=e5)
+    assert retriever.search("What is fika?").passages[0].passage.topic == "social_codes"
+    (materials_copy / "social_codes.en.md").unlink()
+    build_index(settings_for, embeddings=e5)
+    topics = {p.passage.topic for p in retriever.search("What is fika?").passages}
+    assert topics == {"cv"}

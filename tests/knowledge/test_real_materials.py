@@ -20,7 +20,7 @@ from stegvis.settings import Settings
 
 HELDOUT = Path(__file__).parent / "heldout.jsonl"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # builds the whole index
 
 
 @pytest.fixture(scope="module")

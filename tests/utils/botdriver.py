@@ -72,14 +72,14 @@ class World:
         return Person(user, language_code or "sv")
 
     async def say(self, person: Person, text: str, *, count: int = 1,
-                  timeout: float = 10) -> list[Message]:
+                  within: float = 10) -> list[Message]:
         """The person writes; the bot's ``count`` new messages."""
         await self.tg.send(person.chat, text)
-        return await self.tg.wait_for_reply(person.chat, count=count, timeout=timeout)
+        return await self.tg.wait_for_reply(person.chat, count=count, timeout=within)
 
     async def press(self, person: Person, label: str | None = None, *,
                     data: str | None = None, message_id: int | None = None,
-                    timeout: float = 10) -> list[Message]:
+                    within: float = 10) -> list[Message]:
         """Press a button (by label: the newest message that has it); messages new or changed."""
         before = {m["message_id"]: m for m in await self.tg.transcript(person.chat)}
         if data is not None and message_id is None:
@@ -88,13 +88,13 @@ class World:
         pressed = await self.tg.press(person.chat, label, message_id=message_id,
                                       callback_data=data)
         query_id = pressed["callback_query_id"]
-        await self.answered(person, query_id, timeout=timeout)
+        await self.answered(person, query_id, within=within)
         after = await self.tg.transcript(person.chat)
         return [m for m in after if m["from_bot"] and before.get(m["message_id"]) != m]
 
-    async def answered(self, person: Person, query_id: str, *, timeout: float = 10) -> dict[str, Any]:
+    async def answered(self, person: Person, query_id: str, *, within: float = 10) -> dict[str, Any]:
         """Wait until the bot answered a button press; the answer (its toast)."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while True:
             chat = await self.tg.chat(person.chat)
             for answer in chat.get("callback_answers", []):
@@ -138,8 +138,8 @@ class World:
         return [m for m in await self.tg.transcript(person.chat) if m["from_bot"]][-1]
 
     async def wait(self, person: Person, condition: Callable[[list[Message]], Any],
-                   timeout: float = 10) -> list[Message]:
-        return await self.tg.wait_for(person.chat, condition, timeout=timeout)
+                   within: float = 10) -> list[Message]:
+        return await self.tg.wait_for(person.chat, condition, timeout=within)
 
 
 def snapshot(engine: Engine, *, skip: tuple[str, ...] = ("bot_processed_update",)
@@ -220,12 +220,19 @@ class Recorder:
 
 @contextlib.asynccontextmanager
 async def running_bot(settings: Settings, engine: Engine, **emulator: Any) -> AsyncIterator[World]:
-    """The emulator on loopback and the real bot polling it, in this event loop."""
-    async with running_emulator(rate_limits=False, **emulator) as tg:
-        app = build_application(settings, base_url=tg.base_url, token=tg.token,
-                                rate_limiter=False, engine=engine)
-        async with polling(app):
-            yield World(tg, settings, engine)
+    """The emulator on loopback and the real bot polling it, in this event loop.
+
+    The knowledge base is the real one over a few materials with fake embeddings
+    (``tests/utils/knowledge.py``), so that no test builds the full index by accident.
+    """
+    from tests.utils.knowledge import installed_knowledge
+
+    with installed_knowledge():
+        async with running_emulator(rate_limits=False, **emulator) as tg:
+            app = build_application(settings, base_url=tg.base_url, token=tg.token,
+                                    rate_limiter=False, engine=engine)
+            async with polling(app):
+                yield World(tg, settings, engine)
 
 
 ROLES = (PersonRole.mentor.value, PersonRole.participant.value)
