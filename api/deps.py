@@ -134,11 +134,27 @@ PagingDep = Annotated[Paging, Depends(get_paging)]
 
 
 def get_filter(
-    cohort: Annotated[str | None, Query(min_length=1, max_length=ID, pattern=ID_PATTERN,
-                                        description="Only records of this cohort")] = None,
-    participant: Annotated[str | None, Query(min_length=1, max_length=ID, pattern=ID_PATTERN,
-                                             description="Only records of this participant")] = None,
-    date_from: Annotated[date | None, Query(alias="from", description="From this day (included)")] = None,
+    cohort: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=ID,
+            pattern=ID_PATTERN,
+            description="Only records of this cohort",
+        ),
+    ] = None,
+    participant: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=ID,
+            pattern=ID_PATTERN,
+            description="Only records of this participant",
+        ),
+    ] = None,
+    date_from: Annotated[
+        date | None, Query(alias="from", description="From this day (included)")
+    ] = None,
     date_to: Annotated[date | None, Query(alias="to", description="To this day (included)")] = None,
 ) -> RecordFilter:
     """The list filters every resource shares (see ``outcomes/filters.py`` for their meaning)."""

@@ -6,9 +6,12 @@ request validation), and an import with bad lines adds ``errors``: ``[{line, rea
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
@@ -45,6 +48,23 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 """Documented on every route under /api (the include in ``api/main.py`` adds them)."""
 
 
+def _json_safe(value: Any) -> Any:
+    """``value`` with the floats JSON cannot carry (NaN, ±Infinity: Python's parser accepts them
+    in a request body) written as text, so that the error answer itself can be sent."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+
+
 def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     code = next((c for t, c in STATUS.items() if isinstance(exc, t)), 422)
     return JSONResponse({"detail": str(exc)}, status_code=code)
@@ -71,6 +91,7 @@ def _data_error(_request: Request, _exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Register the handlers that turn domain and database errors into clear answers."""
+    app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ImportRejected, _import_rejected)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(IntegrityError, _integrity_error)

@@ -39,6 +39,8 @@ ROUTERS = (
     "api.routes.tokens",
     "api.routes.audit",
     "api.routes.knowledge",  # the knowledge base (its own team)
+    "api.routes.invites",  # pair invites (bot team)
+    "api.routes.schedule",  # check-in schedule (check-ins team)
 )
 """Routers mounted under ``/api/v1``; a module not written yet is skipped."""
 
@@ -69,7 +71,7 @@ class RequireLiveToken:
         path: str = scope.get("path", "")
         root: str = scope.get("root_path", "")
         if root and path.startswith(root):
-            path = path[len(root):]
+            path = path[len(root) :]
         if scope["type"] == "http" and path.startswith("/api/"):
             auth = dict(scope["headers"]).get(b"authorization", b"")
             scheme, _, secret = auth.decode("latin-1").partition(" ")

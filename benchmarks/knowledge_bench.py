@@ -63,12 +63,13 @@ def build(data: Path) -> None:
         text=True,
     )
     process_s = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     first, again = figures["first"], figures["again"]
     print(
         f"index build: {first['files']} files, {first['passages']} passages and cards, "
         f"{first['embedded']} embedded in {figures['wall']:.1f} s "
-        f"({process_s:.1f} s with process start)"
+        f"({process_s:.1f} s with process start; CPU {children.ru_utime:.0f} s user)"
     )
     print(
         f"rebuild of unchanged material: {again['embedded']} embedded in {again['seconds']:.2f} s"

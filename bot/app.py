@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import traceback
+from pathlib import Path
 
 from sqlalchemy import Engine
 from telegram import Update
@@ -68,8 +70,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log what failed (never message text) and tell the person something went wrong."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("update %s failed: %s", update_id, type(error).__name__,
-              exc_info=(type(error), error, error.__traceback__) if error else None)
+    where = " < ".join(f"{Path(f.filename).name}:{f.lineno}"
+                       for f in reversed(traceback.extract_tb(error.__traceback__)[-4:])
+                       ) if error is not None else ""  # fmt: skip
+    # the exception's message is left out: a database error repeats the values it was given
+    log.error("update %s failed: %s at %s", update_id, type(error).__name__, where)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:

@@ -114,7 +114,7 @@ class Sender:
         self.pacer = Pacer(rate)
         self.batch = batch
         self.interval = interval
-        self._slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
         self._stopping = asyncio.Event()
         self.totals: Counter[str] = Counter()
 
@@ -133,16 +133,43 @@ class Sender:
         prepared = await asyncio.to_thread(self._prepare, claims)
         finished: list[tuple[Claim, str, str | None]] = []
         unsent: list[int] = []
-
-        async def deliver(item: Prepared) -> None:
-            async with self._slots:
-                outcome = await self._deliver(item, finished, unsent)
-            counts[outcome] += 1
-
-        await asyncio.gather(*(deliver(p) for p in prepared))
+        for item in prepared:
+            if item.close is not None:
+                counts["skipped" if item.close == "answered" else "unreachable"] += 1
+        ready = [p for p in prepared if p.close is None]
+        sending: asyncio.Task[None] | None = None
+        for lo in range(0, len(ready), self.concurrency):
+            chunk = ready[lo : lo + self.concurrency]
+            if self._stopping.is_set():  # not begun: give them back for the next sender
+                unsent.extend(p.claim.id for p in chunk)
+                counts["released"] += len(chunk)
+                continue
+            # begun (committed) while the chunk before is still being sent
+            began = await asyncio.to_thread(self._begin_many, [p.claim for p in chunk])
+            if sending is not None:
+                await sending
+            counts["taken_over"] += began.count(False)
+            go = [p for p, ok in zip(chunk, began, strict=True) if ok]
+            sending = asyncio.create_task(self._send_all(go, finished, counts))
+        if sending is not None:
+            await sending
         await asyncio.to_thread(self._finish, finished, unsent)
         self.totals.update(counts)
         return counts
+
+    async def _send_all(self, items: list[Prepared], finished: list[tuple[Claim, str, str | None]],
+                        counts: Counter[str]) -> None:  # fmt: skip
+        """Send begun deliveries, paced; every one of them is sent, even when stopping."""
+
+        async def one(item: Prepared) -> None:
+            assert item.recipient is not None
+            assert item.reply is not None
+            await self.pacer.slot()
+            outcome, detail = await self._send(item.recipient, item.reply)
+            finished.append((item.claim, outcome, detail))
+            counts[outcome if detail is None else f"{outcome} ({detail})"] += 1
+
+        await asyncio.gather(*(one(p) for p in items))
 
     async def drain(self, now: datetime | None = None) -> Counter[str]:
         """Send everything that is due (``now``, else the clock's time) until nothing is left."""
@@ -211,22 +238,6 @@ class Sender:
         log.warning("scheduled item %s has an unknown kind %r", claim.id, claim.kind)
         return None
 
-    async def _deliver(self, item: Prepared, finished: list[tuple[Claim, str, str | None]],
-                       unsent: list[int]) -> Outcome:  # fmt: skip
-        if item.close is not None:
-            return "skipped" if item.close == "answered" else "unreachable"
-        assert item.recipient is not None
-        assert item.reply is not None
-        await self.pacer.slot()
-        if self._stopping.is_set():
-            unsent.append(item.claim.id)
-            return "released"
-        if not await asyncio.to_thread(self._begin, item.claim):
-            return "taken_over"
-        outcome, detail = await self._send(item.recipient, item.reply)
-        finished.append((item.claim, outcome, detail))
-        return outcome if detail is None else f"{outcome} ({detail})"
-
     async def _send(self, recipient: Recipient, reply: Reply) -> tuple[str, str | None]:
         """Send one message: (outcome, detail) for ``finish_delivery``."""
         try:
@@ -250,9 +261,10 @@ class Sender:
             return "failed", type(exc).__name__[:40]
         return ("sent", None) if message is not None else ("unreachable", "blocked")
 
-    def _begin(self, claim: Claim) -> bool:
+    def _begin_many(self, claims: list[Claim]) -> list[bool]:
+        """Record the deliveries as begun (committed before anything is sent); False: made."""
         with Session(self.engine, expire_on_commit=False) as session:
-            began = schedule.begin_delivery(session, claim)
+            began = [schedule.begin_delivery(session, claim) for claim in claims]
             session.commit()
             return began
 

@@ -73,7 +73,9 @@ def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
 
-def _window(date_from: datetime | None, date_to: datetime | None) -> tuple[date | None, date | None] | None:
+def _window(
+    date_from: datetime | None, date_to: datetime | None
+) -> tuple[date | None, date | None] | None:
     if date_from is None and date_to is None:
         return None
     return (_day(date_from), _day(date_to))
@@ -140,7 +142,9 @@ def render_table(result: dict[str, Any]) -> str:
     lines = [", ".join(f"{k}: {v if v is not None else 'all'}" for k, v in filters.items()),
              "".ljust(first) + "".join(t.rjust(w) for (t, _), w in zip(columns, widths, strict=True))]  # fmt: skip
     for name, cells in rows:
-        lines.append(name.ljust(first) + "".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)))
+        lines.append(
+            name.ljust(first) + "".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
+        )
     for title, block in columns:
         for key, t in (block.get("targets") or {}).items():
             state = {True: "met", False: "not met", None: "–"}[t["met"]]
@@ -170,9 +174,13 @@ def indicators_command(
 
 def export_command(
     table: Annotated[str, typer.Argument(help=f"One of: {', '.join(EXPORTS)}")],
-    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default stdout)")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (default stdout)")
+    ] = None,
     cohort: CohortOpt = None,
-    participant: Annotated[str | None, typer.Option("--participant", help="Only this participant")] = None,
+    participant: Annotated[
+        str | None, typer.Option("--participant", help="Only this participant")
+    ] = None,
     event_type: Annotated[str | None, typer.Option("--type", help="Events of this type")] = None,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
@@ -245,6 +253,7 @@ def token_list(as_json: JsonOpt = False) -> None:
         return
     typer.echo(f"{'id':>4}  {'role':<8} {'name':<30} {'created':<20} {'last used':<20} revoked")
     for r in rows:
+
         def when(d: datetime | None) -> str:
             return d.strftime("%Y-%m-%d %H:%M") if d else "–"
 
@@ -253,7 +262,9 @@ def token_list(as_json: JsonOpt = False) -> None:
 
 
 @token_app.command("revoke")
-def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id (see token list)")]) -> None:
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (see token list)")],
+) -> None:
     """Revoke a token: it stops working at once."""
     with transaction() as session:
         row = tokens.revoke_token(session, token_id, actor=CLI_ACTOR)

@@ -195,4 +195,3 @@ def indicators_csv(session: Session, *, cohort: str | None = None, by: Any = Non
     for row in indicator_rows(result):
         writer.writerow([cell(k, row[k]) for k in INDICATOR_HEADER])
     return buffer.getvalue()
-

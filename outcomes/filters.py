@@ -65,8 +65,11 @@ def clauses(model: type[SQLModel], f: RecordFilter) -> list[ColumnElement[bool]]
         if f.cohort is not None:
             out.append(Cohort.id == f.cohort)
         if f.participant is not None:
-            out.append(col(Cohort.id).in_(
-                select(col(Participant.cohort)).where(col(Participant.id) == f.participant)))
+            out.append(
+                col(Cohort.id).in_(
+                    select(col(Participant.cohort)).where(col(Participant.id) == f.participant)
+                )
+            )
         out += _cohorts_overlapping(f)
     elif model is Participant or model is Mentor:
         cohort_col: Any = model.cohort  # type: ignore[attr-defined]
@@ -76,8 +79,11 @@ def clauses(model: type[SQLModel], f: RecordFilter) -> list[ColumnElement[bool]]
             if model is Participant:
                 out.append(Participant.id == f.participant)
             else:
-                out.append(col(Mentor.id).in_(
-                    select(col(Pair.mentor)).where(col(Pair.participant) == f.participant)))
+                out.append(
+                    col(Mentor.id).in_(
+                        select(col(Pair.mentor)).where(col(Pair.participant) == f.participant)
+                    )
+                )
         if f.date_from is not None or f.date_to is not None:
             out.append(cohort_col.in_(select(col(Cohort.id)).where(*_cohorts_overlapping(f))))
     elif model is Meeting:

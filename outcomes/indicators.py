@@ -226,7 +226,23 @@ def _order_key_sqlite(element: _OrderKey, compiler: SQLCompiler, **kw: Any) -> s
     return f"({day} || {ident})"  # dates are stored as YYYY-MM-DD text; BINARY = code points
 
 
-_DATE_WIDTH = 10
+class _IdOf(FunctionElement[str]):
+    """The id in an order key; on PostgreSQL back in the column's collation, so that the primary
+    key index finds it."""
+
+    type = String()
+    inherit_cache = True
+    name = "id_of"
+
+
+@compiles(_IdOf)
+def _id_of_default(element: _IdOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'substr({compiler.process(element.clauses, **kw)}, 11) COLLATE "default"'
+
+
+@compiles(_IdOf, "sqlite")
+def _id_of_sqlite(element: _IdOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 11)"
 
 
 def _flag(condition: ColumnElement[Any]) -> ColumnElement[int]:
@@ -395,7 +411,7 @@ def _attribute(key: ColumnElement[Any], column: str, outer: Any) -> Any:
     value = _bool01(x.c.relevant) if column == "relevant" else x.c[column]
     found = (
         select(value)
-        .where(x.c.id == func.substr(key, _DATE_WIDTH + 1))
+        .where(x.c.id == _IdOf(key))
         .correlate(outer)
         .scalar_subquery()
     )

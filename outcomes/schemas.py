@@ -7,6 +7,7 @@ Field names are the spec's (spec/outcomes.md): ``cohort``, ``participant``, ``me
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Any, Generic, Self, TypeVar
 
@@ -66,6 +67,8 @@ def _check_targets(targets: dict[str, Any] | None) -> dict[str, Any] | None:
             raise ValueError(f"unknown target {key!r}; known: {', '.join(sorted(TARGET_KEYS))}")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"target {key!r} must be a number")
+        if not math.isfinite(value):
+            raise ValueError(f"target {key!r} must be a finite number")
         if key == "participants":
             if value < 0 or int(value) != value:
                 raise ValueError("target 'participants' must be a whole number ≥ 0")

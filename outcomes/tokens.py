@@ -31,7 +31,9 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(session: Session, *, name: str, role: Role | str, actor: str) -> tuple[ApiToken, str]:
+def create_token(
+    session: Session, *, name: str, role: Role | str, actor: str
+) -> tuple[ApiToken, str]:
     """Create a token; returns the stored row and the secret (shown once, never stored)."""
     try:
         role = Role(role)

@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "progress.commands",  # classify
     "emulator.commands",  # emulator
     "stegvis.up",  # up
+    "bot.commands",  # invite, bot
 )
 
 

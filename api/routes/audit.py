@@ -20,10 +20,14 @@ def list_audit(
     session: SessionDep,
     _: AdminDep,
     paging: PagingDep,
-    table: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$",
-                                       description="Only this table, e.g. event")] = None,
-    record: Annotated[str | None, Query(min_length=1, max_length=ID, pattern=ID_PATTERN,
-                                        description="Only this record id")] = None,
+    table: Annotated[
+        str | None,
+        Query(max_length=32, pattern=r"^[a-z_]+$", description="Only this table, e.g. event"),
+    ] = None,
+    record: Annotated[
+        str | None,
+        Query(min_length=1, max_length=ID, pattern=ID_PATTERN, description="Only this record id"),
+    ] = None,
 ) -> Page[AuditLogPublic]:
     """Audit entries, newest first."""
     filters: list[Any] = []

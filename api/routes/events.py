@@ -66,7 +66,9 @@ def list_events(
     _: StaffDep,
     paging: PagingDep,
     filters: FilterDep,
-    event_type: Annotated[EventType | None, Query(alias="type", description="Only this type")] = None,
+    event_type: Annotated[
+        EventType | None, Query(alias="type", description="Only this type")
+    ] = None,
 ) -> Page[EventPublic]:
     """Events by id; ``from``/``to`` apply to ``occurred_on``; voided events are listed too."""
     filters = replace(filters, event_type=event_type.value if event_type else None)

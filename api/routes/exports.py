@@ -45,7 +45,9 @@ def export_table(
     engine: EngineDep,
     _: AnalystReader,
     filters: FilterDep,
-    event_type: Annotated[EventType | None, Query(alias="type", description="Events of this type")] = None,
+    event_type: Annotated[
+        EventType | None, Query(alias="type", description="Events of this type")
+    ] = None,
 ) -> StreamingResponse:
     """One table as CSV with the spec's field names, filtered like its list."""
     filters = replace(filters, event_type=event_type.value if event_type else None)

@@ -19,13 +19,17 @@ def _public(row: Participant) -> ParticipantPublic:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_participant(body: ParticipantCreate, session: SessionDep, token: StaffDep) -> ParticipantPublic:
+def create_participant(
+    body: ParticipantCreate, session: SessionDep, token: StaffDep
+) -> ParticipantPublic:
     """Create a participant (409 when the id exists)."""
     return _public(service.create_record(session, Participant, body, actor=actor(token)))
 
 
 @router.get("/{participant_id}")
-def read_participant(participant_id: RecordId, session: SessionDep, _: StaffDep) -> ParticipantPublic:
+def read_participant(
+    participant_id: RecordId, session: SessionDep, _: StaffDep
+) -> ParticipantPublic:
     """One participant."""
     return _public(service.get(session, Participant, participant_id))
 
@@ -34,7 +38,9 @@ def read_participant(participant_id: RecordId, session: SessionDep, _: StaffDep)
 def update_participant(participant_id: RecordId, body: ParticipantUpdate, session: SessionDep,
                   token: StaffDep) -> ParticipantPublic:  # fmt: skip
     """Change the fields given; the earlier version goes to the audit log."""
-    return _public(service.update_record(session, Participant, participant_id, body, actor=actor(token)))
+    return _public(
+        service.update_record(session, Participant, participant_id, body, actor=actor(token))
+    )
 
 
 @router.get("")

@@ -93,8 +93,9 @@ def test_a_body_that_is_not_even_json_still_gets_401_without_a_token(client: Tes
 def test_a_revoked_token_stops_working_at_once(client: TestClient, db, tokens) -> None:
     assert client.get("/api/v1/cohorts", headers=bearer(tokens["staff"])).status_code == 200
     with Session(db) as session:
-        row = session.exec(select(ApiToken).where(
-            ApiToken.token_hash == hash_secret(tokens["staff"]))).one()
+        row = session.exec(
+            select(ApiToken).where(ApiToken.token_hash == hash_secret(tokens["staff"]))
+        ).one()
         revoke_token(session, row.id, actor="test")
         session.commit()
     response = client.get("/api/v1/cohorts", headers=bearer(tokens["staff"]))
@@ -159,6 +160,7 @@ def test_health_and_docs_are_open(client: TestClient) -> None:
 
 def test_using_a_token_notes_when_it_was_last_used(client: TestClient, session, tokens) -> None:
     client.get("/api/v1/indicators", headers=bearer(tokens["analyst"]))
-    row = session.exec(select(ApiToken).where(
-        ApiToken.token_hash == hash_secret(tokens["analyst"]))).one()
+    row = session.exec(
+        select(ApiToken).where(ApiToken.token_hash == hash_secret(tokens["analyst"]))
+    ).one()
     assert row.last_used_at is not None

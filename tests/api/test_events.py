@@ -38,7 +38,9 @@ def test_record_read_and_list_an_event(client: TestClient, staff, session: Sessi
 def test_an_existing_event_cannot_be_overwritten_by_post(client, staff, session) -> None:
     _setup(session)
     client.post("/api/v1/events", json=EVENT, headers=staff)
-    again = client.post("/api/v1/events", json={**EVENT, "occurred_on": "2025-05-01"}, headers=staff)
+    again = client.post(
+        "/api/v1/events", json={**EVENT, "occurred_on": "2025-05-01"}, headers=staff
+    )
     assert again.status_code == 409
     assert "correct it instead" in again.json()["detail"]
     assert client.get("/api/v1/events/e1", headers=staff).json()["occurred_on"] == "2025-04-01"

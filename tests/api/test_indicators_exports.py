@@ -96,8 +96,11 @@ def test_indicators_csv_is_the_engine_flattened(client: TestClient, analyst, pro
     per_block = 2 + len(INDICATORS)
     assert len(rows) == per_block * (1 + len(result["groups"]))
     for row in rows:
-        block = result["total"] if row["by"] == "total" else next(
-            g for g in result["groups"] if g["key"]["cohort"] == row["group"])
+        block = (
+            result["total"]
+            if row["by"] == "total"
+            else next(g for g in result["groups"] if g["key"]["cohort"] == row["group"])
+        )
         if row["indicator"] in block["indicators"]:
             ind = block["indicators"][row["indicator"]]
             assert (int(row["n"]), int(row["of"])) == (ind["n"], ind["of"])
@@ -121,11 +124,15 @@ def test_indicators_csv_from_the_cli_is_the_same(client: TestClient, analyst, pr
     assert out.read_bytes().decode() == api
 
 
-def test_every_table_exports_with_the_spec_field_names(client: TestClient, analyst, program) -> None:
+def test_every_table_exports_with_the_spec_field_names(
+    client: TestClient, analyst, program
+) -> None:
     for table in exports.Table:
         response = client.get(f"/api/v1/exports/{table.value}.csv", headers=analyst)
         assert response.status_code == 200, table
-        assert response.headers["content-disposition"] == f'attachment; filename="{table.value}.csv"'
+        assert (
+            response.headers["content-disposition"] == f'attachment; filename="{table.value}.csv"'
+        )
         header = next(csv.reader(io.StringIO(response.text)))
         assert header == exports.header(table)
     events = {r["id"]: r for r in _csv(client.get("/api/v1/exports/events.csv",
@@ -168,15 +175,17 @@ def test_cli_export_writes_the_same_csv_as_the_api(client, analyst, program, tmp
     assert out.read_bytes().decode() == api
     assert "wrote 3 events" in result.stderr
     stdout = CliRunner().invoke(_cli(), ["export", "cohorts"])
-    assert stdout.stdout.replace("\r\n", "\n").splitlines()[0] == ",".join(exports.header(exports.Table.cohorts))
+    assert stdout.stdout.replace("\r\n", "\n").splitlines()[0] == ",".join(
+        exports.header(exports.Table.cohorts)
+    )
 
 
 def test_free_text_that_a_spreadsheet_would_run_is_defused(client, analyst, session) -> None:
-    person = make_participant(session, id="p1", occupation_field="=HYPERLINK(\"http://x\")")
+    person = make_participant(session, id="p1", occupation_field='=HYPERLINK("http://x")')
     make_event(session, id="e1", participant=person, note="-2+3", relevant=False)
     session.commit()
     people = _csv(client.get("/api/v1/exports/participants.csv", headers=analyst).text)
-    assert people[0]["occupation_field"] == "'=HYPERLINK(\"http://x\")"
+    assert people[0]["occupation_field"] == '\'=HYPERLINK("http://x")'
     events = _csv(client.get("/api/v1/exports/events.csv", headers=analyst).text)
     assert events[0]["attributes.note"] == "'-2+3"
     assert events[0]["attributes.relevant"] == "false"

@@ -54,7 +54,9 @@ def test_create_read_update_round_trip(client: TestClient, staff, session: Sessi
     updated = client.patch(f"/api/v1/{path}/{body['id']}", json=change, headers=staff)
     assert updated.status_code == 200, updated.text
     assert client.get(f"/api/v1/{path}/{body['id']}", headers=staff).json() == {
-        **created.json(), **change}
+        **created.json(),
+        **change,
+    }
     # the earlier version is in the audit log, with who changed it
     entry = session.exec(select(AuditLog).where(AuditLog.record_id == body["id"],
                                                 AuditLog.action == "update")).one()  # fmt: skip
@@ -263,3 +265,23 @@ def test_one_transaction_per_request(client: TestClient, staff, db) -> None:
     with Session(db) as other:
         rows = other.exec(select(AuditLog).where(AuditLog.record_id == "p1")).all()
         assert rows == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"id": "c2", "name": "x", "start": "2025-01-01", "end": "2025-02-01", '
+        '"targets": {"participants": Infinity}}',
+        '{"id": "c2", "name": "x", "start": "2025-01-01", "end": "2025-02-01", '
+        '"targets": {"got_job": NaN}}',
+        '{"id": "c2", "name": "x", "start": "2025-01-01", "end": "2025-02-01", '
+        '"targets": {"participants": 1e400}}',
+    ],
+)
+def test_numbers_json_cannot_carry_are_refused_not_a_crash(client: TestClient, staff, body) -> None:
+    """Python's JSON parser accepts NaN and Infinity; they must get a 422, not a 500."""
+    response = client.post(
+        "/api/v1/cohorts", content=body, headers={**staff, "content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert "finite number" in response.text

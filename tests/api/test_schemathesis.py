@@ -62,7 +62,9 @@ def _on_test_database(db: Engine, settings: Settings) -> Iterator[None]:
     APP.state.engine, APP.state.settings = previous
 
 
-@schema.exclude(tag="knowledge").parametrize()  # its own tests fake the embedder; here it would load it
+@schema.exclude(
+    tag="knowledge"
+).parametrize()  # its own tests fake the embedder; here it would load it
 @BOUNDED
 def test_with_an_admin_token(case, tokens) -> None:
     CASES["with"] += 1

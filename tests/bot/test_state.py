@@ -115,3 +115,17 @@ async def test_old_update_ids_are_pruned(context, db, member):
     assert prune_processed(db, keep_days=1) == 0
     assert prune_processed(db, keep_days=-1) == 1
     assert not was_handled(db, BOT_ID, 40)
+
+
+async def test_errors_are_logged_without_what_people_wrote(context, caplog):
+    from bot.app import on_error
+
+    try:
+        raise ValueError("INSERT note='I got the job at Volvo'")
+    except ValueError as exc:
+        context.error = exc
+    update = Update(99, message=None)
+    with caplog.at_level("DEBUG"):
+        await on_error(update, context)
+    assert "update 99 failed: ValueError at test_state.py" in caplog.text
+    assert "Volvo" not in caplog.text

@@ -60,7 +60,8 @@ async def test_sigkill_in_the_middle_of_progress(settings, db, tmp_path):
         world = World(tg, settings, db)
         bot = start_bot(tg, log)
         try:
-            sara = await world.join(pair.pair, "participant", name="Sara", language_code="sv")
+            sara = await world.join(pair.pair, "participant", name="Sara", language_code="sv",
+                                    within=60)  # the first answer waits for the bot to start
             await world.say(sara, "/progress")
             await world.press(sara, sv.label("🤝 Job interview"))  # a confirmed event
 

@@ -408,7 +408,9 @@ async def test_a_whole_round_every_message_once_and_indicators_match(settings, d
                                     .where(Delivery.item_id == ScheduledItem.id)):  # fmt: skip
             assert d.outcome == "sent"
             deliveries[(item.person, _item_key(item))] += 1
-        assert deliveries == expected
+        assert deliveries == expected, {k: (deliveries[k], expected[k]) for k in
+                                        deliveries.keys() | expected.keys()
+                                        if deliveries[k] != expected[k]}  # fmt: skip
         assert session.exec(select(func.count()).select_from(ScheduledItem).where(
             ScheduledItem.state.in_(("pending", "claimed")))).one() == 0  # type: ignore[attr-defined]
     assert stats["too_many_requests"] == 0

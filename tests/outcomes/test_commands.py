@@ -152,7 +152,9 @@ def test_token_create_list_revoke(stegvis, db) -> None:
     assert revoked.exit_code == 0
     assert "revoked token" in revoked.stdout
     assert json.loads(stegvis("token", "list", "--json").stdout)[0]["revoked_at"] is not None
-    made = json.loads(stegvis("token", "create", "--role", "staff", "--name", "bot", "--json").stdout)
+    made = json.loads(
+        stegvis("token", "create", "--role", "staff", "--name", "bot", "--json").stdout
+    )
     assert made["role"] == "staff"
     assert made["token"].startswith("stv_")
 

@@ -113,7 +113,14 @@ def test_a_file_with_one_bad_line_writes_nothing_and_names_that_line(db: Engine,
 
 
 def test_every_bad_line_is_reported_not_just_the_first(db: Engine) -> None:
-    lines = [COHORT, "nope", PERSON, line("participant", id="p2", cohort="c1", gender="x"), "", "{}"]
+    lines = [
+        COHORT,
+        "nope",
+        PERSON,
+        line("participant", id="p2", cohort="c1", gender="x"),
+        "",
+        "{}",
+    ]
     errors = rejected(db, lines)
     assert [n for n, _ in errors] == [2, 4, 6]
 
@@ -160,7 +167,9 @@ def test_a_changed_event_on_reimport_is_a_new_version_with_history(db: Engine) -
     event = dict(id="e1", participant="p1", type="job_started", occurred_on="2025-03-01",
                  source="import", attributes={"extent": "part_time"})  # fmt: skip
     run(db, [COHORT, PERSON, line("event", **event)])
-    report = run(db, [COHORT, PERSON, line("event", **{**event, "attributes": {"extent": "full_time"}})])
+    report = run(
+        db, [COHORT, PERSON, line("event", **{**event, "attributes": {"extent": "full_time"}})]
+    )
     assert report.updated["event"] == 1
     assert report.unchanged["cohort"] == 1
     with Session(db) as s:
@@ -218,7 +227,7 @@ def test_an_event_for_an_imported_participant_keeps_its_attributes(db: Engine) -
 def test_targets_are_checked(db: Engine) -> None:
     bad = line("cohort", id="c2", name="R2", start="2025-01-01", end="2025-12-31",
                targets={"job_or_steps": 1.5})  # fmt: skip
-    (number, reason), = rejected(db, [bad])
+    ((number, reason),) = rejected(db, [bad])
     assert number == 1
     assert "between 0 and 1" in reason
     good = json.loads(small_program()[0])

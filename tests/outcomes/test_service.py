@@ -59,7 +59,11 @@ def test_update_record_audits_the_earlier_version_and_skips_no_ops(session: Sess
     service.update_record(session, Cohort, "c1", CohortUpdate(name="Round 1"), actor="ada")
     entry = _audit(session, "c1")[-1]
     assert (entry.action, entry.actor, entry.before["name"], entry.after["name"]) == (
-        "update", "ada", "R1", "Round 1")
+        "update",
+        "ada",
+        "R1",
+        "Round 1",
+    )
 
 
 @pytest.mark.parametrize("change", [CohortUpdate(name=None), CohortUpdate(start=None)])
@@ -140,15 +144,25 @@ def test_surveys_create_conflict_update_and_answers_in_the_bot(session: Session)
                               change=SurveyUpdate.model_validate({"answered_on": None}), actor="t")  # fmt: skip
     # the bot saves answer by answer; the survey is complete only with its last one
     partial = service.save_survey_answer(
-        session, participant=person.id, wave="result", answered_on=date(2025, 12, 1),
-        answers=SurveyAnswers(employment="full_time"), complete=False, actor="bot")  # type: ignore[arg-type]
+        session,
+        participant=person.id,
+        wave="result",
+        answered_on=date(2025, 12, 1),
+        answers=SurveyAnswers(employment="full_time"),
+        complete=False,
+        actor="bot",
+    )  # type: ignore[arg-type]
     assert partial.status == SurveyStatus.in_progress
     done = service.save_survey_answer(
         session, participant=person.id, wave="result", answered_on=date(2025, 12, 1),
         answers=SurveyAnswers.model_validate({"items": {"cv_improved": True}}), complete=True,
         actor="bot")  # fmt: skip
     assert (done.id, done.status, done.employment, done.item_cv_improved) == (
-        partial.id, SurveyStatus.complete, "full_time", True)
+        partial.id,
+        SurveyStatus.complete,
+        "full_time",
+        True,
+    )
 
 
 def test_list_page_counts_all_and_returns_one_page(session: Session) -> None:

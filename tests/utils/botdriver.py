@@ -105,15 +105,17 @@ class World:
             await asyncio.sleep(0.02)
 
     async def join(self, pair: str, role: str, *, name: str = "Ada",
-                   language_code: str | None = "sv", choose: str | None = None) -> Person:
+                   language_code: str | None = "sv", choose: str | None = None,
+                   within: float = 10) -> Person:
         """A person opens their invite link and agrees (choosing another language if given)."""
         token = self.invite(pair)[role]
-        return await self.join_with(token, name=name, language_code=language_code, choose=choose)
+        return await self.join_with(token, name=name, language_code=language_code, choose=choose,
+                                    within=within)
 
     async def join_with(self, token: str, *, name: str = "Ada", language_code: str | None = "sv",
-                        choose: str | None = None) -> Person:
+                        choose: str | None = None, within: float = 10) -> Person:
         person = await self.user(name, language_code)
-        await self.say(person, f"/start {token}")
+        await self.say(person, f"/start {token}", within=within)
         lang = person.lang if choose is None else choose
         if choose is not None:
             await self.press(person, data=f"ob:l:{choose}:{token}")

@@ -66,7 +66,8 @@ def make_participant(session: Session, *, id: str | None = None, cohort: str | C
     """A participant (in a new cohort unless one is given); ``fields`` as in the spec."""
     cohort_id = _id(cohort) or make_cohort(session).id
     data = ParticipantCreate.model_validate(
-        {"id": id or uid("p"), "cohort": cohort_id, "gender": gender, **fields})
+        {"id": id or uid("p"), "cohort": cohort_id, "gender": gender, **fields}
+    )
     return service.create_record(session, Participant, data, actor=ACTOR)
 
 
