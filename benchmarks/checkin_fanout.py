@@ -170,6 +170,9 @@ async def main() -> None:
     parser.add_argument("--batch", type=int, default=60, help="items claimed at a time")
     parser.add_argument("--concurrency", type=int, default=16, help="sends in flight")
     parser.add_argument("--skip-limited", action="store_true", help="only the ceiling run")
+    parser.add_argument("--unpaced", action="store_true",
+                        help="also a run with the limits on and the sender unpaced (AIORateLimiter "
+                             "alone meets the 429s)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -185,6 +188,10 @@ async def main() -> None:
         if not args.skip_limited:
             print(f"1. Telegram's default limits, AIORateLimiter, sender paced at {args.rate}/s")
             ok = await fan_out(engine, settings, args.n, 1, limits=True, rate=args.rate,
+                               batch=args.batch, concurrency=args.concurrency) and ok  # fmt: skip
+        if args.unpaced:
+            print("1b. Telegram's default limits, AIORateLimiter only (the sender unpaced)")
+            ok = await fan_out(engine, settings, args.n, 3, limits=True, rate=None,
                                batch=args.batch, concurrency=args.concurrency) and ok  # fmt: skip
         print("2. Limits off, no rate limiter, no pacing: the bot's own ceiling")
         ok = await fan_out(engine, settings, args.n, 2, limits=False, rate=None,

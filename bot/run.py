@@ -13,6 +13,8 @@ import argparse
 import logging
 from collections.abc import Sequence
 
+from telegram.ext import Application
+
 from bot.app import build_application
 from outcomes.db import get_engine
 from stegvis.settings import get_settings
@@ -26,12 +28,27 @@ def quiet_logs(level: int = logging.INFO) -> None:
 
 
 def run(base_url: str | None = None, token: str | None = None, *, rate_limiter: bool = True,
-        poll_timeout: int = 10) -> None:
-    """Poll Telegram (or the emulator at ``base_url``) until interrupted."""
+        poll_timeout: int = 10, warm_knowledge: bool = True) -> None:
+    """Poll Telegram (or the emulator at ``base_url``) until interrupted.
+
+    ``warm_knowledge`` builds the knowledge index in the background at start (when missing) and
+    loads its model, so that the first question does not wait for it.
+    """
     settings = get_settings()
     engine = get_engine(settings, migrate_on_start=True)
     app = build_application(settings, base_url=base_url, token=token, rate_limiter=rate_limiter,
                             engine=engine)
+    if warm_knowledge:
+        first_init = app.post_init
+
+        async def _warm(application: Application) -> None:  # type: ignore[type-arg]
+            if first_init is not None:
+                await first_init(application)
+            from knowledge import service
+
+            application.create_task(service.ensure_ready(settings), name="knowledge warm-up")
+
+        app.post_init = _warm
     app.run_polling(poll_interval=0.0, timeout=poll_timeout, drop_pending_updates=False)
 
 
@@ -41,9 +58,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--token", help="bot token (default: STEGVIS_TELEGRAM_TOKEN)")
     parser.add_argument("--no-rate-limiter", action="store_true",
                         help="do not pace sends (tests against an emulator without limits)")
+    parser.add_argument("--no-knowledge-warmup", action="store_true",
+                        help="do not prepare the knowledge base at start")
     args = parser.parse_args(argv)
     quiet_logs()
-    run(args.base_url, args.token, rate_limiter=not args.no_rate_limiter)
+    run(args.base_url, args.token, rate_limiter=not args.no_rate_limiter,
+        warm_knowledge=not args.no_knowledge_warmup)
 
 
 if __name__ == "__main__":

@@ -9,17 +9,20 @@ atomic claim, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so a second bot instance
 same item), builds each person's opening message in their language (``handlers/checkin.py``,
 ``handlers/survey.py``), and sends it:
 
-1. ``begin_delivery`` is committed *before* the message goes out: the (item, attempt) row is
-   unique, so a restart, a crash or another instance can never send the same attempt twice;
-2. the message is sent through PTB (``AIORateLimiter`` retries 429s), paced at ``rate`` per
-   second so that a month's fan-out to thousands is spread over minutes and stays under
-   Telegram's ~30 messages/s, leaving room for the bot's replies;
-3. ``finish_delivery`` records the outcome and plans the reminder (3 and 7 days later).
+1. the deliveries are recorded as begun and committed *before* the messages go out, a chunk of
+   ``concurrency`` at a time (``begin_deliveries``): the (item, attempt) row is unique, so a
+   restart, a crash or another instance can never send the same attempt twice;
+2. the messages are sent through PTB (``AIORateLimiter`` retries 429s), paced at ``rate`` per
+   second (a token bucket) so that a month's fan-out to thousands is spread over minutes and
+   stays under Telegram's ~30 messages/s; the next chunk is begun while one is being sent;
+3. ``finish_deliveries`` records the outcomes and plans the reminders (3 and 7 days later).
 
-A sender that dies between 1 and 3 leaves its claim to run out; the next claim finds the
-delivery begun and counts it as made (at most once). A send whose answer is lost in a timeout is
-counted as made too; the reminder covers the rare loss. A person who blocked the bot, left, or
-whose pair ended gets nothing more; a survey already finished is not reminded of.
+Stopping (``stop``, or the bot's ``post_stop`` on a restart) sends what was begun and gives the
+rest of the claim back at once. A sender that dies between 1 and 3 leaves its claim to run out
+(five minutes); the next claim finds those deliveries begun and counts them as made: at most
+once, and at most two chunks at risk. A send whose answer is lost in a timeout is counted as made
+too; the reminder covers the rare loss. A person who blocked the bot, left, or whose pair ended
+gets nothing more; a survey already finished is not reminded of.
 """
 
 from __future__ import annotations
@@ -78,22 +81,32 @@ class Prepared:
 
 
 class Pacer:
-    """Hands out send slots at most ``rate`` per second (``None``: no pacing)."""
+    """At most ``rate`` sends per second on average (``None``: no pacing).
 
-    def __init__(self, rate: float | None) -> None:
-        self.interval = 1.0 / rate if rate else 0.0
-        self._next = 0.0
+    A token bucket: the short pauses between batches (claiming, recording) are made up with a
+    burst of at most half a second's worth, so the fan-out keeps its rate without ever going
+    over Telegram's.
+    """
+
+    def __init__(self, rate: float | None, burst: float | None = None) -> None:
+        self.rate = rate or 0.0
+        self.burst = burst if burst is not None else max(1.0, self.rate / 2)
+        self._tokens = self.burst
+        self._stamp = time.monotonic()
         self._lock = asyncio.Lock()
 
     async def slot(self) -> None:
-        if not self.interval:
+        if not self.rate:
             return
         async with self._lock:
-            now = time.monotonic()
-            wait = self._next - now
-            self._next = max(now, self._next) + self.interval
-        if wait > 0:
-            await asyncio.sleep(wait)
+            while True:
+                now = time.monotonic()
+                self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await asyncio.sleep((1 - self._tokens) / self.rate)
 
 
 def worker_name() -> str:
@@ -148,7 +161,8 @@ class Sender:
             began = await asyncio.to_thread(self._begin_many, [p.claim for p in chunk])
             if sending is not None:
                 await sending
-            counts["taken_over"] += began.count(False)
+            if not all(began):
+                counts["taken_over"] += began.count(False)
             go = [p for p, ok in zip(chunk, began, strict=True) if ok]
             sending = asyncio.create_task(self._send_all(go, finished, counts))
         if sending is not None:
@@ -264,14 +278,13 @@ class Sender:
     def _begin_many(self, claims: list[Claim]) -> list[bool]:
         """Record the deliveries as begun (committed before anything is sent); False: made."""
         with Session(self.engine, expire_on_commit=False) as session:
-            began = [schedule.begin_delivery(session, claim) for claim in claims]
+            began = schedule.begin_deliveries(session, claims)
             session.commit()
             return began
 
     def _finish(self, finished: list[tuple[Claim, str, str | None]], unsent: list[int]) -> None:
         with Session(self.engine, expire_on_commit=False) as session:
-            for claim, outcome, detail in finished:
-                schedule.finish_delivery(session, claim, outcome=outcome, detail=detail)
+            schedule.finish_deliveries(session, finished)
             if unsent:
                 release(session, unsent, self.worker)
             session.commit()

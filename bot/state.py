@@ -18,7 +18,8 @@ everything ``_work`` writes, and commits both together: a duplicate update finds
 dropped (``None``: nothing is sent), and an update whose work failed left no trace and may come
 again. ``peek`` runs a read-only look (no dedupe) before slow async work such as a knowledge
 search. The person is always the sender, found by the keyed hash of their Telegram user id, so a
-handler never takes a person or pair from button data.
+handler never takes a person or pair from button data. Both run in the bot's own database threads
+(``in_db_thread``), apart from the default pool that knowledge searches use.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, delete
@@ -46,6 +50,10 @@ from stegvis.settings import Settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 DEPS_KEY = "stegvis"
+PRUNE_EVERY = 5000  # update ids: now and then, forget the handled ids older than two weeks
+DB_THREADS = 4
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -178,10 +186,29 @@ def _once_sync(deps_: BotDeps, update: Update, work: Callable[[Turn], T]) -> T |
         return result
 
 
+def _db_threads() -> ThreadPoolExecutor:
+    """The bot's own worker threads for database work, apart from the default pool (which the
+    knowledge base's searches use), so that slow searches never hold up an update."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="bot-db")
+        return _executor
+
+
+async def in_db_thread(function: Callable[..., T], *args: Any) -> T:
+    """Run a blocking database function in the bot's database threads."""
+    return await asyncio.get_running_loop().run_in_executor(_db_threads(), partial(function, *args))
+
+
 async def once(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Callable[[Turn], T]
                ) -> T | None:  # fmt: skip
     """Run ``work`` for this update exactly once: ``None`` when it was handled before."""
-    return await asyncio.to_thread(_once_sync, deps(context), update, work)
+    found = deps(context)
+    result = await in_db_thread(_once_sync, found, update, work)
+    if update.update_id % PRUNE_EVERY == 0:
+        await in_db_thread(prune_processed, found.engine)
+    return result
 
 
 def _peek_sync(deps_: BotDeps, update: Update, look: Callable[[Turn], T]) -> T:
@@ -195,7 +222,7 @@ def _peek_sync(deps_: BotDeps, update: Update, look: Callable[[Turn], T]) -> T:
 async def peek(update: Update, context: ContextTypes.DEFAULT_TYPE, look: Callable[[Turn], T]
                ) -> T:  # fmt: skip
     """A read-only look at the sender's world (nothing is written, the update is not marked)."""
-    return await asyncio.to_thread(_peek_sync, deps(context), update, look)
+    return await in_db_thread(_peek_sync, deps(context), update, look)
 
 
 def was_handled(engine: Engine, bot_id: int, update_id: int) -> bool:

@@ -16,12 +16,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any, TextIO
 
-from sqlalchemy import Engine, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, TypeDecorator, select
 from sqlmodel import Session, SQLModel
 
 from outcomes.filters import RecordFilter, clauses
@@ -104,15 +104,31 @@ def header(table: Table) -> list[str]:
     return [name for name, _ in COLUMNS[table]]
 
 
-def _rows(session: Session, table: Table, f: RecordFilter) -> Iterator[list[str]]:
+def _converter(name: str, column: Any) -> Callable[[Any], Any] | None:
+    """How one column's values become cells; ``None``: as they are (the CSV writer writes
+    ``None`` as an empty cell and numbers and plain strings as they are)."""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl
+    if isinstance(kind, Boolean | Date | DateTime | JSON) or name in FREE_TEXT:
+        return lambda value: cell(name, value)
+    return None
+
+
+def _rows(session: Session, table: Table, f: RecordFilter) -> Iterator[list[Any]]:
     model = MODELS[table]
     sql_table = model.__table__  # type: ignore[attr-defined]
-    names = COLUMNS[table]
+    columns = [sql_table.c[col] for _, col in COLUMNS[table]]
+    convert = [_converter(name, c) for (name, _), c in zip(COLUMNS[table], columns, strict=True)]
+    special = [(i, fn) for i, fn in enumerate(convert) if fn is not None]
     order = [sql_table.c[c] for c in ORDER.get(table, ("id",))]
-    query = (select(*(sql_table.c[col] for _, col in names)).where(*clauses(model, f))
-             .order_by(*order).execution_options(yield_per=BATCH))  # fmt: skip
+    query = (select(*columns).where(*clauses(model, f)).order_by(*order)
+             .execution_options(yield_per=BATCH))  # fmt: skip
     for row in session.execute(query):
-        yield [cell(name, value) for (name, _), value in zip(names, row, strict=True)]
+        values = list(row)
+        for i, fn in special:
+            values[i] = fn(values[i])
+        yield values
 
 
 def write_table_csv(session: Session, table: Table | str, out: TextIO,

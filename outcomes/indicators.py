@@ -15,11 +15,14 @@ exports all call :func:`compute_indicators`, so they give identical numbers. One
    total is the sum of the groups (every count is additive); shares are computed in Python from
    the exact integers.
 
-Layers 2 and 3 are shared. Layer 1 has two plans with the same result, chosen by database:
-``joined`` (PostgreSQL: hash joins and hash aggregates over the event table, window functions
-for "latest") and ``correlated`` (SQLite, which has neither hash joins nor hash aggregates: per
-participant index seeks, and only where an answer is still open). Tests run both plans on both
-databases against an independent implementation.
+Layers 2 and 3 are shared, and so is most of layer 1. The two plans differ only in how ``mask``
+and ``interviews`` are gathered, and give the same numbers: ``joined`` (PostgreSQL) joins every
+event with its participant and aggregates (hash joins and hash aggregates, parallel workers);
+``correlated`` (SQLite, which has neither hash joins nor hash aggregates) reads each
+participant's window from the index ``ix_event_participant_window`` alone. The latest events are
+looked up per participant (index ``ix_event_participant_type_date``), and only where the answer
+is still open: the result survey does not give it and the person has the outcome. Tests run
+both plans on both databases against an independent implementation of the spec.
 
 Decisions where the spec leaves room:
 
@@ -264,11 +267,6 @@ def _has(mask: ColumnElement[Any], bit: int) -> ColumnElement[bool]:
     return func.coalesce(mask, 0).op("&")(bit) != 0
 
 
-def _id_order(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
-    """An id in plain string (code point) order on every database."""
-    return column.collate("C") if dialect == "postgresql" else column
-
-
 def _event_bit(event: FromClause) -> ColumnElement[int]:
     """The bit of one event in ``mask`` (0 for types that are no step, and for education that
     does not count because its ``relevant`` is false)."""
@@ -296,7 +294,6 @@ class _Scope:
     by: Grouping | None
     basis: Basis
     window: tuple[date | None, date | None] | None
-    dialect: str
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """Which participants are counted: one cohort, cohorts overlapping a date window."""
@@ -588,7 +585,7 @@ def build_query(
 
     ``plan`` is ``correlated`` on SQLite and ``joined`` elsewhere unless given (tests run both).
     """
-    scope = _Scope(cohort, by, basis, window, dialect)
+    scope = _Scope(cohort, by, basis, window)
     plan = plan or ("correlated" if dialect == "sqlite" else "joined")
     facts = _facts(scope, plan)
     pf = _flags(facts, by).c

@@ -143,7 +143,11 @@ class Event(EventBase, table=True):
     """One step towards work, as it happened. Corrections bump ``version``; the audit log keeps the past."""
 
     __table_args__ = (
-        Index("ix_event_participant_type_date", "participant", "type", "occurred_on"),
+        # the indicator engine (outcomes/indicators.py): the latest event of a type in a window …
+        Index("ix_event_participant_type_date", "participant", "type", "status", "occurred_on"),
+        # … and every confirmed event in a participant's window, read from the index alone
+        Index("ix_event_participant_window", "participant", "status", "occurred_on", "type",
+              "relevant"),
     )
 
     id: str = Field(primary_key=True, max_length=ID)

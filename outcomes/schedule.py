@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, or_, select, text, update
+from sqlalchemy import Engine, and_, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -179,49 +179,71 @@ def begin_delivery(session: Session, claim: Claim) -> bool:
         return False
 
 
+def begin_deliveries(session: Session, claims: list[Claim]) -> list[bool]:
+    """``begin_delivery`` for many claims at once (one statement when none was made before)."""
+    if not claims:
+        return []
+    try:
+        with session.begin_nested():
+            session.execute(insert(Delivery.__table__), [  # type: ignore[attr-defined]
+                {"item_id": c.id, "attempt": c.attempt + 1, "started_at": utcnow(),
+                 "outcome": "sending"} for c in claims])  # fmt: skip
+        return [True] * len(claims)
+    except IntegrityError:  # some were taken over after a crash: one by one
+        return [begin_delivery(session, claim) for claim in claims]
+
+
 def finish_delivery(session: Session, claim: Claim, *, outcome: str, detail: str | None = None,
                     now: datetime | None = None) -> None:
     """Close an attempt: ``sent`` plans the next reminder, ``failed`` retries the same attempt later,
     ``unreachable`` cancels the item (the person blocked the bot or the chat is gone)."""
-    now = now or utcnow()
-    attempt = claim.attempt + 1
-    item = session.get(ScheduledItem, claim.id)
-    if item is None:
+    finish_deliveries(session, [(claim, outcome, detail)], now=now)
+
+
+def finish_deliveries(session: Session, results: list[tuple[Claim, str, str | None]], *,
+                      now: datetime | None = None) -> None:  # fmt: skip
+    """``finish_delivery`` for many attempts: (claim, outcome, detail) each, in one flush."""
+    if not results:
         return
-    delivery = session.execute(
-        select(Delivery).where(Delivery.item_id == claim.id, Delivery.attempt == attempt)  # type: ignore[arg-type]
-    ).scalar_one_or_none()  # fmt: skip
-    if outcome == "failed":
-        if delivery is not None and delivery.outcome == "sending":
-            session.delete(delivery)
-        item.state, item.due_at = "pending", now + RETRY_AFTER
-    else:
-        if delivery is not None:
-            delivery.outcome, delivery.sent_at, delivery.detail = outcome, now, detail
-        if item.state in ("answered", "cancelled"):
-            pass
-        elif outcome == "unreachable":
-            item.state = "cancelled"
+    now = now or utcnow()
+    ids = [claim.id for claim, _o, _d in results]
+    items = {i.id: i for i in session.execute(
+        select(ScheduledItem).where(ScheduledItem.id.in_(ids))).scalars()}  # type: ignore[union-attr]  # fmt: skip
+    deliveries = {(d.item_id, d.attempt): d for d in session.execute(
+        select(Delivery).where(Delivery.item_id.in_(ids))).scalars()}  # type: ignore[attr-defined]  # fmt: skip
+    for claim, outcome, detail in results:
+        item = items.get(claim.id)
+        if item is None:
+            continue
+        attempt = claim.attempt + 1
+        delivery = deliveries.get((claim.id, attempt))
+        if outcome == "failed":
+            if delivery is not None and delivery.outcome == "sending":
+                session.delete(delivery)
+            item.state, item.due_at = "pending", now + RETRY_AFTER
         else:
-            item.attempt = attempt
-            first = now if attempt == 1 else _first_sent(session, claim.id) or now
-            if attempt <= len(REMINDER_OFFSETS):
-                item.state = "pending"
-                # never two reminders back to back (a sender that was down catches up)
-                due = max(first + REMINDER_OFFSETS[attempt - 1], now + MIN_REMINDER_GAP)
-                item.due_at = allowed_time(due)
+            if delivery is not None:
+                delivery.outcome, delivery.sent_at, delivery.detail = outcome, now, detail
+            if item.state in ("answered", "cancelled"):
+                pass
+            elif outcome == "unreachable":
+                item.state = "cancelled"
             else:
-                item.state = "expired"
-    item.claimed_by = item.claimed_until = None
-    item.updated_at = now
-    session.add(item)
+                item.attempt = attempt
+                first_delivery = deliveries.get((claim.id, 1))
+                first = now if attempt == 1 else (first_delivery.sent_at if first_delivery
+                                                  else None) or now  # fmt: skip
+                if attempt <= len(REMINDER_OFFSETS):
+                    item.state = "pending"
+                    # never two reminders back to back (a sender that was down catches up)
+                    due = max(first + REMINDER_OFFSETS[attempt - 1], now + MIN_REMINDER_GAP)
+                    item.due_at = allowed_time(due)
+                else:
+                    item.state = "expired"
+        item.claimed_by = item.claimed_until = None
+        item.updated_at = now
+        session.add(item)
     session.flush()
-
-
-def _first_sent(session: Session, item_id: int) -> datetime | None:
-    return session.execute(
-        select(Delivery.sent_at).where(Delivery.item_id == item_id, Delivery.attempt == 1)  # type: ignore[call-overload]
-    ).scalar_one_or_none()
 
 
 def mark_answered(session: Session, *, pair: str, role: str, kind: str, sequence: int = 0) -> bool:

@@ -47,12 +47,9 @@ def engine(database_url: str) -> Iterator[Engine]:
 def _empty_all_tables(engine: Engine) -> None:
     tables = [t for t in reversed(metadata().sorted_tables)]
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+        # DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table costs ~0.3 s a test
+        for table in tables:
+            conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ The question itself is neither stored nor logged.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from telegram import Update
@@ -16,6 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.common import match, not_invited, stale_button
 from bot.i18n import Tr, escape
+from bot.lookup import lookup
 from bot.replies import Outcome, deliver, say
 from bot.state import Turn, once, peek
 
@@ -35,12 +36,14 @@ def _answer(tr: Tr, answer: Answer | None) -> Outcome:
     if not answer.found or not answer.answer:
         return say(tr("I have no material about that yet. Your mentor or the program staff "
                       "may know more."))
-    text = escape(answer.answer)
     more_id = answer.more_id
     buttons = None
     if answer.truncated and more_id and len(f"kb:{more_id}".encode()) <= 64:
         buttons = [[(tr.label("📖 More"), f"kb:{more_id}")]]
-    return say(tr.finish(text), buttons)
+    # the material may be in another language than the person's (Swedish or English when it
+    # does not exist in theirs): its own direction decides how it is laid out
+    written_in = answer.passages[0].lang if answer.passages else answer.lang
+    return say(Tr(written_in).finish(escape(answer.answer)), buttons)
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
@@ -51,10 +54,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     if bound:
         from knowledge import service
 
-        try:
-            answer = await asyncio.wait_for(service.ask(question, lang_hint=lang), ASK_TIMEOUT)
-        except Exception as exc:  # the knowledge base may be missing or broken
-            log.warning("knowledge base unavailable: %s", type(exc).__name__)
+        answer = await lookup(lambda: service.ask(question, lang_hint=lang), within=ASK_TIMEOUT)
 
     def _work(turn: Turn) -> Outcome:
         if turn.contact is None:
@@ -95,10 +95,8 @@ async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if found:
         from knowledge import service
 
-        try:
-            section = await asyncio.wait_for(service.section_text(found.group(1)), ASK_TIMEOUT)
-        except Exception as exc:
-            log.warning("knowledge base unavailable: %s", type(exc).__name__)
+        passage = found.group(1)
+        section = await lookup(lambda: service.section_text(passage), within=ASK_TIMEOUT)
 
     def _work(turn: Turn) -> Outcome:
         if turn.contact is None:
@@ -106,7 +104,8 @@ async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not section:
             return stale_button(turn.tr)
         text = section if len(section) <= SECTION_CHARS else section[:SECTION_CHARS] + " …"
-        return say(turn.tr.finish(escape(text)))
+        written_in = re.match(r"[^.:]+\.([a-z]{2,3}):", found.group(1)) if found else None
+        return say(Tr(written_in.group(1) if written_in else turn.lang).finish(escape(text)))
 
     await deliver(update, context, await once(update, context, _work))
 

@@ -10,10 +10,10 @@ may log; the other side logging the same day merges into the same Meeting.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from datetime import date, timedelta
+from functools import partial
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
@@ -28,8 +28,9 @@ from bot.common import (
     pair_closed,
     stale_button,
 )
-from bot.i18n import Html, Tr, bold, escape
+from bot.i18n import FSI, PDI, RTL, Html, Tr, bold, escape
 from bot.ideas import Agenda, agenda_for
+from bot.lookup import lookup
 from bot.replies import Outcome, Rows, deliver, rows, say
 from bot.state import Turn, once, peek
 from outcomes.errors import DomainError
@@ -63,26 +64,24 @@ def _excerpt(text: str) -> str:
     return cut[:end + 1] if end > EXCERPT_CHARS // 2 else cut.rsplit(" ", 1)[0] + " …"
 
 
-async def _material(topics: list[str], lang: str) -> list[tuple[str, str]]:
-    """(title, excerpt) of the first passage of up to two topics; nothing if the base is down."""
+async def _material(topics: list[str], lang: str) -> list[tuple[str, str, str]]:
+    """(title, excerpt, language) of the first passage of up to two topics (none if it is down)."""
     from knowledge import service
 
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, str]] = []
     for topic in topics:
         if len(found) == 2:
             break
-        try:
-            passages = await asyncio.wait_for(service.topic_passages(topic, lang, limit=1),
-                                              MATERIAL_TIMEOUT)
-        except Exception as exc:  # the knowledge base is optional for ideas
-            log.warning("no knowledge material for meeting ideas: %s", type(exc).__name__)
+        passages = await lookup(partial(service.topic_passages, topic, lang, limit=1),
+                                within=MATERIAL_TIMEOUT)
+        if passages is None:  # the knowledge base is optional for ideas
             return found
         if passages:
-            found.append((passages[0].title, _excerpt(passages[0].text)))
+            found.append((passages[0].title, _excerpt(passages[0].text), passages[0].lang))
     return found
 
 
-def _ideas_text(tr: Tr, agenda: Agenda, material: list[tuple[str, str]]) -> Html:
+def _ideas_text(tr: Tr, agenda: Agenda, material: list[tuple[str, str, str]]) -> Html:
     if agenda.last:
         head = tr("💡 Ideas for your last meeting:")
     else:
@@ -94,7 +93,10 @@ def _ideas_text(tr: Tr, agenda: Agenda, material: list[tuple[str, str]]) -> Html
         blocks.append(bold(tr.label(idea.title)) + "\n" + points)
     if material:
         lines: list[str] = [tr("📖 Read more:")]
-        lines += [bold(title) + " – " + escape(text) for title, text in material]
+        for title, text, lang in material:
+            line = bold(title) + " – " + escape(text)
+            # Swedish or English material in an Arabic or Persian message keeps its own direction
+            lines.append(FSI + line + PDI if tr.rtl and lang not in RTL else line)
         lines.append(tr("Ask me anything with /ask."))
         blocks.append("\n".join(lines))
     return tr.join(*blocks)

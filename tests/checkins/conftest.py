@@ -22,6 +22,7 @@ from outcomes.clock import STOCKHOLM, set_clock
 from outcomes.contacts import PersonRole, bind
 from outcomes.models import Cohort, Mentor, Pair, Participant
 from outcomes.schedule_models import ScheduledItem
+from outcomes.vocab import Gender
 from stegvis.settings import Settings
 from tests.utils.botdriver import Message, Person, World, buttons
 
@@ -121,7 +122,7 @@ def bound_participants(engine: Engine, settings: Settings, n: int, *, start: dat
     with Session(engine) as session:
         session.add(Cohort(id="c-1", name="Round 1", start=start, end=start + timedelta(days=240)))
         for i in range(n):
-            session.add(Participant(id=f"p-{i}", cohort="c-1", gender="woman"))
+            session.add(Participant(id=f"p-{i}", cohort="c-1", gender=Gender.woman))
             session.add(Mentor(id=f"m-{i}", cohort="c-1"))
         session.flush()
         for i in range(n):

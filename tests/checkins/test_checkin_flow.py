@@ -67,7 +67,8 @@ async def test_both_sides_check_in_one_meeting_and_steps_saved_once(
 
     with Session(engine) as session:
         meetings = session.exec(select(Meeting)).all()
-        assert len(meetings) == 1 and meetings[0].pair == ids.pair
+        assert len(meetings) == 1
+        assert meetings[0].pair == ids.pair
         assert date(2025, 2, 1) <= meetings[0].held_on <= date(2025, 2, 28)
         events = session.exec(select(Event).order_by(Event.type)).all()
         assert sorted((e.type, e.source) for e in events) == [

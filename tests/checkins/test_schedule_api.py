@@ -13,12 +13,16 @@ from api.routes import schedule as schedule_routes
 from outcomes import schedule
 from outcomes.clock import STOCKHOLM
 from outcomes.models import AuditLog
-from tests.api.conftest import admin, analyst, app, client, staff, tokens  # noqa: F401
+from tests.api import conftest as api_fixtures
 from tests.utils.pairs import make_pair
+
+# the staff API's fixtures (app, client, a token per role), shared with tests/api
+app, client, tokens = api_fixtures.app, api_fixtures.client, api_fixtures.tokens
+admin, staff, analyst = api_fixtures.admin, api_fixtures.staff, api_fixtures.analyst
 
 
 @pytest.fixture
-def api(app: FastAPI, client: TestClient) -> TestClient:  # noqa: F811
+def api(app: FastAPI, client: TestClient) -> TestClient:
     """The client, with the schedule routes mounted (until api/main.py lists them)."""
     if not any(getattr(r, "path", "") == "/api/v1/schedule/{item_id}" for r in app.routes):
         app.include_router(schedule_routes.router, prefix="/api/v1")
@@ -38,18 +42,19 @@ def planned(db) -> str:
     return ids.pair
 
 
-def test_staff_see_the_whole_schedule_soonest_first(api: TestClient, staff, planned) -> None:  # noqa: F811
+def test_staff_see_the_whole_schedule_soonest_first(api: TestClient, staff, planned) -> None:
     body = api.get(f"/api/v1/pairs/{planned}/schedule", headers=staff).json()
     items = body["items"]
     assert body["pair"] == planned
-    assert items[0]["kind"] == "baseline" and items[-1]["kind"] == "result"
+    assert items[0]["kind"] == "baseline"
+    assert items[-1]["kind"] == "result"
     assert [i["due_at"] for i in items] == sorted(i["due_at"] for i in items)
     assert {i["role"] for i in items if i["kind"] == "checkin"} == {"participant", "mentor"}
     assert all(i["state"] == "pending" and i["deliveries"] == [] for i in items)
 
 
 def test_staff_move_an_item_out_of_the_night_and_it_is_audited(api: TestClient, staff, planned,
-                                                               db) -> None:  # noqa: F811
+                                                               db) -> None:
     item = api.get(f"/api/v1/pairs/{planned}/schedule", headers=staff).json()["items"][3]
     moved = api.patch(f"/api/v1/schedule/{item['id']}", headers=staff,
                       json={"due_at": "2025-03-04T23:30:00+01:00"})  # fmt: skip
@@ -58,10 +63,11 @@ def test_staff_move_an_item_out_of_the_night_and_it_is_audited(api: TestClient, 
     assert (due.date().isoformat(), due.hour) == ("2025-03-05", 8)  # after the quiet hours
     with Session(db) as session:
         [entry] = session.exec(select(AuditLog).where(AuditLog.table_name == "scheduled_item"))
-        assert entry.actor == "staff-1" and entry.record_id == str(item["id"])
+        assert entry.actor == "staff-1"
+        assert entry.record_id == str(item["id"])
 
 
-def test_moving_needs_a_time_zone_and_a_pending_item(api: TestClient, staff, planned, db) -> None:  # noqa: F811
+def test_moving_needs_a_time_zone_and_a_pending_item(api: TestClient, staff, planned, db) -> None:
     items = api.get(f"/api/v1/pairs/{planned}/schedule", headers=staff).json()["items"]
     naive = api.patch(f"/api/v1/schedule/{items[0]['id']}", headers=staff,
                       json={"due_at": "2025-03-04T10:00:00"})  # fmt: skip
@@ -71,13 +77,14 @@ def test_moving_needs_a_time_zone_and_a_pending_item(api: TestClient, staff, pla
         session.commit()
     answered = api.patch(f"/api/v1/schedule/{items[0]['id']}", headers=staff,
                          json={"due_at": "2025-03-04T10:00:00+01:00"})  # fmt: skip
-    assert answered.status_code == 422 and "pending" in answered.json()["detail"]
+    assert answered.status_code == 422
+    assert "pending" in answered.json()["detail"]
     assert api.patch("/api/v1/schedule/999999", headers=staff,
                      json={"due_at": "2025-03-04T10:00:00+01:00"}).status_code == 404  # fmt: skip
     assert api.get("/api/v1/pairs/nope/schedule", headers=staff).status_code == 404
 
 
-def test_only_staff_and_admins(api: TestClient, analyst, admin, planned) -> None:  # noqa: F811
+def test_only_staff_and_admins(api: TestClient, analyst, admin, planned) -> None:
     assert api.get(f"/api/v1/pairs/{planned}/schedule").status_code == 401
     assert api.get(f"/api/v1/pairs/{planned}/schedule", headers=analyst).status_code == 403
     assert api.patch("/api/v1/schedule/1", headers=analyst,

@@ -50,7 +50,8 @@ async def test_baseline_comes_at_joining_skip_is_no_answer_and_a_reminder_resume
     await world.press(olena, data="sv:b:rel:-")  # skip: no answer, not "no"
     await world.press(olena, data="sv:b:int:3")
     stored = _survey(engine, ids.participant, "baseline")
-    assert stored is not None and stored.status == "in_progress"
+    assert stored is not None
+    assert stored.status == "in_progress"
     assert (stored.employment, stored.job_relevant, stored.interviews_last_2_months) == (
         "part_time", None, 3)  # fmt: skip
     assert stored.professional_contacts is None
@@ -70,8 +71,10 @@ async def test_baseline_comes_at_joining_skip_is_no_answer_and_a_reminder_resume
     assert any(world.text(olena, "🙏 Thank you! Your answers are saved. They help the program "
                                  "help others.") in m["text"] for m in done)  # fmt: skip
     stored = _survey(engine, ids.participant, "baseline")
-    assert stored is not None and stored.status == "complete"
-    assert stored.professional_contacts == 10 and stored.job_relevant is None
+    assert stored is not None
+    assert stored.status == "complete"
+    assert stored.professional_contacts == 10
+    assert stored.job_relevant is None
     assert _item(engine, ids.pair, "baseline").state == "answered"
 
     # finished: the last reminder (day 7) is not sent
@@ -100,17 +103,21 @@ async def test_result_survey_stores_items_and_contribution_exactly(
     await world.press(amal, data=ticks[0])  # internship
     await world.press(amal, data="sv:r:it:t5")  # and the third one, CV: mask 0b101
     before = _survey(engine, ids.participant, "result")
-    assert before is not None and before.item_internship is None  # ticks are not answers yet
+    assert before is not None
+    assert before.item_internship is None
     await world.press(amal, data="sv:r:it:5")  # Done
     for data in ("sv:r:cj:y", "sv:r:ci:u", "sv:r:sat:5"):
         await world.press(amal, data=data)
 
     result = _survey(engine, ids.participant, "result")
-    assert result is not None and result.status == "complete"
+    assert result is not None
+    assert result.status == "complete"
     assert (result.employment, result.job_relevant, result.job_changed) == ("full_time", True, False)
     assert (result.interviews_last_2_months, result.professional_contacts) == (2, 4)
-    assert result.item_internship is True and result.item_cv_improved is True
-    assert result.item_education_started is False and result.item_network_expanded is False
+    assert result.item_internship is True
+    assert result.item_cv_improved is True
+    assert result.item_education_started is False
+    assert result.item_network_expanded is False
     assert (result.contributed_job, result.contributed_internship) == ("yes", "unsure")
     assert result.contributed_education_started is None  # not asked: no studies started
     assert result.satisfaction == 5

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.i18n import Tr
+from bot.i18n import FSI, RLM, Tr
 from outcomes.clock import today
 from outcomes.models import Meeting
 from outcomes.schemas import EventCreate
@@ -36,6 +36,11 @@ async def test_a_pair_without_a_reference_is_steered_there(settings, db):
 
         [ideas_ar] = await world.say(amal, "/meeting", within=60)
         assert ar.label("References") in ideas_ar["text"]
+        material = ideas_ar["text"].split(ar("📖 Read more:"))[1]
+        assert f"{FSI}Referenser" in material  # Swedish material keeps its own direction
+        [answer] = await world.say(amal, "/ask Hur skriver jag ett CV?", within=60)
+        assert "CV" in answer["text"]
+        assert RLM not in answer["text"]  # Swedish text is not laid out right to left
 
         with Session(db) as s:
             record_event(s, event=EventCreate(participant=pair.participant,

@@ -29,7 +29,7 @@ def start_bot(tg, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
             [sys.executable, "-m", "bot.run", "--base-url", tg.base_url, "--token", tg.token,
-             "--no-rate-limiter"], cwd=ROOT, env=dict(os.environ), stdout=out,
+             "--no-rate-limiter", "--no-knowledge-warmup"], cwd=ROOT, env=dict(os.environ), stdout=out,
             stderr=subprocess.STDOUT)
 
 

@@ -61,6 +61,15 @@ class Store:
     participants: dict[str, dict[str, Any]]
     surveys: dict[tuple[str, str], dict[str, Any]]
     events: dict[str, dict[str, Any]]
+    events_of: dict[str, list[dict[str, Any]]] | None = None
+
+    def events_for(self, pid: str) -> list[dict[str, Any]]:
+        """The stored events of one participant (every status, every date)."""
+        if self.events_of is None:
+            self.events_of = {}
+            for e in self.events.values():
+                self.events_of.setdefault(e["participant"], []).append(e)
+        return self.events_of.get(pid, [])
 
 
 def load(records: Iterable[dict[str, Any]]) -> Store:
@@ -105,9 +114,8 @@ def person_outcomes(store: Store, pid: str) -> dict[str, Any]:
 
     E = [
         e
-        for e in store.events.values()
-        if e["participant"] == pid
-        and e.get("status", "confirmed") == "confirmed"
+        for e in store.events_for(pid)
+        if e.get("status", "confirmed") == "confirmed"
         and start <= _d(e["occurred_on"]) <= end
     ]
     E.sort(key=lambda e: (e["occurred_on"], e["id"]))  # ISO dates sort as text; ids plain order

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:34:56.428542
+Create Date: 2026-11-22 01:39:30.095795
 """
 
 from collections.abc import Sequence
@@ -145,7 +145,8 @@ def upgrade() -> None:
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_occurred_on'), ['occurred_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_participant'), ['participant'], unique=False)
-        batch_op.create_index('ix_event_participant_type_date', ['participant', 'type', 'occurred_on'], unique=False)
+        batch_op.create_index('ix_event_participant_type_date', ['participant', 'type', 'status', 'occurred_on'], unique=False)
+        batch_op.create_index('ix_event_participant_window', ['participant', 'status', 'occurred_on', 'type', 'relevant'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_type'), ['type'], unique=False)
 
     op.create_table('pair',
@@ -320,6 +321,7 @@ def downgrade() -> None:
     op.drop_table('pair')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_type'))
+        batch_op.drop_index('ix_event_participant_window')
         batch_op.drop_index('ix_event_participant_type_date')
         batch_op.drop_index(batch_op.f('ix_event_participant'))
         batch_op.drop_index(batch_op.f('ix_event_occurred_on'))
