@@ -19,15 +19,13 @@ COMMAND_MODULES = (
 
 def build_cli() -> typer.Typer:
     """Assemble the command line from every package's ``register`` function."""
-    app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+    app = typer.Typer(
+        no_args_is_help=True,
+        add_completion=False,
+        help="Stegvis: the mentor-pair bot, its knowledge base and the outcomes API.",
+    )
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a package still being built
-            if exc.name != name:
-                raise
-            continue
-        module.register(app)
+        importlib.import_module(name).register(app)
     return app
 
 

@@ -19,9 +19,5 @@ TABLE_MODULES = (
 def metadata() -> MetaData:
     """Import every table module and return the one metadata they share."""
     for name in TABLE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a module not written yet
-            if exc.name != name:
-                raise
+        importlib.import_module(name)
     return SQLModel.metadata

@@ -39,7 +39,8 @@ def test_participant_gets_baseline_checkins_followups_and_result(session: Sessio
     kinds = [(i.kind, i.sequence) for i in items]
     assert added == len(items)
     assert kinds[0] == ("baseline", 0)
-    assert ("followup_1", 0) in kinds and ("followup_2", 0) in kinds
+    assert ("followup_1", 0) in kinds
+    assert ("followup_2", 0) in kinds
     assert kinds[-1] == ("result", 0)
     result = items[-1].due_at.astimezone(STOCKHOLM).date()
     assert date(2025, 8, 29) <= result <= date(2025, 9, 12)  # the last two weeks of the window
