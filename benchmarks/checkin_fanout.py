@@ -31,8 +31,8 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, func, insert
-from sqlmodel import Session, select
+from sqlalchemy import Engine, Table, func, insert
+from sqlmodel import Session, SQLModel, select
 
 from bot.app import build_application
 from bot.scheduler import DEFAULT_RATE, Sender
@@ -50,39 +50,78 @@ LANGS = ("sv", "ar", "uk", "fa", "en", "so", "ti")
 NOW = datetime(2025, 3, 24, 10, 0, tzinfo=STOCKHOLM).astimezone(UTC)
 
 
+def table(model: type[SQLModel]) -> Table:
+    """The Core table of a SQLModel class, for bulk inserts."""
+    found: Table = model.__table__  # type: ignore[attr-defined]
+    return found
+
+
 def populate(engine: Engine, settings: Settings, n: int) -> None:
     """A cohort of ``n`` pairs whose participants are connected to the bot."""
     start = date(2025, 2, 1)
     chunk = 2000
     with engine.begin() as conn:
-        conn.execute(insert(Cohort.__table__), [  # type: ignore[attr-defined]
-            {"id": "c1", "name": "Fan-out", "start": start, "end": start + timedelta(days=240)}])
+        conn.execute(
+            insert(table(Cohort)),
+            [{"id": "c1", "name": "Fan-out", "start": start, "end": start + timedelta(days=240)}],
+        )
         for lo in range(0, n, chunk):
             ids = range(lo, min(n, lo + chunk))
-            conn.execute(insert(Participant.__table__), [  # type: ignore[attr-defined]
-                {"id": f"p{i}", "cohort": "c1", "gender": "woman", "arm": "intervention"}
-                for i in ids])
-            conn.execute(insert(Mentor.__table__), [  # type: ignore[attr-defined]
-                {"id": f"m{i}", "cohort": "c1"} for i in ids])
-            conn.execute(insert(Pair.__table__), [  # type: ignore[attr-defined]
-                {"id": f"pr{i}", "mentor": f"m{i}", "participant": f"p{i}", "matched_on": start}
-                for i in ids])
-            conn.execute(insert(Contact.__table__), [  # type: ignore[attr-defined]
-                {"person": f"p{i}", "role": "participant", "pair": f"pr{i}",
-                 "user_key": user_key(settings, FIRST_USER + i),
-                 "chat_enc": encrypt_chat_id(settings, FIRST_USER + i),
-                 "language": LANGS[i % len(LANGS)], "consent": "given",
-                 "consented_at": NOW, "updated_at": NOW} for i in ids])
+            conn.execute(
+                insert(table(Participant)),
+                [
+                    {"id": f"p{i}", "cohort": "c1", "gender": "woman", "arm": "intervention"}
+                    for i in ids
+                ],
+            )
+            conn.execute(insert(table(Mentor)), [{"id": f"m{i}", "cohort": "c1"} for i in ids])
+            conn.execute(
+                insert(table(Pair)),
+                [
+                    {"id": f"pr{i}", "mentor": f"m{i}", "participant": f"p{i}", "matched_on": start}
+                    for i in ids
+                ],
+            )
+            conn.execute(
+                insert(table(Contact)),
+                [
+                    {
+                        "person": f"p{i}",
+                        "role": "participant",
+                        "pair": f"pr{i}",
+                        "user_key": user_key(settings, FIRST_USER + i),
+                        "chat_enc": encrypt_chat_id(settings, FIRST_USER + i),
+                        "language": LANGS[i % len(LANGS)],
+                        "consent": "given",
+                        "consented_at": NOW,
+                        "updated_at": NOW,
+                    }
+                    for i in ids
+                ],
+            )
 
 
 def plan_checkins(engine: Engine, n: int, sequence: int) -> None:
     """Month ``sequence``'s check-in, due now, for every participant."""
     with engine.begin() as conn:
         for lo in range(0, n, 2000):
-            conn.execute(insert(ScheduledItem.__table__), [  # type: ignore[attr-defined]
-                {"pair": f"pr{i}", "role": "participant", "person": f"p{i}", "kind": "checkin",
-                 "sequence": sequence, "due_at": NOW, "attempt": 0, "state": "pending",
-                 "updated_at": NOW} for i in range(lo, min(n, lo + 2000))])
+            conn.execute(
+                insert(table(ScheduledItem)),
+                [
+                    {
+                        "pair": f"pr{i}",
+                        "role": "participant",
+                        "person": f"p{i}",
+                        "kind": "checkin",
+                        "sequence": sequence,
+                        "due_at": NOW,
+                        "attempt": 0,
+                        "state": "pending",
+                        "updated_at": NOW,
+                    }
+                    for i in range(lo, min(n, lo + 2000))
+                ],
+            )
 
 
 class RetryCounter(logging.Handler):
@@ -142,18 +181,24 @@ async def report(tg: EmulatorClient, engine: Engine, n: int, sequence: int,
         ).one()  # fmt: skip
     rate = n / elapsed
     print(f"  sent {counts['sent']} of {n} in {elapsed:.1f} s: {rate:.1f} messages/s")
-    print(f"  every chat exactly one check-in: {exactly_once} "
-          f"(chats with 0: {n - len(stats['messages_per_chat'])}, "
-          f"with 2+: {sum(v for k, v in per_chat.items() if k > 1)})")
+    print(
+        f"  every chat exactly one check-in: {exactly_once} "
+        f"(chats with 0: {n - len(stats['messages_per_chat'])}, "
+        f"with 2+: {sum(v for k, v in per_chat.items() if k > 1)})"
+    )
     print(f"  deliveries recorded as sent: {recorded} of {n}")
     ok = exactly_once and recorded == n and counts["sent"] == n
     if limits:
         too_many = stats["too_many_requests"]
-        print(f"  429 answers {too_many}; retried by AIORateLimiter {counter.retries}; "
-              f"given up {counter.given_up}; sendMessage calls {stats['methods'].get('sendMessage')}")
+        print(
+            f"  429 answers {too_many}; retried by AIORateLimiter {counter.retries}; "
+            f"given up {counter.given_up}; sendMessage calls {stats['methods'].get('sendMessage')}"
+        )
         retried_all = counter.given_up == 0 and counter.retries == too_many
-        print(f"  no 429 left unretried: {retried_all}; target >= 27 messages/s: "
-              f"{'met' if rate >= 27 else 'MISSED'}")
+        print(
+            f"  no 429 left unretried: {retried_all}; target >= 27 messages/s: "
+            f"{'met' if rate >= 27 else 'MISSED'}"
+        )
         ok = ok and retried_all
     other = {k: v for k, v in counts.items() if k not in ("sent", "claimed")}
     if other:
@@ -165,14 +210,21 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--n", type=int, default=10_000, help="participants (default 10000)")
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
-    parser.add_argument("--rate", type=float, default=DEFAULT_RATE,
-                        help=f"the sender's pacing with limits on (default {DEFAULT_RATE}/s)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=DEFAULT_RATE,
+        help=f"the sender's pacing with limits on (default {DEFAULT_RATE}/s)",
+    )
     parser.add_argument("--batch", type=int, default=60, help="items claimed at a time")
     parser.add_argument("--concurrency", type=int, default=16, help="sends in flight")
     parser.add_argument("--skip-limited", action="store_true", help="only the ceiling run")
-    parser.add_argument("--unpaced", action="store_true",
-                        help="also a run with the limits on and the sender unpaced (AIORateLimiter "
-                             "alone meets the 429s)")
+    parser.add_argument(
+        "--unpaced",
+        action="store_true",
+        help="also a run with the limits on and the sender unpaced (AIORateLimiter "
+        "alone meets the 429s)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 

@@ -256,7 +256,9 @@ class Sender:
         """Send one message: (outcome, detail) for ``finish_delivery``."""
         try:
             message = await send_to_person(self.bot, recipient, reply.text, buttons=reply.buttons)
-        except TimedOut:
+        except TimedOut as exc:
+            if "pool timeout" in str(exc).lower():  # PTB: "Request was *not* sent"
+                return "failed", "pool timeout"
             return "sent", "uncertain"  # it may have arrived: never send it twice
         except RetryAfter:
             return "failed", "rate limited"

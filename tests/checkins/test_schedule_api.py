@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from api.routes import schedule as schedule_routes
 from outcomes import schedule
 from outcomes.clock import STOCKHOLM
 from outcomes.models import AuditLog
@@ -22,10 +20,8 @@ admin, staff, analyst = api_fixtures.admin, api_fixtures.staff, api_fixtures.ana
 
 
 @pytest.fixture
-def api(app: FastAPI, client: TestClient) -> TestClient:
-    """The client, with the schedule routes mounted (until api/main.py lists them)."""
-    if not any(getattr(r, "path", "") == "/api/v1/schedule/{item_id}" for r in app.routes):
-        app.include_router(schedule_routes.router, prefix="/api/v1")
+def api(client: TestClient) -> TestClient:
+    """A client of the staff API (api/main.py mounts api/routes/schedule.py)."""
     return client
 
 

@@ -7,7 +7,6 @@ import asyncio
 from datetime import UTC, date, timedelta
 
 import pytest
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.scheduler import Sender
@@ -176,4 +175,3 @@ def test_a_late_reminder_is_not_followed_at_once_by_the_last(session: Session, d
         assert item.due_at - now[0] >= timedelta(days=2)
     finally:
         set_clock(None)
-    _ = update

@@ -282,7 +282,6 @@ def _make_round(engine: Engine, rng: random.Random) -> tuple[list[Person], list[
 async def test_a_whole_round_every_message_once_and_indicators_match(settings, db) -> None:
     rng = random.Random(2025)
     people, records = _make_round(db, rng)
-    by_chat: dict[int, Person] = {}
     answers_given: dict[tuple[str, str], dict[str, Any]] = {}
     survey_plans: dict[tuple[str, str], dict[str, str]] = {}
     events: dict[tuple[str, int, str], date] = {}  # (participant, month, type) -> day saved
@@ -340,7 +339,6 @@ async def test_a_whole_round_every_message_once_and_indicators_match(settings, d
             session.commit()
         for p in people:
             p.chat = em.create_user(p.person, language_code=p.lang).user_id
-            by_chat[p.chat] = p
             em.user_sends(p.chat, f"/start {tokens[(p.pair, p.role)]}")
         await bot.barrier()
         for p in people:
