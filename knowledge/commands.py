@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from stegvis.eval_cli import eval_group
+from stegvis.jsonl import JsonlError, read_objects
 
 knowledge_app = typer.Typer(no_args_is_help=True, help="The knowledge base index.")
 
@@ -54,21 +55,9 @@ def show_command(passage_id: Annotated[str, typer.Argument(help="e.g. cv.sv:02.0
 
 def _read_questions(path: Path) -> list[str]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"{path}: cannot read: {exc}") from None
-    questions: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise _fail(f"{path}:{number}: not JSON: {exc.msg}") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("q"), str):
-            raise _fail(f'{path}:{number}: expected an object with a "q" string')
-        questions.append(obj["q"])
-    return questions
+        return [obj["q"] for _, obj in read_objects(path, "q")]
+    except JsonlError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _contract(answer: object) -> str:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from stegvis.eval_cli import eval_group
+from stegvis.jsonl import JsonlError, read_objects
 
 BATCH = 64  # messages embedded per call when classifying a file
 
@@ -21,21 +22,9 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def _read_texts(path: Path) -> list[str]:
     """The ``text`` of every line of a JSON Lines file; a bad line stops with its number."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"{path}: cannot read: {exc}") from None
-    texts: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise _fail(f"{path}:{number}: not JSON: {exc.msg}") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            raise _fail(f'{path}:{number}: expected an object with a "text" string')
-        texts.append(obj["text"])
-    return texts
+        return [obj["text"] for _, obj in read_objects(path, "text")]
+    except JsonlError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _human(result: object) -> str:

@@ -10,12 +10,12 @@ hints, as on an unseen message.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from progress.classify import EVENT_TYPES, Classification, Classifier
+from stegvis.jsonl import JsonlError, read_objects
 
 LANGUAGE_ORDER = ("sv", "en", "ar", "fa", "uk", "so", "ti")
 TARGET_SV_EN = 0.90
@@ -119,19 +119,11 @@ class EvalReport:
 def read_labelled(path: Path) -> list[LabelledMessage]:
     """Read a labelled file; :class:`EvalFileError` names the first bad line."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvalFileError(f"{path}: cannot read: {exc}") from None
+        rows = read_objects(path, "text")
+    except JsonlError as exc:
+        raise EvalFileError(str(exc)) from None
     items: list[LabelledMessage] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalFileError(f"{path}:{number}: not JSON: {exc.msg}") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            raise EvalFileError(f'{path}:{number}: expected an object with a "text" string')
+    for number, obj in rows:
         types = obj.get("types")
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
             raise EvalFileError(f'{path}:{number}: "types" must be a list of event types')
