@@ -43,7 +43,8 @@ def test_create_use_list_and_revoke_a_token(client: TestClient, admin, db) -> No
     assert again.json()["revoked_at"] == revoked.json()["revoked_at"]
     with Session(db) as session:
         actions = session.exec(select(AuditLog.action).where(AuditLog.table_name == "apitoken",
-                                                             AuditLog.record_id == str(body["id"]))).all()  # fmt: skip
+                                                             AuditLog.record_id == str(body["id"]))
+                               .order_by(AuditLog.id)).all()  # fmt: skip
         assert actions == ["create", "revoke"]
 
 
