@@ -16,12 +16,14 @@ exports all call :func:`compute_indicators`, so they give identical numbers. One
    the exact integers.
 
 Layers 2 and 3 are shared, and so is most of layer 1. The two plans differ only in how ``mask``
-and ``interviews`` are gathered, and give the same numbers: ``joined`` (PostgreSQL) joins every
-event with its participant and aggregates (hash joins and hash aggregates, parallel workers);
-``correlated`` (SQLite, which has neither hash joins nor hash aggregates) reads each
-participant's window from the index ``ix_event_participant_window`` alone. The latest events are
-looked up per participant (index ``ix_event_participant_type_date``), and only where the answer
-is still open: the result survey does not give it and the person has the outcome. Tests run
+and ``interviews`` are gathered, and give the same numbers: ``correlated`` (the default) reads
+each counted participant's window from the index ``ix_event_participant_window`` alone (SQLite
+has neither hash joins nor hash aggregates, and on PostgreSQL this measured faster too);
+``joined`` joins every event with its participant and aggregates (hash joins and hash aggregates
+that PostgreSQL can run in parallel workers). The latest events are looked up per participant
+(index ``ix_event_participant_type_date``), and only where the answer is still open: the result
+survey does not give it and the person has the outcome. Subqueries are fenced (``LIMIT -1`` /
+``OFFSET 0``) so that each per-participant value is computed once, not once per use. Tests run
 both plans on both databases against an independent implementation of the spec.
 
 Decisions where the spec leaves room:
@@ -66,6 +68,7 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    false,
     func,
     literal,
     literal_column,
@@ -74,9 +77,10 @@ from sqlalchemy import (
     select,
     text,
     true,
+    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import ColumnElement, FromClause
+from sqlalchemy.sql import ColumnElement, CompoundSelect, FromClause
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
@@ -115,6 +119,10 @@ CONTRIBUTION_INDICATORS: dict[str, tuple[str, str]] = {
     "education_contributed": ("education_started", "education_started"),
 }
 """Contribution indicators: the outcome they are about (their ``of``) and the contribution key."""
+
+DEFAULT_PLAN: Plan = "correlated"
+"""Measured faster on both databases at 100,000 participants (see benchmarks/indicators_bench.py);
+``joined`` can win where PostgreSQL has idle cores for parallel workers."""
 
 INTERVIEW_DAYS = 61
 """``interviews_plus_two`` without R or B counts interview events in this many last days."""
@@ -308,11 +316,14 @@ class _Scope:
                 out.append(_C.c.end >= start)
         return out
 
-    def group_value(self) -> list[ColumnElement[Any]]:
+    def group_column(self) -> ColumnElement[Any] | None:
         if self.by is None:
-            return []
-        column = _C.c.region if self.by == "region" else _P.c[self.by]
-        return [column.label("g")]
+            return None
+        return _C.c.region if self.by == "region" else _P.c[self.by]  # type: ignore[no-any-return]
+
+    def group_value(self) -> list[ColumnElement[Any]]:
+        column = self.group_column()
+        return [] if column is None else [column.label("g")]
 
 
 _WS = func.coalesce(_P.c.joined_on, _C.c.start)
@@ -334,11 +345,15 @@ def _surveys() -> tuple[FromClause, FromClause]:
     return _S.alias("r"), _S.alias("b")
 
 
-def _with_surveys(left: Any, pid: ColumnElement[Any], r: FromClause, b: FromClause) -> Any:
+def _with_surveys(
+    left: Any, pid: ColumnElement[Any], r: FromClause, b: FromClause, *, measured_only: bool
+) -> Any:
+    """Participants with their result and baseline surveys; ``measured_only`` keeps only those
+    with a result survey."""
     complete = SurveyStatus.complete.value
-    return left.outerjoin(
-        r, and_(r.c.participant == pid, r.c.wave == Wave.result.value, r.c.status == complete)
-    ).outerjoin(
+    on_r = and_(r.c.participant == pid, r.c.wave == Wave.result.value, r.c.status == complete)
+    with_r = left.join(r, on_r) if measured_only else left.outerjoin(r, on_r)
+    return with_r.outerjoin(
         b, and_(b.c.participant == pid, b.c.wave == Wave.baseline.value, b.c.status == complete)
     )
 
@@ -362,7 +377,8 @@ def _fence(query: Select[Any]) -> Select[Any]:
 
 
 def _event_aggregates(scope: _Scope) -> FromClause:
-    """``mask`` and ``interviews`` for everyone at once: one join and one aggregate over E."""
+    """``mask`` and ``interviews`` for everyone at once: one join and one aggregate over E
+    (hash join and hash aggregate, which PostgreSQL can spread over parallel workers)."""
     e = _T.alias("e")
     recent_interview = and_(
         e.c.type == _INTERVIEW, e.c.occurred_on >= _DaysBefore(_WE, INTERVIEW_DAYS - 1)
@@ -384,6 +400,17 @@ def _latest_key(types: tuple[str, ...], pid: Any, ws: Any, we: Any, *outer: Any)
     """The order key (date, then id) of the latest event of these types in E (a correlated
     subquery; one index seek on ``participant, type, status, occurred_on``)."""
     x = _T.alias("x")
+    return (
+        select(func.max(_OrderKey(x.c.occurred_on, x.c.id)))
+        .where(*_latest_conditions(x, types, pid, ws, we))
+        .correlate(*outer)
+        .scalar_subquery()
+    )
+
+
+def _latest_conditions(
+    x: FromClause, types: tuple[str, ...], pid: Any, ws: Any, we: Any
+) -> list[ColumnElement[bool]]:
     conditions = [
         x.c.participant == pid,
         x.c.type.in_(types),
@@ -393,39 +420,45 @@ def _latest_key(types: tuple[str, ...], pid: Any, ws: Any, we: Any, *outer: Any)
     ]
     if _EDUCATION in types:
         conditions.append(_counts_as_education(x))
+    return conditions
+
+
+def _employed_by_events(pid: Any, ws: Any, we: Any, *outer: Any) -> Any:
+    """1 when the latest ``job_started`` in E comes after the latest ``job_ended`` (or there is
+    none), that is: a job_started not followed by a job_ended; else 0."""
+    x = _T.alias("j")
+    key = _OrderKey(x.c.occurred_on, x.c.id)
+    started = func.max(case((x.c.type == _JOB_STARTED, key), else_=None))
+    ended = func.coalesce(func.max(case((x.c.type == _JOB_ENDED, key), else_=None)), "")
     return (
-        select(func.max(_OrderKey(x.c.occurred_on, x.c.id)))
-        .where(*conditions)
+        select(_flag(started > ended))
+        .where(*_latest_conditions(x, (_JOB_STARTED, _JOB_ENDED), pid, ws, we))
         .correlate(*outer)
         .scalar_subquery()
     )
 
 
 def _attribute(key: ColumnElement[Any], column: str, outer: Any) -> Any:
-    """An attribute of the event whose order key is ``key`` (NULL without a key); ``relevant``
-    as 1 / 0 / NULL."""
+    """An attribute of the event whose order key is ``key`` (NULL without a key: no id matches);
+    ``relevant`` as 1 / 0 / NULL."""
     x = _T.alias("y")
     value = _bool01(x.c.relevant) if column == "relevant" else x.c[column]
-    found = (
-        select(value)
-        .where(x.c.id == _IdOf(key))
-        .correlate(outer)
-        .scalar_subquery()
-    )
-    return case((key.is_not(None), found), else_=None)
+    return select(value).where(x.c.id == _IdOf(key)).correlate(outer).scalar_subquery()
 
 
 def _facts(scope: _Scope, plan: Plan) -> FromClause:
-    """One row per participant in scope with the answers of R and B and the facts about E.
+    """One row per counted participant with the answers of R and B and the facts about E.
 
     ``mask`` and ``interviews`` come from one aggregate over E (``joined``) or from an index
-    seek per participant (``correlated``). The latest events are looked up per participant, and
-    only where the answer is still open: R does not answer it and the person has the outcome.
+    seek per participant (``correlated``), only for counted participants (and ``interviews`` only
+    where R or B leaves the question open). Whether a ``job_started`` is not followed by a
+    ``job_ended`` is looked up only where B says "no work" and R has no employment answer.
     """
     r, b = _surveys()
     has_r = r.c.id.is_not(None)
     counted = true() if scope.basis == "enrolled" else has_r
-    people = _with_surveys(_PEOPLE, _P.c.id, r, b)
+    # with basis "measured" only the measured are counted; the head count is taken apart
+    people = _with_surveys(_PEOPLE, _P.c.id, r, b, measured_only=scope.basis == "measured")
     interviews_open = or_(
         r.c.interviews_last_2_months.is_(None), b.c.interviews_last_2_months.is_(None)
     )
@@ -451,10 +484,9 @@ def _facts(scope: _Scope, plan: Plan) -> FromClause:
         mask = mask.scalar_subquery()
 
     # "a job_started not followed by a job_ended": the latest of the two is a job_started
-    started = _latest_key((_JOB_STARTED,), _P.c.id, _WS, _WE, _P, _C)
-    ended = func.coalesce(_latest_key((_JOB_ENDED,), _P.c.id, _WS, _WE, _P, _C), "")
+    employed = _employed_by_events(_P.c.id, _WS, _WE, _P, _C)
     employment_open = and_(b.c.employment == "none", r.c.employment.is_(None))
-    level1 = _fence(
+    return _fence(
         select(
             _P.c.id.label("pid"),
             *scope.group_value(),
@@ -465,7 +497,7 @@ def _facts(scope: _Scope, plan: Plan) -> FromClause:
             case((and_(counted, interviews_open), func.coalesce(interviews, 0)), else_=None).label(
                 "interviews"
             ),
-            case((and_(counted, employment_open), _flag(started > ended)), else_=None).label(
+            case((and_(counted, employment_open), employed), else_=None).label(
                 "employed_by_events"
             ),
             _WS.label("ws"),
@@ -473,46 +505,7 @@ def _facts(scope: _Scope, plan: Plan) -> FromClause:
         )
         .select_from(people)
         .where(*scope.conditions())
-    ).subquery("level1")
-
-    f = level1.c
-    outcome = _outcomes(f)
-    open_questions = {
-        "job": and_(
-            outcome["got_job"], or_(f.r_contributed_job.is_(None), f.r_job_relevant.is_(None))
-        ),
-        "internship": and_(outcome["internship"], f.r_contributed_internship.is_(None)),
-        "education": and_(
-            outcome["education_started"], f.r_contributed_education_started.is_(None)
-        ),
-    }
-    level2 = _fence(
-        select(
-            level1,
-            *(
-                case(
-                    (
-                        and_(f.counted == 1, condition),
-                        _latest_key(_LATEST[kind], f.pid, f.ws, f.we, level1),
-                    ),
-                    else_=None,
-                ).label(f"k_{kind}")
-                for kind, condition in open_questions.items()
-            ),
-        )
-    ).subquery("level2")
-
-    g = level2.c
-    return (
-        select(
-            *(c for c in g if c.key not in {f"k_{kind}" for kind in _LATEST}),
-            _attribute(g.k_job, "program_contributed", level2).label("job_pc"),
-            _attribute(g.k_job, "relevant", level2).label("job_relevant"),
-            _attribute(g.k_internship, "program_contributed", level2).label("internship_pc"),
-            _attribute(g.k_education, "program_contributed", level2).label("education_pc"),
-        )
-        .subquery("facts")
-    )
+    ).subquery("facts")
 
 
 # -- layer 2: outcomes per participant --------------------------------------------------------
@@ -534,9 +527,26 @@ def _outcomes(f: Any) -> dict[str, ColumnElement[Any]]:
 
 
 def _flags(facts: FromClause, by: Grouping | None) -> FromClause:
-    """0/1 flags for every outcome of each participant."""
+    """0/1 flags for every outcome of each participant, and the contribution answers.
+
+    The latest job / internship / education event is looked up only where the answer is still
+    open: the result survey does not give it, and the person is counted and has the outcome.
+    """
     f = facts.c
     outcome = _outcomes(f)
+    counted = f.counted == 1
+
+    def from_latest(kind: str, column: str) -> Any:
+        key = _latest_key(_LATEST[kind], f.pid, f.ws, f.we, facts)
+        return _attribute(key, column, facts)
+
+    def answer(given: ColumnElement[Any], kind: str, has_outcome: ColumnElement[Any]) -> Any:
+        return case(
+            (given.is_not(None), given),
+            (and_(counted, has_outcome), from_latest(kind, "program_contributed")),
+            else_=None,
+        )
+
     interviews_plus_two = case(
         (
             and_(
@@ -550,7 +560,8 @@ def _flags(facts: FromClause, by: Grouping | None) -> FromClause:
     )
     job_relevant = case(
         (f.r_job_relevant.is_not(None), _yes(f.r_job_relevant)),
-        else_=func.coalesce(f.job_relevant, 0) == 1,
+        (and_(counted, outcome["got_job"]), from_latest("job", "relevant") == 1),
+        else_=false(),
     )
     return _fence(
         select(
@@ -559,11 +570,13 @@ def _flags(facts: FromClause, by: Grouping | None) -> FromClause:
             f.counted,
             *(_flag(condition).label(name) for name, condition in outcome.items()),
             _flag(interviews_plus_two).label("interviews_plus_two"),
-            func.coalesce(f.r_contributed_job, f.job_pc).label("c_job"),
-            func.coalesce(f.r_contributed_internship, f.internship_pc).label("c_internship"),
-            func.coalesce(f.r_contributed_education_started, f.education_pc).label(
-                "c_education_started"
+            answer(f.r_contributed_job, "job", outcome["got_job"]).label("c_job"),
+            answer(f.r_contributed_internship, "internship", outcome["internship"]).label(
+                "c_internship"
             ),
+            answer(
+                f.r_contributed_education_started, "education", outcome["education_started"]
+            ).label("c_education_started"),
             _flag(job_relevant).label("job_relevant"),
         )
     ).subquery("flags")
@@ -580,13 +593,15 @@ def build_query(
     basis: Basis = "measured",
     window: tuple[date | None, date | None] | None = None,
     plan: Plan | None = None,
-) -> Select[Any]:
+) -> Select[Any] | CompoundSelect:
     """The one statement: per group, ``enrolled``, ``measured`` and ``n_<ind>`` / ``of_<ind>``.
 
-    ``plan`` is ``correlated`` on SQLite and ``joined`` elsewhere unless given (tests run both).
+    ``plan``: ``DEFAULT_PLAN`` unless given (tests run both; the numbers never depend on it).
+    With ``basis="measured"`` the head count (``enrolled``, ``measured``) comes from a second,
+    light ``SELECT`` joined by ``UNION ALL``: a group may then have two rows, to be added up.
     """
     scope = _Scope(cohort, by, basis, window)
-    plan = plan or ("correlated" if dialect == "sqlite" else "joined")
+    plan = plan or DEFAULT_PLAN
     facts = _facts(scope, plan)
     pf = _flags(facts, by).c
 
@@ -607,37 +622,65 @@ def build_query(
         ),
     }
 
-    # every count as a 0/1 column per participant, then plain sums per group
+    # every count as one bit of one integer per participant; people with the same bits are
+    # counted together, then each count is the sum over the bit patterns that have its bit
     counted = pf.counted == 1
-    per_person: list[ColumnElement[Any]] = []
+    conditions: dict[str, ColumnElement[Any]] = {"measured": pf.measured == 1, "counted": counted}
     for name in INDICATORS:
         if name in CONTRIBUTION_INDICATORS:
             outcome_name, key = CONTRIBUTION_INDICATORS[name]
-            outcome = person[outcome_name]
             answer = pf[f"c_{key}"]
-            per_person.append(_flag(and_(counted, outcome, answer == "yes")).label(f"n_{name}"))
-            per_person.append(
-                _flag(and_(counted, outcome, answer.is_not(None))).label(f"of_{name}")
-            )
+            conditions[f"n_{name}"] = and_(counted, person[outcome_name], answer == "yes")
+            conditions[f"of_{name}"] = and_(counted, person[outcome_name], answer.is_not(None))
         else:
-            per_person.append(_flag(and_(counted, person[name])).label(f"n_{name}"))
-    pp = _fence(
-        select(*([pf.g] if by is not None else []), pf.measured, pf.counted, *per_person)
-    ).subquery("per_person")
-
+            conditions[f"n_{name}"] = and_(counted, person[name])
+    bit = {name: 1 << k for k, name in enumerate(conditions)}  # 27 bits: fits an INTEGER
+    bits = sum((_flag(c) * bit[name] for name, c in conditions.items()), literal_column("0"))
+    group = [pf.g] if by is not None else []
+    pp = _fence(select(*group, bits.label("bits"))).subquery("per_person")
+    pattern_group = [pp.c.g] if by is not None else []
+    patterns = (
+        select(*pattern_group, pp.c.bits, func.count().label("people"))
+        .group_by(*pattern_group, pp.c.bits)
+        .subquery("patterns")
+    )
+    headcount_apart = basis == "measured"
     columns: list[ColumnElement[Any]] = [
-        pp.c.g if by is not None else null().label("g"),
-        func.count().label("enrolled"),
+        patterns.c.g if by is not None else null().label("g"),
+        literal(0, Integer).label("enrolled")
+        if headcount_apart
+        else func.coalesce(func.sum(patterns.c.people), 0).label("enrolled"),
         *(
-            func.coalesce(func.sum(column), 0).label(column.key)
-            for column in pp.c
-            if column.key != "g"
+            literal(0, Integer).label(name)
+            if headcount_apart and name == "measured"
+            else func.coalesce(
+                func.sum(case((patterns.c.bits.op("&")(b) != 0, patterns.c.people), else_=0)), 0
+            ).label(name)
+            for name, b in bit.items()
         ),
     ]
     query = select(*columns)
     if by is not None:
-        query = query.group_by(pp.c.g)
-    return query
+        query = query.group_by(patterns.c.g)
+    if not headcount_apart:
+        return query
+    # everyone in scope: enrolled and measured (the flags above cover the measured only)
+    r = _S.alias("rh")
+    people = _with_surveys(_PEOPLE, _P.c.id, r, _S.alias("bh"), measured_only=False)
+    head = scope.group_column()
+    headcount = (
+        select(
+            head.label("g") if head is not None else null().label("g"),
+            func.count().label("enrolled"),
+            func.count(r.c.id).label("measured"),
+            *(literal(0, Integer).label(name) for name in bit if name != "measured"),
+        )
+        .select_from(people)
+        .where(*scope.conditions())
+    )
+    if head is not None:
+        headcount = headcount.group_by(head)
+    return union_all(query, headcount)
 
 
 # -- the JSON ---------------------------------------------------------------------------------
@@ -743,6 +786,11 @@ def compute_indicators(
     keys = ["enrolled", "measured", "counted", *(f"n_{name}" for name in INDICATORS)]
     keys += [f"of_{name}" for name in CONTRIBUTION_INDICATORS]
     summed = {k: sum(int(row[k] or 0) for row in rows) for k in keys}
+    per_group: dict[Any, dict[str, int]] = {}
+    for row in rows:  # a few rows: at most two per group
+        into = per_group.setdefault(row["g"], dict.fromkeys(keys, 0))
+        for k in keys:
+            into[k] += int(row[k] or 0)
 
     filters: dict[str, Any] = {"cohort": cohort, "basis": basis}
     if window is not None:
@@ -754,9 +802,8 @@ def compute_indicators(
         if attained is not None:
             result["total"]["targets"] = attained
     if by is not None:
-        for row in sorted(rows, key=lambda r: _group_sort_key(r["g"])):
-            value = row["g"]
-            group = {"key": {by: value}, **_block({k: int(row[k] or 0) for k in keys})}
+        for value in sorted(per_group, key=_group_sort_key):
+            group = {"key": {by: value}, **_block(per_group[value])}
             if by == "cohort":
                 attained = _attainment(targets.get(value), group)
                 if attained is not None:
