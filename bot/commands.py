@@ -15,8 +15,8 @@ from typing import Annotated, NoReturn
 import typer
 from sqlmodel import Session
 
-from outcomes.db import get_engine
-from outcomes.errors import DomainError
+from outcomes.db import ready_engine
+from outcomes.errors import DomainError, NotReady
 from stegvis.settings import get_settings
 
 CLI_ACTOR = "cli"
@@ -38,7 +38,10 @@ def invite(
     from outcomes import invites
 
     settings = get_settings()
-    engine = get_engine(settings, migrate_on_start=settings.database_url is None)
+    try:
+        engine = ready_engine(settings)
+    except NotReady as exc:
+        _fail(str(exc))
     with Session(engine, expire_on_commit=False) as session:
         try:
             if status:

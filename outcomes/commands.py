@@ -21,8 +21,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from outcomes import exports, tokens
-from outcomes.db import get_engine, migrate
-from outcomes.errors import DomainError
+from outcomes.db import get_engine, migrate, ready_engine
+from outcomes.errors import DomainError, NotReady
 from outcomes.filters import RecordFilter
 from outcomes.importer import ImportRejected, import_jsonl, iter_file
 from outcomes.indicators import BASES, GROUPINGS, INDICATORS, compute_indicators
@@ -49,9 +49,12 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def engine() -> Engine:
-    """The configured database; the embedded default (SQLite under data_dir) migrates itself."""
-    settings = get_settings()
-    return get_engine(settings, migrate_on_start=settings.database_url is None)
+    """The configured database; the embedded default (SQLite under data_dir) migrates itself,
+    a configured one must be reachable and migrated (else a plain error)."""
+    try:
+        return ready_engine()
+    except NotReady as exc:
+        fail(str(exc))
 
 
 @contextmanager

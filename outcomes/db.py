@@ -10,10 +10,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
+from outcomes.errors import NotReady
 from stegvis.settings import Settings, get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -56,6 +60,23 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def schema_problem(engine: Engine) -> str | None:
+    """Why the database cannot be used yet (unreachable, or not at the newest migration), or
+    ``None`` when it is ready."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        return f"cannot open the {engine.dialect.name} database: {reason}"
+    if current == head:
+        return None
+    state = "has no Stegvis schema" if current is None else f"is at migration {current}"
+    return (f"the {engine.dialect.name} database {state}, not at the newest ({head}); "
+            "run `stegvis db upgrade` first")
+
+
 @cache
 def _engine_for(url: str) -> Engine:
     return make_engine(url)
@@ -69,6 +90,17 @@ def get_engine(settings: Settings | None = None, *, migrate_on_start: bool = Fal
     engine = _engine_for(settings.resolved_database_url)
     if migrate_on_start:
         migrate(engine)
+    return engine
+
+
+def ready_engine(settings: Settings | None = None) -> Engine:
+    """The engine for the commands: the embedded default migrates itself; a configured database
+    must be reachable and migrated, else ``NotReady`` says what to do."""
+    settings = settings or get_settings()
+    engine = get_engine(settings, migrate_on_start=settings.database_url is None)
+    problem = schema_problem(engine)
+    if problem is not None:
+        raise NotReady(problem)
     return engine
 
 

@@ -17,3 +17,7 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     """The input is well-formed but breaks a rule (a window that ends before it starts, …)."""
+
+
+class NotReady(DomainError):
+    """The database cannot be used yet: unreachable, or its schema is not at the newest migration."""

@@ -18,8 +18,8 @@ from tests.utils.factories import jsonl, line, small_program
 
 
 @pytest.fixture
-def stegvis(settings):
-    """Run ``stegvis ARGS`` on the test database; returns the result."""
+def stegvis(settings, db):
+    """Run ``stegvis ARGS`` on the (migrated, emptied after) test database; returns the result."""
     app = build_cli()
     runner = CliRunner()
     return lambda *args: runner.invoke(app, [str(a) for a in args])
@@ -180,3 +180,39 @@ def test_the_embedded_default_migrates_itself(tmp_path, monkeypatch) -> None:
         assert (tmp_path / "fresh" / "stegvis.db").exists()
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("command", [("indicators",), ("export", "events"), ("token", "list"),
+                                     ("invite", "pair-1")])  # fmt: skip
+def test_a_configured_database_without_the_schema_is_named_not_a_traceback(
+    tmp_path, monkeypatch, command
+) -> None:
+    from stegvis.settings import get_settings
+
+    empty = tmp_path / "empty.db"
+    monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("STEGVIS_DATABASE_URL", f"sqlite:///{empty}")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(build_cli(), list(command))
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert "has no Stegvis schema" in result.stderr
+    assert "stegvis db upgrade" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_an_unreachable_database_is_named(tmp_path, monkeypatch) -> None:
+    from stegvis.settings import get_settings
+
+    monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("STEGVIS_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(build_cli(), ["indicators"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error: cannot open the postgresql database")
+    assert "Traceback" not in result.output
