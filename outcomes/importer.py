@@ -8,19 +8,23 @@ writes nothing: every bad line is reported with its number and reason.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, insert, select, tuple_, update
+from sqlalchemy import Table, select, tuple_, update
 from sqlmodel import Session, SQLModel
 
 from outcomes.audit import audit_rows
+from outcomes.bulk import insert_rows
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.schemas import (
     CohortCreate,
@@ -119,8 +123,21 @@ def _meeting_id(pair: str, held_on: date, kind: str) -> str:
     return f"m-{digest[:20]}"
 
 
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+_FIELDS: dict[str, tuple[str, ...]] = {kind: tuple(model.model_fields) for kind, model in KINDS.items()}
+_VALIDATE: dict[str, Callable[[Any], Any]] = {
+    kind: model.__pydantic_validator__.validate_python for kind, model in KINDS.items()
+}
+"""pydantic's own validators: ``SQLModel.model_validate`` adds ~1 µs a line of bookkeeping
+(copying ``__dict__``, fields set) that the Create models (no tables, no relationships) do not
+need; the records are the same."""
+
+
 def _to_row(kind: str, rec: BaseModel) -> dict[str, Any]:
-    data = rec.model_dump(mode="python", exclude_none=False)
+    """The table row for a validated record (enums as their values)."""
     if kind == "survey":
         assert isinstance(rec, SurveyCreate)
         row = {"participant": rec.participant, "wave": rec.wave.value,
@@ -129,19 +146,20 @@ def _to_row(kind: str, rec: BaseModel) -> dict[str, Any]:
         return row
     if kind == "event":
         assert isinstance(rec, EventCreate)
-        attrs = rec.attributes.model_dump(mode="json") if rec.attributes else {}
+        a = rec.attributes
         return {"id": rec.id, "participant": rec.participant, "type": rec.type.value,
                 "occurred_on": rec.occurred_on, "source": rec.source.value,
-                "status": rec.status.value, "extent": attrs.get("extent"),
-                "relevant": attrs.get("relevant"),
-                "program_contributed": attrs.get("program_contributed"),
-                "note": attrs.get("note"), "recorded_by": "import"}  # fmt: skip
+                "status": rec.status.value,
+                "extent": _plain(a.extent) if a else None,
+                "relevant": a.relevant if a else None,
+                "program_contributed": _plain(a.program_contributed) if a else None,
+                "note": a.note if a else None, "recorded_by": "import"}  # fmt: skip
     if kind == "meeting":
         assert isinstance(rec, MeetingCreate)
         return {"id": rec.id or _meeting_id(rec.pair, rec.held_on, rec.kind.value),
                 "pair": rec.pair, "held_on": rec.held_on, "kind": rec.kind.value,
                 "activities": rec.activities, "logged_by": "import"}  # fmt: skip
-    return {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}
+    return {name: _plain(getattr(rec, name)) for name in _FIELDS[kind]}
 
 
 def parse_lines(lines: Iterable[str]) -> tuple[dict[str, dict[tuple[Any, ...], _Parsed]], int,
@@ -167,8 +185,8 @@ def parse_lines(lines: Iterable[str]) -> tuple[dict[str, dict[tuple[Any, ...], _
         if kind is None:
             errors.append(LineError(number, "missing field 'kind'"))
             continue
-        model = KINDS.get(kind) if isinstance(kind, str) else None
-        if model is None:
+        validate = _VALIDATE.get(kind) if isinstance(kind, str) else None
+        if validate is None:
             errors.append(LineError(number, f"unknown kind {kind!r} (expected one of {', '.join(ORDER)})"))
             continue
         bad_dates = [k for k in DATE_FIELDS & obj.keys()
@@ -188,7 +206,7 @@ def parse_lines(lines: Iterable[str]) -> tuple[dict[str, dict[tuple[Any, ...], _
             errors.append(LineError(number, "missing field 'id'"))
             continue
         try:
-            rec = model.model_validate(obj, strict=False)
+            rec = validate(obj)
         except ValidationError as exc:
             errors.append(LineError(number, f"{kind}: {_describe(exc)}"))
             continue
@@ -288,7 +306,7 @@ def _write_kind(session: Session, kind: str, model: type[SQLModel], items: list[
         elif any(old[c] != row[c] for c in compare):
             changed.append((old, row))
     if new_rows:
-        session.execute(insert(table), new_rows)
+        insert_rows(session, table, new_rows)
     for old, row in changed:
         values = {c: row[c] for c in compare}
         if kind == "event":
@@ -309,11 +327,33 @@ MODELS: dict[str, type[SQLModel]] = {"cohort": Cohort, "participant": Participan
                                      "meeting": Meeting}  # fmt: skip
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while an import runs.
+
+    An import makes millions of small objects that form no cycles (parsed lines, records, rows);
+    the collector would walk them again and again as they pile up: 40 % of the parse time at
+    286,000 lines. Reference counting still frees everything; the collector runs again after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def import_jsonl(session: Session, lines: Iterable[str], *, actor: str = "import") -> ImportReport:
     """Validate all lines, then write them in the caller's transaction (commit is the caller's).
 
     Raises ``ImportRejected`` with every bad line when any line is bad; then nothing is written.
     """
+    with _collector_paused():
+        return _import(session, lines, actor)
+
+
+def _import(session: Session, lines: Iterable[str], actor: str) -> ImportReport:
     parsed, count, errors = parse_lines(lines)
     errors += _check_references(session, parsed) + _check_windows(session, parsed)
     if errors:
