@@ -6,9 +6,9 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
+from outcomes.bulk import insert_rows
 from outcomes.clock import utcnow
 from outcomes.models import AuditLog
 
@@ -37,7 +37,7 @@ def audit_rows(session: Session, *, actor: str, action: str, table_name: str,
                changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]) -> None:
     """Add many audit entries at once (record id, before, after)."""
     now = utcnow()
-    session.execute(insert(AuditLog.__table__), [  # type: ignore[attr-defined]
+    insert_rows(session, AuditLog.__table__, [  # type: ignore[attr-defined]
         {"actor": actor, "action": action, "table_name": table_name, "record_id": rid,
          "before": _jsonable(b), "after": _jsonable(a), "at": now}
         for rid, b, a in changes

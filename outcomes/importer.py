@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, select, tuple_, update
+from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlmodel import Session, SQLModel
 
 from outcomes.audit import audit_rows
@@ -307,12 +307,22 @@ def _write_kind(session: Session, kind: str, model: type[SQLModel], items: list[
             changed.append((old, row))
     if new_rows:
         insert_rows(session, table, new_rows)
-    for old, row in changed:
-        values = {c: row[c] for c in compare}
-        if kind == "event":
-            values["version"] = old["version"] + 1
-        where = [table.c[c] == row[c] for c in key_cols]
-        session.execute(update(table).where(*where).values(**values))
+    if changed:
+        # one statement, executed for every changed row (executemany): keys as ``k_<column>``
+        bumped = ["version"] if kind == "event" else []
+        statement = (
+            update(table)
+            .where(*(table.c[c] == bindparam(f"k_{c}") for c in key_cols))
+            .values({c: bindparam(f"v_{c}") for c in [*compare, *bumped]})
+        )
+        params = []
+        for old, row in changed:
+            values = {f"k_{c}": row[c] for c in key_cols}
+            values.update({f"v_{c}": row[c] for c in compare})
+            if bumped:
+                values["v_version"] = old["version"] + 1
+            params.append(values)
+        session.execute(statement, params)
     if kind == "event" and changed:
         audit_rows(session, actor=actor, action="import_update", table_name="event",
                    changes=[(str(row["id"]), {c: old[c] for c in compare}, {c: row[c] for c in compare})

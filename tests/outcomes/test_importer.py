@@ -181,6 +181,46 @@ def test_a_changed_event_on_reimport_is_a_new_version_with_history(db: Engine) -
         assert entry.after["extent"] == "full_time"
 
 
+def test_a_corrected_file_updates_each_changed_record_and_only_those(db: Engine) -> None:
+    first = [
+        COHORT, PERSON, line("participant", id="p2", cohort="c1", gender="man"),
+        line("survey", participant="p1", wave="result", answered_on="2025-12-01",
+             answers={"employment": "none"}),
+        line("survey", participant="p2", wave="result", answered_on="2025-12-01",
+             answers={"employment": "none"}),
+        *(line("event", id=f"e{i}", participant="p1", type="cv_improved",
+               occurred_on=f"2025-03-0{i}", source="staff") for i in range(1, 5)),
+    ]  # fmt: skip
+    run(db, first)
+    corrected = list(first)
+    corrected[2] = line("participant", id="p2", cohort="c1", gender="man", birth_year=1990)
+    corrected[4] = line("survey", participant="p2", wave="result", answered_on="2025-12-02",
+                        answers={"employment": "part_time", "job_relevant": True})  # fmt: skip
+    corrected[6] = line("event", id="e2", participant="p1", type="cv_improved",
+                        occurred_on="2025-03-02", source="staff", status="voided")  # fmt: skip
+    corrected[8] = line("event", id="e4", participant="p1", type="workplace_visit",
+                        occurred_on="2025-03-14", source="staff")  # fmt: skip
+    report = run(db, corrected)
+    assert report.updated == {"cohort": 0, "participant": 1, "survey": 1, "event": 2}
+    with Session(db) as s:
+        assert s.get(Participant, "p1").birth_year is None
+        assert s.get(Participant, "p2").birth_year == 1990
+        by_person = {x.participant: x for x in s.exec(select(Survey)).scalars()}
+        assert (by_person["p1"].employment, by_person["p1"].answered_on.isoformat()) == (
+            "none", "2025-12-01")
+        assert (by_person["p2"].employment, by_person["p2"].job_relevant,
+                by_person["p2"].answered_on.isoformat()) == ("part_time", True, "2025-12-02")
+        events = {e.id: e for e in s.exec(select(Event)).scalars()}
+        assert [(e.version, e.status, e.type) for _, e in sorted(events.items())] == [
+            (1, "confirmed", "cv_improved"), (2, "voided", "cv_improved"),
+            (1, "confirmed", "cv_improved"), (2, "confirmed", "workplace_visit")]  # fmt: skip
+        audited = s.exec(select(AuditLog).where(AuditLog.action == "import_update")
+                         .order_by(AuditLog.record_id)).scalars().all()  # fmt: skip
+        assert [(a.record_id, a.before["status"], a.after["status"]) for a in audited] == [
+            ("e2", "confirmed", "voided"), ("e4", "confirmed", "confirmed")]
+        assert audited[1].before["type"] == "cv_improved"
+
+
 def test_references_may_point_forward_in_the_file_or_to_stored_records(db: Engine, session) -> None:
     make_participant(session, id="stored", cohort=make_cohort(session, id="c0"))
     session.commit()
