@@ -8,8 +8,12 @@ Flow ``progress`` (state in ``bot_conversation``):
 - ``ask``: the follow-up questions of each chosen type in turn, ``pg:<nonce>:a:<q>:<answer>``
   with ``q`` = ``e`` extent (``p``/``f``), ``r`` relevant (``y``/``n``), ``c`` did the program
   help (``y``/``n``/``u``);
-- then the events are saved (source ``participant`` or ``mentor``; a mentor reports for their
-  participant) and a confirmation offers ``↩ Undo`` (``pu:<event id>``), which voids the event.
+- ``when``: the day it happened, ``pg:<nonce>:d:<days ago>`` (today, yesterday), or ``pg:<nonce>:w``
+  for ``pick``: the twelve days before yesterday by date, and about 3 weeks, a month or two
+  months ago (the program window and "interviews in the last 61 days" depend on the day);
+- then the events are saved with that day (source ``participant`` or ``mentor``; a mentor
+  reports for their participant) and a confirmation offers ``↩ Undo`` (``pu:<event id>``), which
+  voids the event.
 
 ``pg:<nonce>:x`` cancels. A button from an earlier step of the same conversation shows the
 current step again (after a restart the person simply goes on).
@@ -18,6 +22,7 @@ current step again (after a restart the person simply goes on).
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import date, timedelta
 from typing import Any
 
 from telegram import Update
@@ -58,6 +63,13 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {  # code -> (label, stored val
     "c": {"y": (N_("Yes"), "yes"), "n": (N_("No"), "no"), "u": (N_("Not sure"), "unsure")},
 }
 ATTRIBUTE = {"e": "extent", "r": "relevant", "c": "program_contributed"}
+
+PICK_DAYS = tuple(range(2, 14))
+"""``pick`` offers these days by date (the twelve days before yesterday) …"""
+ROUGHLY: dict[int, str] = {21: N_("About 3 weeks ago"), 30: N_("About a month ago"),
+                           60: N_("About 2 months ago")}  # fmt: skip
+"""… and these, for a step further back (stored as that many days ago)."""
+DAYS_AGO = frozenset({0, 1, *PICK_DAYS, *ROUGHLY})
 
 
 def _question(tr: Tr, code: str, event_type: str, role: str) -> str:
@@ -103,6 +115,14 @@ def _render(turn: Turn, *, edit: bool) -> Outcome:
         text = tr("It sounds like this happened. Tap to change, then save:")
         return say(text, [*rows(toggles, 1), [(tr.label("💾 Save"), f"pg:{n}:s"), *cancel]],
                    edit=edit)
+    if conv.step == "when":
+        days: Rows = [[(tr.label("Today"), f"pg:{n}:d:0"), (tr.label("Yesterday"), f"pg:{n}:d:1")],
+                      [(tr.label("Another day"), f"pg:{n}:w")], cancel]  # fmt: skip
+        return say(tr.join(_chosen(turn), tr("When did it happen?")), days, edit=edit)
+    if conv.step == "pick":
+        picks = [(tr.short_date(turn.today - timedelta(days=k)), f"pg:{n}:d:{k}") for k in PICK_DAYS]
+        rough = [(tr.label(label), f"pg:{n}:d:{k}") for k, label in ROUGHLY.items()]
+        return say(tr("Which day was it?"), [*rows(picks, 3), *rows(rough, 1), cancel], edit=edit)
     found = _next_question(conv.data)
     assert found is not None
     i, code = found
@@ -112,6 +132,13 @@ def _render(turn: Turn, *, edit: bool) -> Outcome:
     text = tr.join(tr.label(EVENT_LABELS[event_type]),
                    _question(tr, code, event_type, turn.role))
     return say(text, [*answers, cancel], edit=edit)
+
+
+def _chosen(turn: Turn) -> str:
+    """The chosen steps, one per line (shown above the question of the day)."""
+    conv = turn.conversation
+    assert conv is not None
+    return "\n".join(escape(turn.tr.label(EVENT_LABELS[t])) for t in conv.data["queue"])
 
 
 def _begin(turn: Turn) -> Outcome:
@@ -144,11 +171,11 @@ def _after_choice(turn: Turn, queue: list[str], note: str | None) -> Outcome:
     conv = turn.conversation
     assert conv is not None
     if _next_question(conv.data) is None:
-        return _save(turn, note)
+        turn.move("when")
     return _render(turn, edit=True)
 
 
-def _save(turn: Turn, note: str | None) -> Outcome:
+def _save(turn: Turn, day: date, note: str | None) -> Outcome:
     tr = turn.tr
     conv = turn.conversation
     assert conv is not None
@@ -162,7 +189,7 @@ def _save(turn: Turn, note: str | None) -> Outcome:
         if note:
             attributes["note"] = note[:1000]
         saved.append(record_event(turn.session, event=EventCreate(
-            participant=pair.participant, type=event_type, occurred_on=turn.today,
+            participant=pair.participant, type=event_type, occurred_on=day,
             source=EventSource(turn.role), attributes=EventAttributes(**attributes) if attributes else None,
         ), actor=turn.actor))  # fmt: skip
     labels = [tr.label(EVENT_LABELS[str(e.type)]) for e in saved]
@@ -176,8 +203,9 @@ def _save(turn: Turn, note: str | None) -> Outcome:
     return say(tr.join(text, tr("Well done! 🎉")), undo, edit=True)
 
 
-DATA = rf"pg:({NONCE}):(t|p|s|a|x)(?::([a-z0-9]{{1,2}}))?(?::([a-z]))?"
-STEP_OF = {"t": "type", "p": "propose", "s": "propose", "a": "ask"}
+DATA = rf"pg:({NONCE}):(t|p|s|a|d|w|x)(?::([a-z0-9]{{1,2}}))?(?::([a-z]))?"
+STEP_OF = {"t": ("type",), "p": ("propose",), "s": ("propose",), "a": ("ask",),
+           "d": ("when", "pick"), "w": ("when",)}  # fmt: skip
 
 
 def _pressed(turn: Turn, data: str | None, note: str | None) -> Outcome:
@@ -192,8 +220,16 @@ def _pressed(turn: Turn, data: str | None, note: str | None) -> Outcome:
     if action == "x":
         turn.end()
         return say(tr("OK, nothing was saved."), edit=True)
-    if conv.step != STEP_OF[action]:
+    if conv.step not in STEP_OF[action]:  # a button of an earlier step: show where we are
         return _render(turn, edit=True)
+    if action == "w":
+        turn.move("pick")
+        return _render(turn, edit=True)
+    if action == "d":
+        ago = int(arg) if arg and arg.isdigit() else -1
+        if ago not in DAYS_AGO:
+            return stale_button(tr)
+        return _save(turn, turn.today - timedelta(days=ago), note if conv.data.get("has_note") else None)
     if action == "t":
         index = int(arg) if arg and arg.isdigit() else -1
         if not 0 <= index < len(EVENT_TYPES):
@@ -221,7 +257,7 @@ def _pressed(turn: Turn, data: str | None, note: str | None) -> Outcome:
     answers[i][code] = value
     turn.move("ask", answers=answers)
     if _next_question(conv.data) is None:
-        return _save(turn, note if conv.data.get("has_note") else None)
+        turn.move("when")
     return _render(turn, edit=True)
 
 

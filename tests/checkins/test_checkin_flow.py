@@ -3,11 +3,12 @@ confirming, reminders after 3 and 7 days, nothing after an answer."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
+from outcomes.clock import today as clock_today
 from outcomes.models import Event, Meeting
 from outcomes.schedule_models import Delivery, ScheduledItem
 from tests.checkins.conftest import FakeClock, Running, data_of, newest_with, with_data
@@ -139,6 +140,14 @@ async def test_own_words_are_classified_and_proposed_before_saving(
         assert session.exec(select(Event)).all() == []  # nothing saved before she confirms
         assert session.exec(select(Meeting)).all() == []  # "not yet" stores no meeting
     save = next(d for d in data_of(proposal, "pg:") if d.endswith(":s"))
-    await world.press(dana, data=save)
+    [when] = await world.press(dana, data=save)
+    # "i tisdags": last Tuesday, which she picks by its date
+    ago = (clock_today().weekday() - 1) % 7 or 7
+    if ago >= 2:
+        [when] = await world.press(dana, data=next(d for d in data_of(when, "pg:")
+                                                   if d.endswith(":w")))  # fmt: skip
+    await world.press(dana, data=next(d for d in data_of(when, "pg:") if d.endswith(f":d:{ago}")))
     with Session(engine) as session:
-        assert [e.type for e in session.exec(select(Event))] == ["interview_attended"]
+        [event] = session.exec(select(Event)).all()
+        assert (event.type, event.occurred_on) == ("interview_attended",
+                                                   clock_today() - timedelta(days=ago))

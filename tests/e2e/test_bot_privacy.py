@@ -26,6 +26,7 @@ async def test_my_data_then_delete(settings, db):
         for person, lang in ((olena, uk), (neighbour, Tr("ar"))):
             await world.say(person, "/progress")
             await world.press(person, lang.label("🤝 Job interview"))
+            await world.press(person, lang.label("Today"))
 
         [document] = await world.say(olena, "/mydata")
         assert document["kind"] == "document"
@@ -69,6 +70,7 @@ async def test_nobody_reaches_another_pairs_data(settings, db):
         ar, sv = Tr("ar"), Tr("sv")
         await world.say(amal, "/progress")
         await world.press(amal, ar.label("⭐ Got a reference"))
+        await world.press(amal, ar.label("Today"))
         with Session(db) as s:
             [event] = s.exec(select(Event)).all()
         before = snapshot(db)

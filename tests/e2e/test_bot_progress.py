@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import Session, select
 
 from bot.i18n import Tr
+from outcomes.clock import today
 from outcomes.models import Event
 from tests.utils.botdriver import buttons, changed, running_bot, snapshot
 from tests.utils.pairs import make_pair
@@ -32,14 +35,24 @@ async def test_a_new_job_with_its_follow_up_questions_in_ukrainian(settings, db)
         assert tr("Is the job in your field – your education or trade?") in question["text"]
         [question] = await world.press(olena, tr.label("Yes"))
         assert tr("Did the mentoring program help with this?") in question["text"]
-        assert events(db) == []  # nothing is saved before the last answer
-        [saved] = await world.press(olena, tr.label("Not sure"))
+        [when] = await world.press(olena, tr.label("Not sure"))
+        assert tr("When did it happen?") in when["text"]
+        assert tr.label("💼 New job") in when["text"]  # the step, above the question
+        assert events(db) == []  # nothing is saved before the day is known
+        [pick] = await world.press(olena, tr.label("Another day"))
+        assert pick["text"] == tr("Which day was it?")
+        three_days_ago = today() - timedelta(days=3)
+        labels = [label for label, _ in buttons(pick)]
+        assert labels[:12] == [tr.short_date(today() - timedelta(days=k)) for k in range(2, 14)]
+        assert tr.label("About a month ago") in labels
+        [saved] = await world.press(olena, tr.short_date(three_days_ago))
         assert saved["text"].startswith(tr("✅ Saved: {what}.", what=tr.label("💼 New job")))
         [event] = events(db)
         assert (event.participant, event.type, event.source, event.status) == (
             "p-1", "job_started", "participant", "confirmed")
         assert (event.extent, event.relevant, event.program_contributed) == (
             "full_time", True, "unsure")
+        assert event.occurred_on == three_days_ago
 
         [removed] = await world.press(olena, tr.label("↩ Undo"))
         assert removed["text"] == tr("↩ Removed: {what}.", what=tr.label("💼 New job"))
@@ -59,12 +72,16 @@ async def test_a_mentor_reports_for_the_participant_in_arabic(settings, db):
         assert tr("Will the studies help them towards the work they want?") in question["text"]
         await world.press(karim, tr.label("Yes"))
         await world.press(karim, tr.label("No"))
+        [when] = await world.press(karim, tr.label("Yesterday"))
         [event] = events(db)
+        assert event.occurred_on == today() - timedelta(days=1)
         assert (event.participant, event.type, event.source, event.relevant,
                 event.program_contributed) == ("p-1", "education_started", "mentor", True, "no")
-        # a step without follow-up questions is saved at once; Cancel saves nothing
+        # a step without follow-up questions asks only for the day; Cancel saves nothing
         await world.say(karim, "/progress")
-        [saved] = await world.press(karim, tr.label("⭐ Got a reference"))
+        [when] = await world.press(karim, tr.label("⭐ Got a reference"))
+        assert tr("When did it happen?") in when["text"]
+        [saved] = await world.press(karim, tr.label("Today"))
         assert saved["text"].startswith(tr("✅ Saved: {what}.", what=tr.label("⭐ Got a reference")))
         before = snapshot(db)
         await world.say(karim, "/progress")
@@ -88,11 +105,15 @@ async def test_progress_in_own_words_is_confirmed_before_it_is_saved(settings, d
         labels = [label for label, _ in buttons(proposal)]
         assert "✅ " + tr.label("⭐ Got a reference") in labels
         assert events(db) == []  # nothing before the person confirms
-        [saved] = await world.press(sara, tr.label("💾 Save"))
+        [when] = await world.press(sara, tr.label("💾 Save"))
+        assert events(db) == []
+        await world.press(sara, tr.label("Another day"))
+        [saved] = await world.press(sara, tr.label("About a month ago"))
         assert tr.label("⭐ Got a reference") in saved["text"]
         assert [(e.type, e.source) for e in events(db)] == [("reference_obtained",
                                                             "participant")]
         assert "referens" in (events(db)[0].note or "")  # her words, kept as she confirmed
+        assert events(db)[0].occurred_on == today() - timedelta(days=30)
 
         [answer] = await world.say(sara, "Hur långt ska ett CV vara?", within=60)
         assert "CV" in answer["text"]

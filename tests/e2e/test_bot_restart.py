@@ -64,6 +64,7 @@ async def test_sigkill_in_the_middle_of_progress(settings, db, tmp_path):
                                     within=60)  # the first answer waits for the bot to start
             await world.say(sara, "/progress")
             await world.press(sara, sv.label("🤝 Job interview"))  # a confirmed event
+            await world.press(sara, sv.label("Today"))
 
             await world.say(sara, "/progress")
             await world.press(sara, sv.label("💼 New job"))
@@ -84,7 +85,9 @@ async def test_sigkill_in_the_middle_of_progress(settings, db, tmp_path):
             now = await world.last(sara)  # she is where she was: the question after hers
             assert sv("Did the mentoring program help with this?") in now["text"]
             assert answers(db) == [{"e": "f", "r": "y"}]  # her answer kept, and only once
-            [saved] = await world.press(sara, sv.label("Yes"))
+            [when] = await world.press(sara, sv.label("Yes"))
+            assert sv("When did it happen?") in when["text"]
+            [saved] = await world.press(sara, sv.label("Today"))
             assert saved["text"].startswith(sv("✅ Saved: {what}.", what=sv.label("💼 New job")))
         finally:
             if bot.poll() is None:
