@@ -19,6 +19,7 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
      N_("/met – log a meeting with your participant")),
     ("meeting", N_("Ideas for your next meeting"), N_("/meeting – ideas for your next meeting"),
      N_("/meeting – ideas for your next meeting")),
+    ("survey", N_("Answer your survey"), N_("/survey – go on with a survey I sent you"), ""),
     ("ask", N_("Ask a question"), N_("/ask – ask a question about work in Sweden"),
      N_("/ask – ask a question about work in Sweden")),
     ("language", N_("Change language"), N_("/language – change language"),

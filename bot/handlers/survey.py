@@ -12,7 +12,9 @@ needs no conversation state and survives restarts and other flows in between:
   ``complete`` and the schedule stops reminding;
 - a reminder, or a button pressed days later, resumes at the first unanswered question.
 
-Only the participant answers surveys, and only a wave the schedule has sent them.
+Only the participant answers surveys, and only a wave the schedule has sent them. ``/survey``
+shows the first unanswered question of the earliest sent survey that is not finished (for
+someone who lost the message or wants to go on before the next reminder).
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.common import EVENT_LABELS, active_pair, match, not_invited, pair_closed, stale_button
 from bot.i18n import N_, Html, Tr, bold
-from bot.replies import Outcome, Reply, Rows, deliver, rows
+from bot.replies import Outcome, Reply, Rows, deliver, rows, say
 from bot.state import Turn, once
 from bot.survey_skips import skip, skipped, unskip
 from bot.surveys import SKIP, Question, WaveQuestions, load_surveys
@@ -33,7 +35,7 @@ from outcomes import schedule
 from outcomes.schedule_models import ScheduledItem
 from outcomes.schemas import SurveyAnswers
 from outcomes.service import find_survey, save_survey_answer
-from outcomes.vocab import SurveyStatus
+from outcomes.vocab import SurveyStatus, Wave
 
 DATA = r"sv:([a-z0-9]{1,2}):([a-z]{1,3}):(-|t?[0-9a-f]{1,4}|[a-z0-9]{1,2})"
 SKIP_LABEL = N_("Skip ⏭")
@@ -219,5 +221,33 @@ async def answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver(update, context, await once(update, context, lambda t: _pressed(t, data)))
 
 
+def _resume(turn: Turn) -> Outcome:
+    tr = turn.tr
+    if turn.contact is None:
+        return not_invited(tr)
+    if turn.role != "participant":
+        return say(tr("The surveys are for participants; I send them to your participant."))
+    pair = active_pair(turn)
+    if pair is None:
+        return pair_closed(tr)
+    for wave in Wave:  # the earliest open one first
+        if _sent_item(turn, pair.id, wave.value) is None:
+            continue
+        reply = opening(turn.session, participant=turn.person, wave_name=wave.value,
+                        lang=turn.lang, reminder=False)  # fmt: skip
+        if reply is not None:
+            return Outcome([reply])
+    return say(tr("You have no survey to answer right now. I will send the next one when it is "
+                  "time. Thank you!"))
+
+
+async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/survey: go on with an unfinished survey (the next unanswered question)."""
+    await deliver(update, context, await once(update, context, _resume))
+
+
 def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
-    return [CallbackQueryHandler(answered, pattern=r"^sv:")]
+    return [
+        CommandHandler("survey", resume, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(answered, pattern=r"^sv:"),
+    ]

@@ -159,3 +159,35 @@ async def test_forged_survey_buttons_change_nothing(running: Running, clock: Fak
             assert outcome.toast == tr.label("That button no longer works."), data
             assert session.exec(select(Survey)).all() == [], data
             assert session.exec(select(SurveySkip)).all() == [], data
+
+
+async def test_survey_command_goes_on_where_the_person_stopped(
+        running: Running, clock: FakeClock) -> None:  # fmt: skip
+    world, engine = running.world, running.world.engine
+    ids = make_pair(engine, start=date(2025, 2, 1))
+    amal = await world.join(ids.pair, "participant", name="Amal", language_code="ar")
+    maria = await world.join(ids.pair, "mentor", name="Maria", language_code="sv")
+    await newest_with(world, amal, "sv:b:emp:")
+    await world.press(amal, data="sv:b:emp:n")  # no work; then she leaves the survey
+
+    [resumed] = await world.say(amal, "/survey")
+    assert world.text(amal, "Question {number} of {count}", number=2, count=3) in resumed["text"]
+    assert {b["callback_data"].rsplit(":", 1)[0] for row in resumed["reply_markup"]
+            ["inline_keyboard"] for b in row} == {"sv:b:int"}  # fmt: skip
+    await world.press(amal, data="sv:b:int:0", message_id=resumed["message_id"])
+    done = await world.press(amal, data="sv:b:con:2")
+    assert any(world.text(amal, "🙏 Thank you! Your answers are saved. They help the program "
+                                "help others.") in m["text"] for m in done)  # fmt: skip
+    stored = _survey(engine, ids.participant, "baseline")
+    assert stored is not None
+    assert (stored.status, stored.employment, stored.interviews_last_2_months,
+            stored.professional_contacts) == ("complete", "none", 0, 2)
+
+    [nothing] = await world.say(amal, "/survey")
+    assert nothing["text"] == world.text(
+        amal, "You have no survey to answer right now. I will send the next one when it is "
+              "time. Thank you!")  # fmt: skip
+    assert not nothing.get("reply_markup")
+    [for_mentor] = await world.say(maria, "/survey")
+    assert for_mentor["text"] == world.text(
+        maria, "The surveys are for participants; I send them to your participant.")
