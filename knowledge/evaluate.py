@@ -7,7 +7,6 @@ passages has the expected topic.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from knowledge.answer import Answer
 from knowledge.langid import detect_language
 from knowledge.materials import TOPICS
+from stegvis.jsonl import JsonlError, read_objects
 
 
 class EvalFileError(ValueError):
@@ -71,18 +71,12 @@ class EvalReport:
 def read_labelled(path: Path) -> list[Labelled]:
     """Read a labelled JSON Lines file; EvalFileError names the bad line."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvalFileError(f"{path}: cannot read: {exc}") from exc
+        objects = read_objects(path, "q")
+    except JsonlError as exc:
+        raise EvalFileError(str(exc)) from None
     rows: list[Labelled] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalFileError(f"{path}:{number}: not JSON: {exc.msg}") from exc
-        if not isinstance(obj, dict) or not isinstance(obj.get("q"), str) or not obj["q"].strip():
+    for number, obj in objects:
+        if not obj["q"].strip():
             raise EvalFileError(f'{path}:{number}: expected an object with a "q" string')
         topic = obj.get("topic")
         if topic not in TOPICS:
