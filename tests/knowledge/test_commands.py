@@ -89,6 +89,21 @@ def test_eval_refuses_unknown_topics(tmp_path: Path) -> None:
     assert "dev.jsonl:1: unknown or missing topic" in result.stderr
 
 
+@pytest.mark.parametrize(("content", "words"), [
+    ('{"q": "Hur skriver jag ett CV?", "topic": "cv"}\n\n{"q": 3}\n', 'dev.jsonl:3: expected an object with a "q" string'),
+    ('{"q": "CV?", "topic": "cv"}\nnot json\n', "dev.jsonl:2: not JSON"),
+    ('{"q": "   ", "topic": "cv"}\n', 'dev.jsonl:1: expected an object with a "q" string'),
+    ("\n\n", "dev.jsonl: no questions"),
+])  # fmt: skip
+def test_eval_names_the_bad_line(tmp_path: Path, content: str, words: str) -> None:
+    labelled = tmp_path / "dev.jsonl"
+    labelled.write_text(content, encoding="utf-8")
+    result = runner.invoke(build_cli(), ["eval", "knowledge", str(labelled)])
+    assert result.exit_code == 2
+    assert words in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_knowledge_build_reports_what_it_did(
     materials_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
