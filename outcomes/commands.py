@@ -1,9 +1,10 @@
-"""Command line of the outcomes store: import, indicators, export, token, db.
+"""Command line of the outcomes store: import, indicators, export, token, db, keys.
 
 ``stegvis import FILE.jsonl`` · ``stegvis indicators [--json] [--cohort ID] [--by G] [--basis B]``
 · ``stegvis export TABLE [--out FILE] [--cohort ID] [--from DAY] [--to DAY]`` ·
-``stegvis token create|list|revoke`` · ``stegvis db upgrade``. Each calls the same functions as the
-API; bad input ends with a plain message on stderr and a non-zero exit code.
+``stegvis token create|list|revoke`` · ``stegvis db upgrade`` · ``stegvis keys rotate``. Each calls
+the same functions as the API; bad input ends with a plain message on stderr and a non-zero exit
+code.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import typer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from outcomes import exports, tokens
+from outcomes import contacts, exports, tokens
 from outcomes.db import get_engine, migrate, ready_engine
 from outcomes.errors import DomainError, NotReady
 from outcomes.filters import RecordFilter
@@ -288,6 +289,55 @@ def db_upgrade() -> None:
     typer.echo(f"{eng.dialect.name} database is up to date")
 
 
+# --- keys -----------------------------------------------------------------------------------
+
+keys_app = typer.Typer(help="The keys that protect Telegram chat ids.", no_args_is_help=True)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    generate: Annotated[bool, typer.Option(
+        "--generate", help="Embedded default: make new keys first, drop the old ones after")] = False,
+    as_json: JsonOpt = False,
+) -> None:  # fmt: skip
+    """Re-encrypt every chat id and re-key every user under the current (first) keys.
+
+    Production: put the new key first in STEGVIS_HMAC_KEY and STEGVIS_CONTACT_KEY
+    ("new,old"), restart, run this, then remove the old keys. The embedded default:
+    ``--generate`` does it all with the keys file.
+    """
+    from stegvis.settings import add_generated_keys, drop_old_generated_keys
+
+    settings = get_settings()
+    if generate and settings.keys_from_environment:
+        fail("the keys come from STEGVIS_HMAC_KEY / STEGVIS_CONTACT_KEY: put the new key first "
+             "there (\"new,old\"), then run `stegvis keys rotate` without --generate", code=2)  # fmt: skip
+    if generate:
+        add_generated_keys(settings.ensure_data_dir())
+    with transaction() as session:
+        report = contacts.rotate_keys(session, settings)
+    complete = not report.unreadable and not report.not_rekeyed
+    if generate and complete:
+        drop_old_generated_keys(settings.data_dir)
+    out = {"contacts": report.contacts, "rotated": report.rotated,
+           "unreadable": report.unreadable, "not_rekeyed": report.not_rekeyed,
+           "old_keys_dropped": generate and complete}  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(out))
+    else:
+        typer.echo(f"{report.rotated} of {report.contacts} contacts now use the current keys")
+        for person in report.unreadable:
+            typer.echo(f"  {person}: no configured key reads the chat id; left as it was", err=True)
+        for person in report.not_rekeyed:
+            typer.echo(f"  {person}: user key does not match the chat id; not re-keyed", err=True)
+        if generate and complete:
+            typer.echo("the old keys were removed from the keys file")
+        elif complete and len(settings.secrets_of("hmac_key")) + len(settings.secrets_of("contact_key")) > 2:
+            typer.echo("the old keys can now be removed")
+    if not complete:
+        raise typer.Exit(1)
+
+
 COMMANDS: dict[str, Callable[..., None]] = {
     "import": import_command,
     "indicators": indicators_command,
@@ -301,3 +351,4 @@ def register(app: typer.Typer) -> None:
         app.command(name)(func)
     app.add_typer(token_app, name="token")
     app.add_typer(db_app, name="db")
+    app.add_typer(keys_app, name="keys")

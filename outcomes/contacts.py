@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import UniqueConstraint
 from sqlmodel import AutoString, Field, Session, SQLModel, select
 
@@ -82,25 +83,39 @@ class ErasedEventCount(SQLModel, table=True):
 # --- keys -----------------------------------------------------------------------------------
 
 
+def _hmac(key: bytes, user_id: int) -> str:
+    return hmac.new(key, str(int(user_id)).encode(), hashlib.sha256).hexdigest()
+
+
 def user_key(settings: Settings, user_id: int) -> str:
     """The keyed HMAC-SHA256 (hex) of a Telegram user id: all the database knows of the account."""
-    return hmac.new(settings.secret("hmac_key"), str(int(user_id)).encode(), hashlib.sha256).hexdigest()
+    return _hmac(settings.secret("hmac_key"), user_id)
+
+
+def user_keys(settings: Settings, user_id: int) -> list[str]:
+    """The user's HMAC under every configured key, the current one first (during a rotation)."""
+    return [_hmac(key, user_id) for key in settings.secrets_of("hmac_key")]
 
 
 @cache
-def _fernet(key: bytes) -> Fernet:
-    return Fernet(key)
+def _fernet(keys: tuple[bytes, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def _contact_fernet(settings: Settings) -> MultiFernet:
+    """Encrypts with the current contact key, decrypts with any configured one."""
+    return _fernet(tuple(settings.secrets_of("contact_key")))
 
 
 def encrypt_chat_id(settings: Settings, chat_id: int) -> str:
     """The chat id encrypted with the contact key."""
-    return _fernet(settings.secret("contact_key")).encrypt(str(int(chat_id)).encode()).decode()
+    return _contact_fernet(settings).encrypt(str(int(chat_id)).encode()).decode()
 
 
 def decrypt_chat_id(settings: Settings, token: str) -> int | None:
     """The chat id back, or None when the token is not ours (another key, tampered)."""
     try:
-        return int(_fernet(settings.secret("contact_key")).decrypt(token.encode()))
+        return int(_contact_fernet(settings).decrypt(token.encode()))
     except (InvalidToken, ValueError):
         return None
 
@@ -109,9 +124,22 @@ def decrypt_chat_id(settings: Settings, token: str) -> int | None:
 
 
 def find_by_user(session: Session, settings: Settings, user_id: int) -> Contact | None:
-    """The contact of a Telegram user, or None (not invited, declined, or erased)."""
-    key = user_key(settings, user_id)
-    return session.exec(select(Contact).where(Contact.user_key == key)).first()
+    """The contact of a Telegram user, or None (not invited, declined, or erased).
+
+    During a key rotation a contact found under an older HMAC key moves to the current one.
+    """
+    keys = user_keys(settings, user_id)
+    if len(keys) == 1:
+        return session.exec(select(Contact).where(Contact.user_key == keys[0])).first()
+    found = session.exec(select(Contact).where(Contact.user_key.in_(keys))).all()  # type: ignore[attr-defined]
+    if not found:
+        return None
+    contact = min(found, key=lambda c: keys.index(c.user_key))
+    if contact.user_key != keys[0]:
+        contact.user_key = keys[0]
+        session.add(contact)
+        session.flush()
+    return contact
 
 
 def find_by_person(session: Session, person: str) -> Contact | None:
@@ -130,9 +158,10 @@ def chat_id_of(session: Session, settings: Settings, person: str) -> int | None:
 def bind(session: Session, settings: Settings, *, user_id: int, chat_id: int, person: str,
          role: PersonRole, pair: str, language: str) -> Contact:
     """Bind a Telegram user to a person (after consent); an earlier binding of either is replaced."""
-    key = user_key(settings, user_id)
+    keys = user_keys(settings, user_id)
+    key = keys[0]
     for old in session.exec(
-        select(Contact).where((Contact.user_key == key) | (Contact.person == person))
+        select(Contact).where(Contact.user_key.in_(keys) | (Contact.person == person))  # type: ignore[attr-defined]
     ).all():
         session.delete(old)
     session.flush()
@@ -161,3 +190,43 @@ def unbind(session: Session, person: str) -> int:
         session.delete(row)
     session.flush()
     return len(rows)
+
+
+# --- key rotation ---------------------------------------------------------------------------
+
+
+@dataclass
+class Rotation:
+    """What ``rotate_keys`` did: contacts moved to the current keys, and those it could not read."""
+
+    contacts: int = 0
+    rotated: int = 0
+    unreadable: list[str] = field(default_factory=list)  # no configured key reads the chat id
+    not_rekeyed: list[str] = field(default_factory=list)  # the user key did not match the chat id
+
+
+def rotate_keys(session: Session, settings: Settings) -> Rotation:
+    """Re-encrypt every chat id and re-key every user under the current keys.
+
+    The bot serves private chats only, where Telegram's chat id is the user id, so the user's
+    HMAC can be recomputed from the chat id; it is, only where the stored HMAC proves it (it
+    matches the chat id under one of the configured keys). A contact whose chat id no configured
+    key can read is left alone and reported. Afterwards the older keys can be removed.
+    """
+    report = Rotation()
+    for contact in session.exec(select(Contact).order_by(Contact.id)).all():  # type: ignore[arg-type]
+        report.contacts += 1
+        chat_id = decrypt_chat_id(settings, contact.chat_enc)
+        if chat_id is None:
+            report.unreadable.append(contact.person)
+            continue
+        keys = user_keys(settings, chat_id)
+        contact.chat_enc = encrypt_chat_id(settings, chat_id)
+        if contact.user_key in keys:
+            contact.user_key = keys[0]
+        else:
+            report.not_rekeyed.append(contact.person)
+        session.add(contact)
+        report.rotated += 1
+    session.flush()
+    return report

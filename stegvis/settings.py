@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     invite_ttl_days: int = 30
     timezone: str = "Europe/Stockholm"
 
-    # secrets for privacy by design; the embedded default generates them into data_dir
+    # secrets for privacy by design; the embedded default generates them into data_dir.
+    # While rotating, several keys separated by commas, the new one first (``stegvis keys``).
     hmac_key: SecretStr | None = None  # keyed HMAC of Telegram user ids
     contact_key: SecretStr | None = None  # Fernet key: encrypts Telegram chat ids at rest
 
@@ -78,27 +79,82 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
 
-    def secret(self, name: Literal["hmac_key", "contact_key"]) -> bytes:
-        """A secret key: from the environment in production, else generated once into data_dir."""
+    @property
+    def keys_from_environment(self) -> bool:
+        """Whether the secret keys are configured (production) rather than generated."""
+        return self.hmac_key is not None or self.contact_key is not None
+
+    def secrets_of(self, name: KeyName) -> list[bytes]:
+        """Every key of ``name``, the current one first (the others only read old data).
+
+        From the environment in production (``STEGVIS_HMAC_KEY="new,old"`` while rotating), else
+        from the keys file that the embedded default generates once into data_dir.
+        """
         value = getattr(self, name)
         if value is not None:
-            return value.get_secret_value().encode()
-        return _generated_keys(self.ensure_data_dir())[name].encode()
+            keys = [k.strip() for k in value.get_secret_value().split(",") if k.strip()]
+        else:
+            stored = _generated_keys(self.ensure_data_dir())[name]
+            keys = [stored] if isinstance(stored, str) else list(stored)
+        if not keys:
+            raise ValueError(f"STEGVIS_{name.upper()} is set but holds no key")
+        return [k.encode() for k in keys]
+
+    def secret(self, name: KeyName) -> bytes:
+        """The current key of ``name`` (see :meth:`secrets_of`)."""
+        return self.secrets_of(name)[0]
 
 
-def _generated_keys(data_dir: Path) -> dict[str, str]:
+KeyName = Literal["hmac_key", "contact_key"]
+
+
+def _fresh_keys() -> dict[str, str]:
+    return {
+        "hmac_key": secrets.token_urlsafe(32),
+        "contact_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
+
+
+def _write_keys(path: Path, keys: dict[str, str | list[str]], *, exclusive: bool) -> None:
+    """Write the keys file with mode 600 from the start (a new file, then renamed over)."""
+    target = path if exclusive else path.with_suffix(".new")
+    if not exclusive:
+        target.unlink(missing_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(keys, fh)
+    if not exclusive:
+        os.replace(target, path)
+
+
+def _generated_keys(data_dir: Path) -> dict[str, str | list[str]]:
     """Read the keys file, creating it with fresh random keys (mode 600) on first use."""
     path = data_dir / KEYS_FILE
     if path.exists():
         return dict(json.loads(path.read_text()))
-    keys = {
-        "hmac_key": secrets.token_urlsafe(32),
-        "contact_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-    }
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(keys, fh)
+    keys: dict[str, str | list[str]] = dict(_fresh_keys())
+    _write_keys(path, keys, exclusive=True)
     return keys
+
+
+def add_generated_keys(data_dir: Path) -> None:
+    """Put fresh keys in front of the keys file's (the old ones stay, to read old data)."""
+    keys = _generated_keys(data_dir)
+    fresh = _fresh_keys()
+    merged: dict[str, str | list[str]] = {}
+    for name, new in fresh.items():
+        old = keys.get(name, [])
+        merged[name] = [new, *([old] if isinstance(old, str) else old)]
+    _write_keys(data_dir / KEYS_FILE, merged, exclusive=False)
+
+
+def drop_old_generated_keys(data_dir: Path) -> None:
+    """Keep only the current key of each kind in the keys file."""
+    keys = _generated_keys(data_dir)
+    current: dict[str, str | list[str]] = {
+        name: value if isinstance(value, str) else value[0] for name, value in keys.items()
+    }
+    _write_keys(data_dir / KEYS_FILE, current, exclusive=False)
 
 
 @lru_cache(maxsize=1)
