@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from pydantic import BaseModel, Field
 
+from outcomes.vocab import EventType
 from progress.cues import Clause, Cues, get_cues
 from progress.embed import embed
 from progress.exemplars import NONE_PREFIX, Embed, Exemplar, exemplar_vectors, load_exemplars
@@ -57,22 +58,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # The step-to-work event types of spec/outcomes.md, in the spec's order.
-EVENT_TYPES: tuple[str, ...] = (
-    "job_started",
-    "job_changed",
-    "job_ended",
-    "internship_started",
-    "education_started",
-    "interview_attended",
-    "cv_improved",
-    "network_expanded",
-    "reference_obtained",
-    "workplace_visit",
-    "learned_education_system",
-    "learned_social_codes",
-    "swedish_improved",
-    "professional_swedish_improved",
-)
+EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
 SMALLTALK = NONE_PREFIX + "smalltalk"
 
 

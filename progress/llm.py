@@ -9,10 +9,11 @@ language; the bot still asks the person to confirm every event before anything i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from outcomes.vocab import EventType
 from progress.classify import EVENT_TYPES, Classification, EventGuess
 
 if TYPE_CHECKING:
@@ -21,22 +22,6 @@ if TYPE_CHECKING:
 
     from stegvis.settings import Settings
 
-EventType = Literal[
-    "job_started",
-    "job_changed",
-    "job_ended",
-    "internship_started",
-    "education_started",
-    "interview_attended",
-    "cv_improved",
-    "network_expanded",
-    "reference_obtained",
-    "workplace_visit",
-    "learned_education_system",
-    "learned_social_codes",
-    "swedish_improved",
-    "professional_swedish_improved",
-]
 
 # Confidence given to an event only the LLM found (the offline confidence when both found it).
 LLM_ONLY_CONFIDENCE = 0.8
