@@ -233,8 +233,11 @@ def _resume(turn: Turn) -> Outcome:
     for wave in Wave:  # the earliest open one first
         if _sent_item(turn, pair.id, wave.value) is None:
             continue
+        answers, _complete = stored_answers(turn.session, turn.person, wave.value)
+        started = bool(answers) or bool(skipped(turn.session, turn.person, wave.value))
+        # begun: "not finished yet, here is the next question"; else the survey's own intro
         reply = opening(turn.session, participant=turn.person, wave_name=wave.value,
-                        lang=turn.lang, reminder=False)  # fmt: skip
+                        lang=turn.lang, reminder=started)  # fmt: skip
         if reply is not None:
             return Outcome([reply])
     return say(tr("You have no survey to answer right now. I will send the next one when it is "

@@ -171,6 +171,8 @@ async def test_survey_command_goes_on_where_the_person_stopped(
     await world.press(amal, data="sv:b:emp:n")  # no work; then she leaves the survey
 
     [resumed] = await world.say(amal, "/survey")
+    assert world.text(amal, "🔔 Your survey is not finished yet. Here is the next question:") \
+        in resumed["text"]  # fmt: skip
     assert world.text(amal, "Question {number} of {count}", number=2, count=3) in resumed["text"]
     assert {b["callback_data"].rsplit(":", 1)[0] for row in resumed["reply_markup"]
             ["inline_keyboard"] for b in row} == {"sv:b:int"}  # fmt: skip
