@@ -99,8 +99,12 @@ def question_text(tr: Tr, wave: WaveQuestions, question: Question, answers: dict
 
 
 def opening(session: Session, *, participant: str, wave_name: str, lang: str,
-            reminder: bool) -> Reply | None:  # fmt: skip
-    """The scheduled message that opens (or reminds of) a survey; None when it is complete."""
+            reminder: bool, requested: bool = False) -> Reply | None:  # fmt: skip
+    """The scheduled message that opens (or reminds of) a survey; None when it is complete.
+
+    ``requested``: the person asked for it (``/survey``): a begun survey goes on with the next
+    question, one not begun starts with its intro, and neither says "reminder".
+    """
     wave = load_surveys().wave(wave_name)
     answers, complete = stored_answers(session, participant, wave_name)
     done = skipped(session, participant, wave_name)
@@ -109,7 +113,7 @@ def opening(session: Session, *, participant: str, wave_name: str, lang: str,
         return None
     tr = Tr(lang)
     started = bool(answers) or bool(done)
-    if reminder and started:
+    if (reminder or requested) and started:
         intro = tr("🔔 Your survey is not finished yet. Here is the next question:")
     elif reminder:
         intro = tr.join(
@@ -233,11 +237,8 @@ def _resume(turn: Turn) -> Outcome:
     for wave in Wave:  # the earliest open one first
         if _sent_item(turn, pair.id, wave.value) is None:
             continue
-        answers, _complete = stored_answers(turn.session, turn.person, wave.value)
-        started = bool(answers) or bool(skipped(turn.session, turn.person, wave.value))
-        # begun: "not finished yet, here is the next question"; else the survey's own intro
         reply = opening(turn.session, participant=turn.person, wave_name=wave.value,
-                        lang=turn.lang, reminder=started)  # fmt: skip
+                        lang=turn.lang, reminder=False, requested=True)  # fmt: skip
         if reply is not None:
             return Outcome([reply])
     return say(tr("You have no survey to answer right now. I will send the next one when it is "
