@@ -86,9 +86,10 @@ def require_role(*roles: Role) -> Callable[[ApiToken], ApiToken]:
 
     def check_role(token: CurrentStaff) -> ApiToken:
         if token.role not in allowed:
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                detail=f"this needs a token with the role {names}; "
-                                       f"yours is {token.role}")  # fmt: skip
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"this needs a token with the role {names}; yours is {token.role}",
+            )
         return token
 
     return check_role
@@ -107,8 +108,9 @@ def actor(token: ApiToken) -> str:
 # --- parameters shared by the routes ---------------------------------------------------------
 
 ID_PATTERN = r"^[A-Za-z0-9_.:\-]+$"
-RecordId = Annotated[str, Path(min_length=1, max_length=ID, pattern=ID_PATTERN,
-                               description="The record's id")]  # fmt: skip
+RecordId = Annotated[
+    str, Path(min_length=1, max_length=ID, pattern=ID_PATTERN, description="The record's id")
+]
 IdQuery = Annotated[str | None, Query(min_length=1, max_length=ID, pattern=ID_PATTERN)]
 MAX_LIMIT = 100
 MAX_OFFSET = 1_000_000_000
@@ -158,8 +160,9 @@ def get_filter(
     date_to: Annotated[date | None, Query(alias="to", description="To this day (included)")] = None,
 ) -> RecordFilter:
     """The list filters every resource shares (see ``outcomes/filters.py`` for their meaning)."""
-    return RecordFilter(cohort=cohort, participant=participant, date_from=date_from,
-                        date_to=date_to)  # fmt: skip
+    return RecordFilter(
+        cohort=cohort, participant=participant, date_from=date_from, date_to=date_to
+    )
 
 
 FilterDep = Annotated[RecordFilter, Depends(get_filter)]

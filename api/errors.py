@@ -80,13 +80,22 @@ def _import_rejected(_request: Request, exc: Exception) -> JSONResponse:
 
 def _integrity_error(_request: Request, _exc: Exception) -> JSONResponse:
     return JSONResponse(
-        {"detail": "the change conflicts with stored records (a duplicate, or a reference that "
-                   "does not exist); nothing was changed"}, status_code=409)  # fmt: skip
+        {
+            "detail": "the change conflicts with stored records (a duplicate, or a reference that "
+            "does not exist); nothing was changed"
+        },
+        status_code=409,
+    )
 
 
 def _data_error(_request: Request, _exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": "a value cannot be stored (out of range, or a text with a NUL "
-                                   "character); nothing was changed"}, status_code=422)  # fmt: skip
+    return JSONResponse(
+        {
+            "detail": "a value cannot be stored (out of range, or a text with a NUL "
+            "character); nothing was changed"
+        },
+        status_code=422,
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -82,8 +82,9 @@ class RequireLiveToken:
             elif not await anyio.to_thread.run_sync(_is_live, scope["app"].state.engine, secret):
                 detail = "the token is unknown or revoked"
             if detail is not None:
-                response = JSONResponse({"detail": detail}, status_code=401,
-                                        headers=UNAUTHORIZED_HEADERS)  # fmt: skip
+                response = JSONResponse(
+                    {"detail": detail}, status_code=401, headers=UNAUTHORIZED_HEADERS
+                )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

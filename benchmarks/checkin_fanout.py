@@ -140,8 +140,17 @@ class RetryCounter(logging.Handler):
             self.given_up += 1
 
 
-async def fan_out(engine: Engine, settings: Settings, n: int, sequence: int, *, limits: bool,
-                  rate: float | None, batch: int, concurrency: int) -> bool:  # fmt: skip
+async def fan_out(
+    engine: Engine,
+    settings: Settings,
+    n: int,
+    sequence: int,
+    *,
+    limits: bool,
+    rate: float | None,
+    batch: int,
+    concurrency: int,
+) -> bool:
     """One fan-out of ``n`` check-ins; prints the figures, returns whether all checks held."""
     plan_checkins(engine, n, sequence)
     users = [UserSpec(user_id=FIRST_USER + i, first_name=f"P{i}", started=True) for i in range(n)]
@@ -154,11 +163,19 @@ async def fan_out(engine: Engine, settings: Settings, n: int, sequence: int, *, 
     limiter_log.propagate = False
     try:
         async with running_emulator(config) as tg:
-            app = build_application(settings, base_url=tg.base_url, token=tg.token,
-                                    rate_limiter=limits, engine=engine)  # fmt: skip
+            app = build_application(
+                settings, base_url=tg.base_url, token=tg.token, rate_limiter=limits, engine=engine
+            )
             async with app:  # initialised, not polling: only the sender runs
-                sender = Sender(app.bot, engine, settings, worker=f"bench-{sequence}",
-                                rate=rate, batch=batch, concurrency=concurrency)  # fmt: skip
+                sender = Sender(
+                    app.bot,
+                    engine,
+                    settings,
+                    worker=f"bench-{sequence}",
+                    rate=rate,
+                    batch=batch,
+                    concurrency=concurrency,
+                )
                 started = time.perf_counter()
                 counts = await sender.drain()
                 elapsed = time.perf_counter() - started
@@ -167,18 +184,26 @@ async def fan_out(engine: Engine, settings: Settings, n: int, sequence: int, *, 
         limiter_log.removeHandler(counter)
 
 
-async def report(tg: EmulatorClient, engine: Engine, n: int, sequence: int,
-                 counts: Counter[str], elapsed: float, counter: RetryCounter,
-                 limits: bool) -> bool:  # fmt: skip
+async def report(
+    tg: EmulatorClient,
+    engine: Engine,
+    n: int,
+    sequence: int,
+    counts: Counter[str],
+    elapsed: float,
+    counter: RetryCounter,
+    limits: bool,
+) -> bool:
     stats = await tg.stats()
     per_chat = Counter(stats["messages_per_chat"].values())
     exactly_once = per_chat == Counter({1: n}) and len(stats["messages_per_chat"]) == n
     with Session(engine) as session:
         recorded = session.exec(
-            select(func.count()).select_from(Delivery).join(
-                ScheduledItem, Delivery.item_id == ScheduledItem.id)  # type: ignore[arg-type]
+            select(func.count())
+            .select_from(Delivery)
+            .join(ScheduledItem, Delivery.item_id == ScheduledItem.id)  # type: ignore[arg-type]
             .where(ScheduledItem.sequence == sequence, Delivery.outcome == "sent")
-        ).one()  # fmt: skip
+        ).one()
     rate = n / elapsed
     print(f"  sent {counts['sent']} of {n} in {elapsed:.1f} s: {rate:.1f} messages/s")
     print(
@@ -239,15 +264,48 @@ async def main() -> None:
         ok = True
         if not args.skip_limited:
             print(f"1. Telegram's default limits, AIORateLimiter, sender paced at {args.rate}/s")
-            ok = await fan_out(engine, settings, args.n, 1, limits=True, rate=args.rate,
-                               batch=args.batch, concurrency=args.concurrency) and ok  # fmt: skip
+            ok = (
+                await fan_out(
+                    engine,
+                    settings,
+                    args.n,
+                    1,
+                    limits=True,
+                    rate=args.rate,
+                    batch=args.batch,
+                    concurrency=args.concurrency,
+                )
+                and ok
+            )
         if args.unpaced:
             print("1b. Telegram's default limits, AIORateLimiter only (the sender unpaced)")
-            ok = await fan_out(engine, settings, args.n, 3, limits=True, rate=None,
-                               batch=args.batch, concurrency=args.concurrency) and ok  # fmt: skip
+            ok = (
+                await fan_out(
+                    engine,
+                    settings,
+                    args.n,
+                    3,
+                    limits=True,
+                    rate=None,
+                    batch=args.batch,
+                    concurrency=args.concurrency,
+                )
+                and ok
+            )
         print("2. Limits off, no rate limiter, no pacing: the bot's own ceiling")
-        ok = await fan_out(engine, settings, args.n, 2, limits=False, rate=None,
-                           batch=args.batch, concurrency=args.concurrency) and ok  # fmt: skip
+        ok = (
+            await fan_out(
+                engine,
+                settings,
+                args.n,
+                2,
+                limits=False,
+                rate=None,
+                batch=args.batch,
+                concurrency=args.concurrency,
+            )
+            and ok
+        )
         engine.dispose()
     print("all checks held" if ok else "SOME CHECKS FAILED")
 

@@ -69,7 +69,9 @@ def chunks(path: Path, size: int) -> Iterator[list[str]]:
 def fresh_postgres(url: str) -> Engine:
     """Drop and create the benchmark database, then migrate it."""
     u = make_url(url)
-    admin = f"postgresql://{u.username or 'postgres'}@{u.host or '127.0.0.1'}:{u.port or 5432}/postgres"
+    admin = (
+        f"postgresql://{u.username or 'postgres'}@{u.host or '127.0.0.1'}:{u.port or 5432}/postgres"
+    )
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{u.database}"')
         conn.execute(f'CREATE DATABASE "{u.database}"')
@@ -134,8 +136,11 @@ def time_indicators(engine: Engine, repeat: int, **kw: Any) -> dict[str, Any]:
                 compute_indicators(session, **kw)
                 best_cpu = min(best_cpu, (_proc_cpu(pid) or 0.0) - cpu0)
                 session.rollback()
-    return {"wall": best_wall, "cpu": None if best_cpu == float("inf") else best_cpu,
-            "enrolled": result["total"]["enrolled"]}  # fmt: skip
+    return {
+        "wall": best_wall,
+        "cpu": None if best_cpu == float("inf") else best_cpu,
+        "enrolled": result["total"]["enrolled"],
+    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -150,20 +155,33 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for db in databases:
             engine = fresh_sqlite(work, n) if db == "sqlite" else fresh_postgres(args.pg_url)
             imported, imp_s = import_file(engine, program, args.chunk)
-            print(f"  {db}: imported {imported:,} lines in {imp_s:.1f} s "
-                  f"({imported / imp_s:,.0f} lines/s)", flush=True)  # fmt: skip
+            print(
+                f"  {db}: imported {imported:,} lines in {imp_s:.1f} s "
+                f"({imported / imp_s:,.0f} lines/s)",
+                flush=True,
+            )
             if db == "postgresql":
                 with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                     conn.execute(text("VACUUM ANALYZE"))
             total = time_indicators(engine, args.repeat)
             by_gender = time_indicators(engine, args.repeat, by="gender")
             assert total["enrolled"] == n, (total["enrolled"], n)
-            print(f"  {db}: indicators total {total['wall']:.2f} s (cpu {total['cpu'] or 0:.2f}),"
-                  f" by gender {by_gender['wall']:.2f} s (cpu {by_gender['cpu'] or 0:.2f})",
-                  flush=True)  # fmt: skip
-            figures["runs"].append({"db": db, "participants": n, "lines": imported,
-                                    "import_s": imp_s, "import_lines_per_s": imported / imp_s,
-                                    "total": total, "by_gender": by_gender})  # fmt: skip
+            print(
+                f"  {db}: indicators total {total['wall']:.2f} s (cpu {total['cpu'] or 0:.2f}),"
+                f" by gender {by_gender['wall']:.2f} s (cpu {by_gender['cpu'] or 0:.2f})",
+                flush=True,
+            )
+            figures["runs"].append(
+                {
+                    "db": db,
+                    "participants": n,
+                    "lines": imported,
+                    "import_s": imp_s,
+                    "import_lines_per_s": imported / imp_s,
+                    "total": total,
+                    "by_gender": by_gender,
+                }
+            )
             engine.dispose()
         if not args.keep:
             program.unlink(missing_ok=True)
@@ -173,8 +191,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def table(figures: dict[str, Any]) -> str:
     runs = figures["runs"]
-    heads = [f"{'SQLite' if r['db'] == 'sqlite' else 'PostgreSQL'} {r['participants']:,}"
-             for r in runs]  # fmt: skip
+    heads = [
+        f"{'SQLite' if r['db'] == 'sqlite' else 'PostgreSQL'} {r['participants']:,}" for r in runs
+    ]
 
     def cpu(x: dict[str, Any]) -> str:
         return "-" if x["cpu"] is None else f"{x['cpu']:.2f}"
@@ -195,19 +214,27 @@ def table(figures: dict[str, Any]) -> str:
         if len(mine) >= 2:
             a, b = mine[0], mine[-1]
             growth = b["participants"] / a["participants"]
-            out.append(f"{db}: {growth:.0f}x participants -> total {b['total']['wall'] / a['total']['wall']:.1f}x"
-                       f" wall, {(b['total']['cpu'] or 0) / max(a['total']['cpu'] or 1e-9, 1e-9):.1f}x cpu")  # fmt: skip
+            out.append(
+                f"{db}: {growth:.0f}x participants -> total {b['total']['wall'] / a['total']['wall']:.1f}x"
+                f" wall, {(b['total']['cpu'] or 0) / max(a['total']['cpu'] or 1e-9, 1e-9):.1f}x cpu"
+            )
     load = figures["load_before"]
-    out.append(f"load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; "
-               f"after: {' '.join(f'{x:.1f}' for x in figures['load_after'])} "
-               f"({os.cpu_count()} CPUs)")  # fmt: skip
+    out.append(
+        f"load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; "
+        f"after: {' '.join(f'{x:.1f}' for x in figures['load_after'])} "
+        f"({os.cpu_count()} CPUs)"
+    )
     return "\n".join(out)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
-                        default=[10_000, 100_000], help="participants, comma-separated")  # fmt: skip
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[10_000, 100_000],
+        help="participants, comma-separated",
+    )
     parser.add_argument("--pg-url", default=os.environ.get("STEGVIS_BENCH_PG_URL", DEFAULT_PG))
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument("--repeat", type=int, default=3)

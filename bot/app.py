@@ -70,9 +70,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log what failed (never message text) and tell the person something went wrong."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
-    where = " < ".join(f"{Path(f.filename).name}:{f.lineno}"
-                       for f in reversed(traceback.extract_tb(error.__traceback__)[-4:])
-                       ) if error is not None else ""  # fmt: skip
+    where = (
+        " < ".join(
+            f"{Path(f.filename).name}:{f.lineno}"
+            for f in reversed(traceback.extract_tb(error.__traceback__)[-4:])
+        )
+        if error is not None
+        else ""
+    )
     # the exception's message is left out: a database error repeats the values it was given
     log.error("update %s failed: %s at %s", update_id, type(error).__name__, where)
     if not isinstance(update, Update) or update.effective_chat is None:
@@ -81,15 +86,19 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None:
             await answer_button(update)
         user = update.effective_user
-        tr = Tr(_language_of(context, user.id if user else None, user.language_code if user else None))
-        await context.bot.send_message(update.effective_chat.id,
-                                       tr("Sorry, something went wrong. Please try again."))
+        tr = Tr(
+            _language_of(context, user.id if user else None, user.language_code if user else None)
+        )
+        await context.bot.send_message(
+            update.effective_chat.id, tr("Sorry, something went wrong. Please try again.")
+        )
     except TelegramError as exc:
         log.warning("could not tell the person about the error: %s", type(exc).__name__)
 
 
-def _language_of(context: ContextTypes.DEFAULT_TYPE, user_id: int | None,
-                 language_code: str | None) -> str:
+def _language_of(
+    context: ContextTypes.DEFAULT_TYPE, user_id: int | None, language_code: str | None
+) -> str:
     from sqlmodel import Session
 
     from bot.i18n import pick_language
@@ -106,15 +115,21 @@ def _language_of(context: ContextTypes.DEFAULT_TYPE, user_id: int | None,
     return pick_language(language_code)
 
 
-def build_application(settings: Settings, *, base_url: str | None = None,
-                      base_file_url: str | None = None, rate_limiter: bool = True,
-                      engine: Engine | None = None, token: str | None = None,
-                      ) -> Application:  # type: ignore[type-arg]
+def build_application(
+    settings: Settings,
+    *,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    rate_limiter: bool = True,
+    engine: Engine | None = None,
+    token: str | None = None,
+) -> Application:  # type: ignore[type-arg]
     """The bot: every flow's handlers, its database, and Telegram (or the emulator)."""
     from outcomes.db import get_engine
 
-    secret = token or (settings.telegram_token.get_secret_value()
-                       if settings.telegram_token else None)  # fmt: skip
+    secret = token or (
+        settings.telegram_token.get_secret_value() if settings.telegram_token else None
+    )
     if not secret:
         raise ValueError("the bot needs a token: set STEGVIS_TELEGRAM_TOKEN (or run the sandbox)")
     builder = ApplicationBuilder().token(secret).post_init(_post_init)
@@ -124,8 +139,11 @@ def build_application(settings: Settings, *, base_url: str | None = None,
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=5))  # type: ignore[arg-type]
     app = builder.build()
-    app.bot_data[DEPS_KEY] = BotDeps(settings=settings, engine=engine or get_engine(settings),
-                                     bot_id=int(secret.split(":", 1)[0]))
+    app.bot_data[DEPS_KEY] = BotDeps(
+        settings=settings,
+        engine=engine or get_engine(settings),
+        bot_id=int(secret.split(":", 1)[0]),
+    )
     for handler in fallback.build_guards():
         app.add_handler(handler, group=-1)
     for name in HANDLER_MODULES:

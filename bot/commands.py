@@ -29,7 +29,9 @@ def _fail(message: str) -> NoReturn:
 
 def invite(
     pair_id: Annotated[str, typer.Argument(help="The pair's id")],
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable JSON on stdout")
+    ] = False,
     days: Annotated[int | None, typer.Option("--days", help="Days the links stay valid")] = None,
     status: Annotated[bool, typer.Option("--status", help="List the pair's invites")] = False,
     revoke: Annotated[bool, typer.Option("--revoke", help="Revoke the unused invites")] = False,
@@ -46,9 +48,15 @@ def invite(
         try:
             if status:
                 views = invites.list_invites(session, pair_id)
-                rows = [{"role": str(v.role), "status": str(v.status),
-                         "created_at": v.created_at.isoformat(),
-                         "expires_at": v.expires_at.isoformat()} for v in views]  # fmt: skip
+                rows = [
+                    {
+                        "role": str(v.role),
+                        "status": str(v.status),
+                        "created_at": v.created_at.isoformat(),
+                        "expires_at": v.expires_at.isoformat(),
+                    }
+                    for v in views
+                ]
                 if as_json:
                     typer.echo(json.dumps(rows))
                 for row in [] if as_json else rows:
@@ -59,14 +67,17 @@ def invite(
                 session.commit()
                 typer.echo(json.dumps({"revoked": count}) if as_json else f"revoked {count}")
                 return
-            issued = invites.create_invites(session, pair_id=pair_id, actor=CLI_ACTOR,
-                                            settings=settings, ttl_days=days)
+            issued = invites.create_invites(
+                session, pair_id=pair_id, actor=CLI_ACTOR, settings=settings, ttl_days=days
+            )
             session.commit()
         except DomainError as exc:
             session.rollback()
             _fail(str(exc))
-    out = {str(role): {"token": i.token, "link": i.link, "expires_at": i.expires_at.isoformat()}
-           for role, i in issued.items()}  # fmt: skip
+    out = {
+        str(role): {"token": i.token, "link": i.link, "expires_at": i.expires_at.isoformat()}
+        for role, i in issued.items()
+    }
     if as_json:
         typer.echo(json.dumps(out))
         return
@@ -76,8 +87,9 @@ def invite(
 
 
 def run_bot(
-    base_url: Annotated[str | None, typer.Option("--base-url",
-                                                 help="Bot API base URL (the emulator)")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Bot API base URL (the emulator)")
+    ] = None,
     token: Annotated[str | None, typer.Option("--token", help="Bot token")] = None,
 ) -> None:
     """Run the Telegram bot with long polling."""

@@ -54,21 +54,31 @@ def match(pattern: str, data: str | None) -> re.Match[str] | None:
 
 def not_invited(tr: Tr) -> Outcome:
     """The answer to someone who is not (or no longer) connected: nothing about them is kept."""
-    return say(tr("Hello! This bot is for the participants and mentors of a job-mentoring "
-                  "program. To join, open the personal invitation link you got from the program "
-                  "staff."))
+    return say(
+        tr(
+            "Hello! This bot is for the participants and mentors of a job-mentoring "
+            "program. To join, open the personal invitation link you got from the program "
+            "staff."
+        )
+    )
 
 
 def stale_button(tr: Tr) -> Outcome:
     """The answer to a button that is old, from another conversation, or not one of ours."""
-    return say(tr.join(tr("That button no longer works."), tr("Send /help to see what you can do.")),
-               toast=tr.label("That button no longer works."))
+    return say(
+        tr.join(tr("That button no longer works."), tr("Send /help to see what you can do.")),
+        toast=tr.label("That button no longer works."),
+    )
 
 
 def pair_closed(tr: Tr) -> Outcome:
     """When the person's pair has ended or the other side left the program."""
-    return say(tr("Your mentoring pair is no longer active, so I can't save this. "
-                  "Please contact the program staff if this is wrong."))
+    return say(
+        tr(
+            "Your mentoring pair is no longer active, so I can't save this. "
+            "Please contact the program staff if this is wrong."
+        )
+    )
 
 
 def active_pair(turn: Turn) -> Pair | None:

@@ -28,11 +28,25 @@ IDEAS_FILE = Path(__file__).with_name("ideas.yaml")
 MAX_NUDGES = 2
 MAX_IDEAS = 3  # a short agenda: more nudges only while there is room (but always one)
 DAYS_PER_MONTH = 30.44
-KNOWLEDGE_TOPICS = frozenset({
-    "cv", "cover_letter", "linkedin", "interview", "references", "workplace_visit", "internship",
-    "validation", "swedish_language", "social_codes", "networking", "arbetsformedlingen",
-    "employment_terms", "mentor_meetings", "motivation",
-})  # fmt: skip  (spec/knowledge.md)
+KNOWLEDGE_TOPICS = frozenset(
+    {
+        "cv",
+        "cover_letter",
+        "linkedin",
+        "interview",
+        "references",
+        "workplace_visit",
+        "internship",
+        "validation",
+        "swedish_language",
+        "social_codes",
+        "networking",
+        "arbetsformedlingen",
+        "employment_terms",
+        "mentor_meetings",
+        "motivation",
+    }
+)  # (spec/knowledge.md)
 
 
 @dataclass(frozen=True)
@@ -75,16 +89,25 @@ def parse_ideas(raw: dict[str, Any]) -> tuple[Idea, ...]:
     for item in raw.get("ideas", []):
         ident = item.get("id", "?")
         unless = item.get("unless_done") or {}
-        idea = Idea(id=ident, title=item["title"], points=tuple(item.get("points", [])),
-                    topics=tuple(item.get("topics", [])), months=tuple(item.get("months", [])),
-                    unless_events=frozenset(unless.get("events", [])),
-                    unless_activities=frozenset(unless.get("activities", [])))
-        bad = ([t for t in idea.topics if t not in KNOWLEDGE_TOPICS]
-               + [e for e in idea.unless_events if e not in EventType.__members__]
-               + [a for a in idea.unless_activities if a not in ACTIVITIES]
-               + [str(m) for m in idea.months if not (m == "last" or isinstance(m, int) and m >= 1)])  # fmt: skip
+        idea = Idea(
+            id=ident,
+            title=item["title"],
+            points=tuple(item.get("points", [])),
+            topics=tuple(item.get("topics", [])),
+            months=tuple(item.get("months", [])),
+            unless_events=frozenset(unless.get("events", [])),
+            unless_activities=frozenset(unless.get("activities", [])),
+        )
+        bad = (
+            [t for t in idea.topics if t not in KNOWLEDGE_TOPICS]
+            + [e for e in idea.unless_events if e not in EventType.__members__]
+            + [a for a in idea.unless_activities if a not in ACTIVITIES]
+            + [str(m) for m in idea.months if not (m == "last" or isinstance(m, int) and m >= 1)]
+        )
         if bad or not idea.points:
-            raise ValueError(f"idea {ident!r}: unknown {bad}" if bad else f"idea {ident!r}: no points")
+            raise ValueError(
+                f"idea {ident!r}: unknown {bad}" if bad else f"idea {ident!r}: no points"
+            )
         ideas.append(idea)
     return tuple(ideas)
 
@@ -102,8 +125,9 @@ def program_month(start: date, end: date, day: date) -> tuple[int, int, bool]:
     return month, months, month >= months
 
 
-def choose(ideas: tuple[Idea, ...], month: int, last: bool, events: set[str],
-           activities: set[str]) -> list[Idea]:
+def choose(
+    ideas: tuple[Idea, ...], month: int, last: bool, events: set[str], activities: set[str]
+) -> list[Idea]:
     """The month's themes, then up to two nudges for what the pair has not done."""
     themes = [i for i in ideas if ("last" in i.months if last else month in i.months)]
     open_themes = [i for i in themes if not (i.is_nudge and i.done(events, activities))]
@@ -113,8 +137,9 @@ def choose(ideas: tuple[Idea, ...], month: int, last: bool, events: set[str],
     return chosen + nudges[:room]
 
 
-def agenda_for(session: Session, pair_id: str, day: date,
-               ideas: tuple[Idea, ...] | None = None) -> Agenda:
+def agenda_for(
+    session: Session, pair_id: str, day: date, ideas: tuple[Idea, ...] | None = None
+) -> Agenda:
     """This month's agenda for a pair, from its window, events and meetings."""
     pair = get(session, Pair, pair_id)
     participant = get(session, Participant, pair.participant)
@@ -122,8 +147,13 @@ def agenda_for(session: Session, pair_id: str, day: date,
     start = max(pair.matched_on, participant.joined_on or cohort.start)
     end = min(d for d in (participant.left_on or cohort.end, pair.ended_on) if d is not None)
     month, months, last = program_month(start, max(end, start), day)
-    events = set(session.exec(select(Event.type).where(
-        Event.participant == pair.participant, Event.status == EventStatus.confirmed)).all())
+    events = set(
+        session.exec(
+            select(Event.type).where(
+                Event.participant == pair.participant, Event.status == EventStatus.confirmed
+            )
+        ).all()
+    )
     activities: set[str] = set()
     for row in session.exec(select(Meeting.activities).where(Meeting.pair == pair_id)).all():
         activities.update(row or [])

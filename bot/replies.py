@@ -40,15 +40,16 @@ class Outcome:
     toast: str | None = None
 
 
-def say(text: str, buttons: Rows | None = None, *, edit: bool = False,
-        toast: str | None = None) -> Outcome:
+def say(
+    text: str, buttons: Rows | None = None, *, edit: bool = False, toast: str | None = None
+) -> Outcome:
     """An outcome of one message."""
     return Outcome([Reply(text, buttons, edit)], toast)
 
 
 def rows(buttons: list[Button], per_row: int = 2) -> Rows:
     """Buttons laid out ``per_row`` to a row."""
-    return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
 def markup(buttons: Rows | None) -> InlineKeyboardMarkup | None:
@@ -58,9 +59,11 @@ def markup(buttons: Rows | None) -> InlineKeyboardMarkup | None:
         for _label, data in row:
             assert len(data.encode()) <= MAX_CALLBACK_BYTES, data
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row]
-         for row in buttons]
-    )  # fmt: skip
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons
+        ]
+    )
 
 
 async def answer_button(update: Update, toast: str | None = None) -> None:
@@ -74,8 +77,9 @@ async def answer_button(update: Update, toast: str | None = None) -> None:
         log.info("could not answer a button press: %s", type(exc).__name__)
 
 
-async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome | None
-                  ) -> None:  # fmt: skip
+async def deliver(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome | None
+) -> None:
     """Send an outcome to the chat the update came from (nothing for ``None``: a duplicate).
 
     A pressed button is answered last, with the outcome's toast: its spinner stops when the
@@ -91,23 +95,30 @@ async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: O
         await answer_button(update, outcome.toast)
 
 
-async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome,
-                chat_id: int) -> None:
+async def _send(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome, chat_id: int
+) -> None:
     query = update.callback_query
     for reply in outcome.replies:
         if reply.document is not None:
             name, content = reply.document
-            await context.bot.send_document(chat_id, InputFile(content, filename=name),
-                                            caption=reply.text, parse_mode=ParseMode.HTML)
+            await context.bot.send_document(
+                chat_id,
+                InputFile(content, filename=name),
+                caption=reply.text,
+                parse_mode=ParseMode.HTML,
+            )
             continue
         if reply.edit and query is not None and query.message is not None:
             try:
-                await query.edit_message_text(reply.text, parse_mode=ParseMode.HTML,
-                                              reply_markup=markup(reply.buttons))
+                await query.edit_message_text(
+                    reply.text, parse_mode=ParseMode.HTML, reply_markup=markup(reply.buttons)
+                )
                 continue
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
                     continue
                 log.info("could not edit a message (%s); sending a new one", type(exc).__name__)
-        await context.bot.send_message(chat_id, reply.text, parse_mode=ParseMode.HTML,
-                                       reply_markup=markup(reply.buttons))
+        await context.bot.send_message(
+            chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=markup(reply.buttons)
+        )

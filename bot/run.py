@@ -27,8 +27,14 @@ def quiet_logs(level: int = logging.INFO) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def run(base_url: str | None = None, token: str | None = None, *, rate_limiter: bool = True,
-        poll_timeout: int = 10, warm_knowledge: bool = True) -> None:
+def run(
+    base_url: str | None = None,
+    token: str | None = None,
+    *,
+    rate_limiter: bool = True,
+    poll_timeout: int = 10,
+    warm_knowledge: bool = True,
+) -> None:
     """Poll Telegram (or the emulator at ``base_url``) until interrupted.
 
     ``warm_knowledge`` builds the knowledge index in the background at start (when missing) and
@@ -36,8 +42,9 @@ def run(base_url: str | None = None, token: str | None = None, *, rate_limiter: 
     """
     settings = get_settings()
     engine = get_engine(settings, migrate_on_start=True)
-    app = build_application(settings, base_url=base_url, token=token, rate_limiter=rate_limiter,
-                            engine=engine)
+    app = build_application(
+        settings, base_url=base_url, token=token, rate_limiter=rate_limiter, engine=engine
+    )
     if warm_knowledge:
         first_init = app.post_init
 
@@ -56,14 +63,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot.run", description=__doc__.split("\n")[0])
     parser.add_argument("--base-url", help="Bot API base URL, e.g. http://127.0.0.1:8000/bot")
     parser.add_argument("--token", help="bot token (default: STEGVIS_TELEGRAM_TOKEN)")
-    parser.add_argument("--no-rate-limiter", action="store_true",
-                        help="do not pace sends (tests against an emulator without limits)")
-    parser.add_argument("--no-knowledge-warmup", action="store_true",
-                        help="do not prepare the knowledge base at start")
+    parser.add_argument(
+        "--no-rate-limiter",
+        action="store_true",
+        help="do not pace sends (tests against an emulator without limits)",
+    )
+    parser.add_argument(
+        "--no-knowledge-warmup",
+        action="store_true",
+        help="do not prepare the knowledge base at start",
+    )
     args = parser.parse_args(argv)
     quiet_logs()
-    run(args.base_url, args.token, rate_limiter=not args.no_rate_limiter,
-        warm_knowledge=not args.no_knowledge_warmup)
+    run(
+        args.base_url,
+        args.token,
+        rate_limiter=not args.no_rate_limiter,
+        warm_knowledge=not args.no_knowledge_warmup,
+    )
 
 
 if __name__ == "__main__":

@@ -117,9 +117,18 @@ def worker_name() -> str:
 class Sender:
     """Claims due items of the schedule and sends them; see the module docstring."""
 
-    def __init__(self, bot: Bot, engine: Engine, settings: Settings, *, worker: str | None = None,
-                 rate: float | None = DEFAULT_RATE, batch: int = BATCH,
-                 concurrency: int = CONCURRENCY, interval: float = INTERVAL) -> None:  # fmt: skip
+    def __init__(
+        self,
+        bot: Bot,
+        engine: Engine,
+        settings: Settings,
+        *,
+        worker: str | None = None,
+        rate: float | None = DEFAULT_RATE,
+        batch: int = BATCH,
+        concurrency: int = CONCURRENCY,
+        interval: float = INTERVAL,
+    ) -> None:
         self.bot = bot
         self.engine = engine
         self.settings = settings
@@ -138,8 +147,9 @@ class Sender:
         counts: Counter[str] = Counter()
         if self._stopping.is_set():
             return counts
-        claims = await asyncio.to_thread(schedule.claim_due, self.engine, worker=self.worker,
-                                         limit=self.batch, now=now)  # fmt: skip
+        claims = await asyncio.to_thread(
+            schedule.claim_due, self.engine, worker=self.worker, limit=self.batch, now=now
+        )
         if not claims:
             return counts
         counts["claimed"] = len(claims)
@@ -171,8 +181,12 @@ class Sender:
         self.totals.update(counts)
         return counts
 
-    async def _send_all(self, items: list[Prepared], finished: list[tuple[Claim, str, str | None]],
-                        counts: Counter[str]) -> None:  # fmt: skip
+    async def _send_all(
+        self,
+        items: list[Prepared],
+        finished: list[tuple[Claim, str, str | None]],
+        counts: Counter[str],
+    ) -> None:
         """Send begun deliveries, paced; every one of them is sent, even when stopping."""
 
         async def one(item: Prepared) -> None:
@@ -202,15 +216,23 @@ class Sender:
         with Session(self.engine, expire_on_commit=False) as session:
             pairs = _by_id(session, Pair, {c.pair for c in claims})
             participants = _by_id(session, Participant, {p.participant for p in pairs.values()})
-            contacts = {c.person: c for c in session.exec(
-                select(Contact).where(col(Contact.person).in_({c.person for c in claims})))}  # fmt: skip
+            contacts = {
+                c.person: c
+                for c in session.exec(
+                    select(Contact).where(col(Contact.person).in_({c.person for c in claims}))
+                )
+            }
             for claim in claims:
                 item = Prepared(claim)
                 pair = pairs.get(claim.pair)
                 participant = participants.get(pair.participant) if pair else None
-                if (pair is None or participant is None or participant.erased_on is not None
-                        or (pair.ended_on is not None and pair.ended_on < day)
-                        or (participant.left_on is not None and participant.left_on < day)):  # fmt: skip
+                if (
+                    pair is None
+                    or participant is None
+                    or participant.erased_on is not None
+                    or (pair.ended_on is not None and pair.ended_on < day)
+                    or (participant.left_on is not None and participant.left_on < day)
+                ):
                     item.close = "ended"
                 else:
                     item.recipient = self._recipient(contacts.get(claim.person))
@@ -220,11 +242,17 @@ class Sender:
                         item.reply = self._opening(session, claim, item.recipient.lang)
                         item.close = None if item.reply is not None else "answered"
                 if item.close == "answered":
-                    schedule.mark_answered(session, pair=claim.pair, role=claim.role,
-                                           kind=claim.kind, sequence=claim.sequence)  # fmt: skip
+                    schedule.mark_answered(
+                        session,
+                        pair=claim.pair,
+                        role=claim.role,
+                        kind=claim.kind,
+                        sequence=claim.sequence,
+                    )
                 elif item.close is not None:
-                    schedule.finish_delivery(session, claim, outcome="unreachable",
-                                             detail=item.close)  # fmt: skip
+                    schedule.finish_delivery(
+                        session, claim, outcome="unreachable", detail=item.close
+                    )
                 out.append(item)
             session.commit()
         return out
@@ -235,20 +263,32 @@ class Sender:
             return None
         chat_id = decrypt_chat_id(self.settings, contact.chat_enc)
         if chat_id is None:
-            log.warning("the contact of %s cannot be decrypted with the current key",
-                        contact.person)  # fmt: skip
+            log.warning(
+                "the contact of %s cannot be decrypted with the current key", contact.person
+            )
             return None
-        return Recipient(person=contact.person, chat_id=chat_id, lang=contact.language,
-                         role=str(contact.role), pair=contact.pair)  # fmt: skip
+        return Recipient(
+            person=contact.person,
+            chat_id=chat_id,
+            lang=contact.language,
+            role=str(contact.role),
+            pair=contact.pair,
+        )
 
     @staticmethod
     def _opening(session: Session, claim: Claim, lang: str) -> Reply | None:
         if claim.kind == "checkin":
-            return checkin.opening(item_id=claim.id, role=claim.role, lang=lang,
-                                   reminder=claim.is_reminder)  # fmt: skip
+            return checkin.opening(
+                item_id=claim.id, role=claim.role, lang=lang, reminder=claim.is_reminder
+            )
         if claim.kind in SURVEY_KINDS:
-            return survey.opening(session, participant=claim.person, wave_name=claim.kind,
-                                  lang=lang, reminder=claim.is_reminder)  # fmt: skip
+            return survey.opening(
+                session,
+                participant=claim.person,
+                wave_name=claim.kind,
+                lang=lang,
+                reminder=claim.is_reminder,
+            )
         log.warning("scheduled item %s has an unknown kind %r", claim.id, claim.kind)
         return None
 
@@ -317,9 +357,10 @@ def release(session: Session, item_ids: list[int], worker: str) -> int:
     """Give claimed items back (not sent: the sender is stopping), due at once for the next."""
     t = ScheduledItem.__table__  # type: ignore[attr-defined]
     result = session.execute(
-        update(t).where(t.c.id.in_(item_ids), t.c.state == "claimed", t.c.claimed_by == worker)
+        update(t)
+        .where(t.c.id.in_(item_ids), t.c.state == "claimed", t.c.claimed_by == worker)
         .values(state="pending", claimed_by=None, claimed_until=None, updated_at=utcnow())
-    )  # fmt: skip
+    )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -328,8 +369,12 @@ def release(session: Session, item_ids: list[int], worker: str) -> int:
 Hook = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
 
 
-def install(app: Application, *, interval: float = INTERVAL,  # type: ignore[type-arg]
-            rate: float | None = DEFAULT_RATE) -> None:  # fmt: skip
+def install(
+    app: Application,
+    *,
+    interval: float = INTERVAL,  # type: ignore[type-arg]
+    rate: float | None = DEFAULT_RATE,
+) -> None:
     """Run a ``Sender`` alongside the bot: started after ``post_init``, stopped in ``post_stop``."""
     before_init: Hook | None = app.post_init
     before_stop: Hook | None = app.post_stop
@@ -374,9 +419,12 @@ def plan_after_join(turn: Any) -> list[Reply]:
     if role != "participant":
         return []
     item = session.exec(
-        select(ScheduledItem).where(ScheduledItem.pair == contact.pair,
-                                    ScheduledItem.role == role, ScheduledItem.kind == "baseline")
-    ).first()  # fmt: skip
+        select(ScheduledItem).where(
+            ScheduledItem.pair == contact.pair,
+            ScheduledItem.role == role,
+            ScheduledItem.kind == "baseline",
+        )
+    ).first()
     if item is None or item.id is None or item.state != "pending" or item.attempt != 0:
         return []
     reply = survey.opening(

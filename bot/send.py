@@ -50,16 +50,23 @@ def recipient_of(session: Session, settings: Settings, person: str) -> Recipient
     if chat_id is None:
         log.warning("the contact of %s cannot be decrypted with the current key", person)
         return None
-    return Recipient(person=person, chat_id=chat_id, lang=contact.language,
-                     role=str(contact.role), pair=contact.pair)
+    return Recipient(
+        person=person,
+        chat_id=chat_id,
+        lang=contact.language,
+        role=str(contact.role),
+        pair=contact.pair,
+    )
 
 
-async def send_to_person(bot: Bot, recipient: Recipient, text: str, *,
-                         buttons: Rows | None = None) -> Message | None:
+async def send_to_person(
+    bot: Bot, recipient: Recipient, text: str, *, buttons: Rows | None = None
+) -> Message | None:
     """Send HTML ``text`` (from ``Tr``) with optional buttons; None if the person blocked the bot."""
     try:
-        return await bot.send_message(recipient.chat_id, text, parse_mode=ParseMode.HTML,
-                                      reply_markup=markup(buttons))
+        return await bot.send_message(
+            recipient.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup(buttons)
+        )
     except Forbidden:
         log.info("%s has blocked the bot", recipient.person)
         return None

@@ -162,10 +162,14 @@ def _turn(session: Session, deps_: BotDeps, update: Update) -> Turn:
     user = update.effective_user
     chat = update.effective_chat
     contact = find_by_user(session, deps_.settings, user.id) if user is not None else None
-    return Turn(session=session, settings=deps_.settings, contact=contact,
-                language_code=user.language_code if user is not None else None,
-                user_id=user.id if user is not None else None,
-                chat_id=chat.id if chat is not None else None)
+    return Turn(
+        session=session,
+        settings=deps_.settings,
+        contact=contact,
+        language_code=user.language_code if user is not None else None,
+        user_id=user.id if user is not None else None,
+        chat_id=chat.id if chat is not None else None,
+    )
 
 
 def _once_sync(deps_: BotDeps, update: Update, work: Callable[[Turn], T]) -> T | None:
@@ -201,8 +205,9 @@ async def in_db_thread(function: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(_db_threads(), partial(function, *args))
 
 
-async def once(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Callable[[Turn], T]
-               ) -> T | None:  # fmt: skip
+async def once(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, work: Callable[[Turn], T]
+) -> T | None:
     """Run ``work`` for this update exactly once: ``None`` when it was handled before."""
     found = deps(context)
     result = await in_db_thread(_once_sync, found, update, work)
@@ -219,8 +224,7 @@ def _peek_sync(deps_: BotDeps, update: Update, look: Callable[[Turn], T]) -> T:
             session.rollback()
 
 
-async def peek(update: Update, context: ContextTypes.DEFAULT_TYPE, look: Callable[[Turn], T]
-               ) -> T:  # fmt: skip
+async def peek(update: Update, context: ContextTypes.DEFAULT_TYPE, look: Callable[[Turn], T]) -> T:
     """A read-only look at the sender's world (nothing is written, the update is not marked)."""
     return await in_db_thread(_peek_sync, deps(context), update, look)
 

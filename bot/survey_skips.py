@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from outcomes.clock import utcnow
 from outcomes.models import ID
@@ -46,6 +46,9 @@ def skip(session: Session, person: str, wave: str, question: str) -> None:
 def unskip(session: Session, person: str, wave: str, question: str) -> None:
     """The person answered a question they had skipped."""
     session.execute(
-        delete(SurveySkip).where(SurveySkip.person == person, SurveySkip.wave == wave,  # type: ignore[arg-type]
-                                 SurveySkip.question == question)  # type: ignore[arg-type]
-    )  # fmt: skip
+        delete(SurveySkip).where(
+            col(SurveySkip.person) == person,
+            col(SurveySkip.wave) == wave,
+            col(SurveySkip.question) == question,
+        )
+    )

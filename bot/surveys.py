@@ -112,8 +112,11 @@ class WaveQuestions:
 
     def open_questions(self, answers: dict[str, Any], skipped: set[str]) -> list[Question]:
         """The questions still to ask, in order (skipped and answered ones left out)."""
-        return [q for q in self.questions
-                if q.applies(answers) and q.name not in skipped and q.stored(answers) is None]  # fmt: skip
+        return [
+            q
+            for q in self.questions
+            if q.applies(answers) and q.name not in skipped and q.stored(answers) is None
+        ]
 
     def next_question(self, answers: dict[str, Any], skipped: set[str]) -> Question | None:
         """The first question that applies, has no answer and was not skipped."""
@@ -122,14 +125,21 @@ class WaveQuestions:
 
     def count(self, answers: dict[str, Any], skipped: set[str]) -> int:
         """How many questions the person is asked in all, as far as is known now."""
-        return sum(1 for q in self.questions if q.may_apply(answers)
-                   or q.name in skipped or q.stored(answers) is not None)  # fmt: skip
+        return sum(
+            1
+            for q in self.questions
+            if q.may_apply(answers) or q.name in skipped or q.stored(answers) is not None
+        )
 
-    def position(self, question: Question, answers: dict[str, Any], skipped: set[str]
-                 ) -> tuple[int, int]:  # fmt: skip
+    def position(
+        self, question: Question, answers: dict[str, Any], skipped: set[str]
+    ) -> tuple[int, int]:
         """(number of this question, questions in all) as the person sees them now."""
-        done = [q for q in self.questions if q is not question
-                and (q.name in skipped or q.stored(answers) is not None)]  # fmt: skip
+        done = [
+            q
+            for q in self.questions
+            if q is not question and (q.name in skipped or q.stored(answers) is not None)
+        ]
         return len(done) + 1, max(self.count(answers, skipped), len(done) + 1)
 
 
@@ -162,9 +172,16 @@ def _question(name: str, raw: dict[str, Any]) -> Question:
         raise SurveyFileError(f"question {name}: kind must be one of {', '.join(KINDS)}")
     options = tuple(_option(o, kind, f"question {name}") for o in raw.get("options") or ())
     when = tuple((str(k), tuple(v)) for k, v in (raw.get("when") or {}).items())
-    question = Question(name=name, code=str(raw.get("code", "")), key=str(raw.get("key", "")),
-                        kind=kind, text=str(raw.get("text", "")), options=options,
-                        max=int(raw.get("max", 0)), when=when)  # fmt: skip
+    question = Question(
+        name=name,
+        code=str(raw.get("code", "")),
+        key=str(raw.get("key", "")),
+        kind=kind,
+        text=str(raw.get("text", "")),
+        options=options,
+        max=int(raw.get("max", 0)),
+        when=when,
+    )
     if not question.code or len(question.code) > 3 or ":" in question.code:
         raise SurveyFileError(f"question {name}: code must be 1-3 characters without ':'")
     if kind in ("choice", "multi") and not options:
@@ -175,14 +192,20 @@ def _question(name: str, raw: dict[str, Any]) -> Question:
     if len(set(codes)) != len(codes) or SKIP in codes:
         raise SurveyFileError(f"question {name}: option codes must be unique and not {SKIP!r}")
     # every value must be storable under the question's key (the spec's survey answers)
-    samples = ([o.value for o in options] if kind == "choice" else
-               [question.max] if kind == "number" else [question.value_of("0")])  # fmt: skip
+    samples = (
+        [o.value for o in options]
+        if kind == "choice"
+        else [question.max]
+        if kind == "number"
+        else [question.value_of("0")]
+    )
     for value in samples:
         try:
             question.answers_for(value)
         except ValueError as exc:
-            raise SurveyFileError(f"question {name}: {value!r} does not fit {question.key}: "
-                                  f"{exc}") from exc  # fmt: skip
+            raise SurveyFileError(
+                f"question {name}: {value!r} does not fit {question.key}: {exc}"
+            ) from exc
     return question
 
 

@@ -55,8 +55,11 @@ def emulator_command(
     try:
         sock = bind_socket(host, port)
     except OSError as exc:
-        typer.echo(f"error: cannot listen on {host}:{port} ({exc.strerror}); choose another "
-                   "port with --port", err=True)  # fmt: skip
+        typer.echo(
+            f"error: cannot listen on {host}:{port} ({exc.strerror}); choose another "
+            "port with --port",
+            err=True,
+        )
         raise typer.Exit(1) from None
     root = f"http://{host}:{sock.getsockname()[1]}"
     info = {

@@ -26,19 +26,53 @@ def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def audit(session: Session, *, actor: str, action: str, table_name: str, record_id: str,
-          before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    table_name: str,
+    record_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
     """Add one audit entry to the session's transaction."""
-    session.add(AuditLog(actor=actor, action=action, table_name=table_name, record_id=record_id,
-                         before=_jsonable(before), after=_jsonable(after), at=utcnow()))
+    session.add(
+        AuditLog(
+            actor=actor,
+            action=action,
+            table_name=table_name,
+            record_id=record_id,
+            before=_jsonable(before),
+            after=_jsonable(after),
+            at=utcnow(),
+        )
+    )
 
 
-def audit_rows(session: Session, *, actor: str, action: str, table_name: str,
-               changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]) -> None:
+def audit_rows(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    table_name: str,
+    changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]],
+) -> None:
     """Add many audit entries at once (record id, before, after)."""
     now = utcnow()
-    insert_rows(session, AuditLog.__table__, [  # type: ignore[attr-defined]
-        {"actor": actor, "action": action, "table_name": table_name, "record_id": rid,
-         "before": _jsonable(b), "after": _jsonable(a), "at": now}
-        for rid, b, a in changes
-    ])  # fmt: skip
+    insert_rows(
+        session,
+        AuditLog.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "actor": actor,
+                "action": action,
+                "table_name": table_name,
+                "record_id": rid,
+                "before": _jsonable(b),
+                "after": _jsonable(a),
+                "at": now,
+            }
+            for rid, b, a in changes
+        ],
+    )

@@ -61,7 +61,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     active = [(i, p) for i, p in enumerate(processors) if p is not None]
     for start in range(0, len(rows), BATCH):
         batch: list[tuple[Any, ...]] = []
-        for row in rows[start:start + BATCH]:
+        for row in rows[start : start + BATCH]:
             values = [row[name] for name in given]
             values.extend(fixed)
             for i, process in active:

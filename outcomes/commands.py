@@ -36,10 +36,12 @@ CLI_ACTOR = "cli"
 CohortOpt = Annotated[str | None, typer.Option("--cohort", help="Only this cohort (id)")]
 ByOpt = Annotated[str | None, typer.Option("--by", help=f"Group by: {' | '.join(GROUPINGS)}")]
 BasisOpt = Annotated[str, typer.Option("--basis", help=f"{' | '.join(BASES)}")]
-FromOpt = Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"],
-                                                  help="From this day (YYYY-MM-DD)")]  # fmt: skip
-ToOpt = Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"],
-                                                help="To this day (YYYY-MM-DD)")]  # fmt: skip
+FromOpt = Annotated[
+    datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="From this day (YYYY-MM-DD)")
+]
+ToOpt = Annotated[
+    datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="To this day (YYYY-MM-DD)")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout")]
 
 
@@ -115,8 +117,10 @@ def import_command(
     typer.echo(f"imported {file} ({report.lines} lines)")
     typer.echo(f"{'kind':<12}{'created':>9}{'updated':>9}{'unchanged':>11}")
     for kind in report.created:
-        typer.echo(f"{kind:<12}{report.created[kind]:>9}{report.updated.get(kind, 0):>9}"
-                   f"{report.unchanged.get(kind, 0):>11}")  # fmt: skip
+        typer.echo(
+            f"{kind:<12}{report.created[kind]:>9}{report.updated.get(kind, 0):>9}"
+            f"{report.unchanged.get(kind, 0):>11}"
+        )
 
 
 # --- indicators -----------------------------------------------------------------------------
@@ -135,16 +139,24 @@ def render_table(result: dict[str, Any]) -> str:
         columns.append((f"{by}={value if value is not None else '–'}", group))
     rows: list[tuple[str, list[str]]] = [
         ("enrolled", [str(block["enrolled"]) for _, block in columns]),
-        ("measured", [_fmt({"n": b["measured"], "of": b["enrolled"], "share": b["response_rate"]})
-                      for _, b in columns]),
+        (
+            "measured",
+            [
+                _fmt({"n": b["measured"], "of": b["enrolled"], "share": b["response_rate"]})
+                for _, b in columns
+            ],
+        ),
         *((name, [_fmt(b["indicators"][name]) for _, b in columns]) for name in INDICATORS),
-    ]  # fmt: skip
+    ]
     first = max(len(r[0]) for r in rows) + 2
-    widths = [max(len(title), *(len(r[1][i]) for r in rows)) + 2 for i, (title, _) in
-              enumerate(columns)]  # fmt: skip
+    widths = [
+        max(len(title), *(len(r[1][i]) for r in rows)) + 2 for i, (title, _) in enumerate(columns)
+    ]
     filters = result["filters"]
-    lines = [", ".join(f"{k}: {v if v is not None else 'all'}" for k, v in filters.items()),
-             "".ljust(first) + "".join(t.rjust(w) for (t, _), w in zip(columns, widths, strict=True))]  # fmt: skip
+    lines = [
+        ", ".join(f"{k}: {v if v is not None else 'all'}" for k, v in filters.items()),
+        "".ljust(first) + "".join(t.rjust(w) for (t, _), w in zip(columns, widths, strict=True)),
+    ]
     for name, cells in rows:
         lines.append(
             name.ljust(first) + "".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
@@ -168,8 +180,13 @@ def indicators_command(
     _check_choice(by, GROUPINGS, "grouping")
     _check_choice(basis, BASES, "basis")
     with transaction() as session:
-        result = compute_indicators(session, cohort=cohort, by=by, basis=basis,  # type: ignore[arg-type]
-                                    window=_window(date_from, date_to))  # fmt: skip
+        result = compute_indicators(
+            session,
+            cohort=cohort,
+            by=by,  # type: ignore[arg-type]
+            basis=basis,  # type: ignore[arg-type]
+            window=_window(date_from, date_to),
+        )
     typer.echo(json.dumps(result, ensure_ascii=False) if as_json else render_table(result))
 
 
@@ -200,11 +217,23 @@ def export_command(
     def write(fh: TextIO) -> None:
         with transaction() as session:
             if table == "indicators":
-                fh.write(exports.indicators_csv(session, cohort=cohort, by=by, basis=basis,
-                                                window=_window(date_from, date_to)))  # fmt: skip
+                fh.write(
+                    exports.indicators_csv(
+                        session,
+                        cohort=cohort,
+                        by=by,
+                        basis=basis,
+                        window=_window(date_from, date_to),
+                    )
+                )
                 return
-            f = RecordFilter(cohort=cohort, participant=participant, event_type=event_type,
-                             date_from=_day(date_from), date_to=_day(date_to))  # fmt: skip
+            f = RecordFilter(
+                cohort=cohort,
+                participant=participant,
+                event_type=event_type,
+                date_from=_day(date_from),
+                date_to=_day(date_to),
+            )
             count = exports.write_table_csv(session, table, fh, f)
             if out is not None:
                 typer.echo(f"wrote {count} {table} to {out}", err=True)
@@ -243,8 +272,9 @@ def token_create(
         typer.echo(json.dumps({**public, "token": secret}))
         return
     typer.echo(secret)
-    typer.echo(f"token {row.id} ({row.role}, {row.name!r}): copy it now, it is not shown again",
-               err=True)  # fmt: skip
+    typer.echo(
+        f"token {row.id} ({row.role}, {row.name!r}): copy it now, it is not shown again", err=True
+    )
 
 
 @token_app.command("list")
@@ -261,8 +291,10 @@ def token_list(as_json: JsonOpt = False) -> None:
         def when(d: datetime | None) -> str:
             return d.strftime("%Y-%m-%d %H:%M") if d else "–"
 
-        typer.echo(f"{r.id:>4}  {r.role.value:<8} {r.name[:30]:<30} {when(r.created_at):<20} "
-                   f"{when(r.last_used_at):<20} {when(r.revoked_at)}")  # fmt: skip
+        typer.echo(
+            f"{r.id:>4}  {r.role.value:<8} {r.name[:30]:<30} {when(r.created_at):<20} "
+            f"{when(r.last_used_at):<20} {when(r.revoked_at)}"
+        )
 
 
 @token_app.command("revoke")
@@ -296,10 +328,14 @@ keys_app = typer.Typer(help="The keys that protect Telegram chat ids.", no_args_
 
 @keys_app.command("rotate")
 def keys_rotate(
-    generate: Annotated[bool, typer.Option(
-        "--generate", help="Embedded default: make new keys first, drop the old ones after")] = False,
+    generate: Annotated[
+        bool,
+        typer.Option(
+            "--generate", help="Embedded default: make new keys first, drop the old ones after"
+        ),
+    ] = False,
     as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+) -> None:
     """Re-encrypt every chat id and re-key every user under the current (first) keys.
 
     Production: put the new key first in STEGVIS_HMAC_KEY and STEGVIS_CONTACT_KEY
@@ -310,8 +346,11 @@ def keys_rotate(
 
     settings = get_settings()
     if generate and settings.keys_from_environment:
-        fail("the keys come from STEGVIS_HMAC_KEY / STEGVIS_CONTACT_KEY: put the new key first "
-             "there (\"new,old\"), then run `stegvis keys rotate` without --generate", code=2)  # fmt: skip
+        fail(
+            "the keys come from STEGVIS_HMAC_KEY / STEGVIS_CONTACT_KEY: put the new key first "
+            'there ("new,old"), then run `stegvis keys rotate` without --generate',
+            code=2,
+        )
     if generate:
         add_generated_keys(settings.ensure_data_dir())
     with transaction() as session:
@@ -319,9 +358,13 @@ def keys_rotate(
     complete = not report.unreadable and not report.not_rekeyed
     if generate and complete:
         drop_old_generated_keys(settings.data_dir)
-    out = {"contacts": report.contacts, "rotated": report.rotated,
-           "unreadable": report.unreadable, "not_rekeyed": report.not_rekeyed,
-           "old_keys_dropped": generate and complete}  # fmt: skip
+    out = {
+        "contacts": report.contacts,
+        "rotated": report.rotated,
+        "unreadable": report.unreadable,
+        "not_rekeyed": report.not_rekeyed,
+        "old_keys_dropped": generate and complete,
+    }
     if as_json:
         typer.echo(json.dumps(out))
     else:
@@ -332,7 +375,10 @@ def keys_rotate(
             typer.echo(f"  {person}: user key does not match the chat id; not re-keyed", err=True)
         if generate and complete:
             typer.echo("the old keys were removed from the keys file")
-        elif complete and len(settings.secrets_of("hmac_key")) + len(settings.secrets_of("contact_key")) > 2:
+        elif (
+            complete
+            and len(settings.secrets_of("hmac_key")) + len(settings.secrets_of("contact_key")) > 2
+        ):
             typer.echo("the old keys can now be removed")
     if not complete:
         raise typer.Exit(1)

@@ -155,8 +155,17 @@ def chat_id_of(session: Session, settings: Settings, person: str) -> int | None:
     return decrypt_chat_id(settings, contact.chat_enc)
 
 
-def bind(session: Session, settings: Settings, *, user_id: int, chat_id: int, person: str,
-         role: PersonRole, pair: str, language: str) -> Contact:
+def bind(
+    session: Session,
+    settings: Settings,
+    *,
+    user_id: int,
+    chat_id: int,
+    person: str,
+    role: PersonRole,
+    pair: str,
+    language: str,
+) -> Contact:
     """Bind a Telegram user to a person (after consent); an earlier binding of either is replaced."""
     keys = user_keys(settings, user_id)
     key = keys[0]
@@ -166,9 +175,17 @@ def bind(session: Session, settings: Settings, *, user_id: int, chat_id: int, pe
         session.delete(old)
     session.flush()
     now = utcnow()
-    contact = Contact(person=person, role=role, pair=pair, user_key=key,
-                      chat_enc=encrypt_chat_id(settings, chat_id), language=language,
-                      consent="given", consented_at=now, updated_at=now)
+    contact = Contact(
+        person=person,
+        role=role,
+        pair=pair,
+        user_key=key,
+        chat_enc=encrypt_chat_id(settings, chat_id),
+        language=language,
+        consent="given",
+        consented_at=now,
+        updated_at=now,
+    )
     session.add(contact)
     session.flush()
     return contact

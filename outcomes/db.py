@@ -73,8 +73,10 @@ def schema_problem(engine: Engine) -> str | None:
     if current == head:
         return None
     state = "has no Stegvis schema" if current is None else f"is at migration {current}"
-    return (f"the {engine.dialect.name} database {state}, not at the newest ({head}); "
-            "run `stegvis db upgrade` first")
+    return (
+        f"the {engine.dialect.name} database {state}, not at the newest ({head}); "
+        "run `stegvis db upgrade` first"
+    )
 
 
 @cache

@@ -45,25 +45,62 @@ class Table(StrEnum):
 
 
 MODELS: dict[Table, type[SQLModel]] = {
-    Table.cohorts: Cohort, Table.participants: Participant, Table.mentors: Mentor,
-    Table.pairs: Pair, Table.surveys: Survey, Table.events: Event, Table.meetings: Meeting,
-}  # fmt: skip
+    Table.cohorts: Cohort,
+    Table.participants: Participant,
+    Table.mentors: Mentor,
+    Table.pairs: Pair,
+    Table.surveys: Survey,
+    Table.events: Event,
+    Table.meetings: Meeting,
+}
 
-FREE_TEXT = frozenset({"name", "region", "occupation_field", "language", "attributes.note",
-                       "activities", "recorded_by", "logged_by"})  # fmt: skip
+FREE_TEXT = frozenset(
+    {
+        "name",
+        "region",
+        "occupation_field",
+        "language",
+        "attributes.note",
+        "activities",
+        "recorded_by",
+        "logged_by",
+    }
+)
 
 # (CSV column, database column) per table; CSV names are the spec's field names
 COLUMNS: dict[Table, list[tuple[str, str]]] = {
     Table.cohorts: [(c, c) for c in ("id", "name", "start", "end", "region", "targets")],
-    Table.participants: [(c, c) for c in (
-        "id", "cohort", "gender", "birth_year", "education_level", "arrival_year",
-        "migration_category", "occupation_field", "arm", "joined_on", "left_on", "language")],
+    Table.participants: [
+        (c, c)
+        for c in (
+            "id",
+            "cohort",
+            "gender",
+            "birth_year",
+            "education_level",
+            "arrival_year",
+            "migration_category",
+            "occupation_field",
+            "arm",
+            "joined_on",
+            "left_on",
+            "language",
+        )
+    ],
     Table.mentors: [(c, c) for c in ("id", "cohort", "occupation_field", "language")],
     Table.pairs: [(c, c) for c in ("id", "mentor", "participant", "matched_on", "ended_on")],
     Table.surveys: [
         *((c, c) for c in ("participant", "wave", "answered_on", "status")),
-        *((f"answers.{c}", c) for c in ("employment", "job_relevant", "interviews_last_2_months",
-                                        "professional_contacts", "job_changed")),
+        *(
+            (f"answers.{c}", c)
+            for c in (
+                "employment",
+                "job_relevant",
+                "interviews_last_2_months",
+                "professional_contacts",
+                "job_changed",
+            )
+        ),
         *((f"answers.items.{k}", f"item_{k}") for k in STEP_ITEMS),
         *((f"answers.program_contributed.{k}", f"contributed_{k}") for k in CONTRIBUTION_KEYS),
         ("answers.satisfaction", "satisfaction"),
@@ -74,7 +111,7 @@ COLUMNS: dict[Table, list[tuple[str, str]]] = {
         *((c, c) for c in ("version", "recorded_at", "recorded_by")),
     ],
     Table.meetings: [(c, c) for c in ("id", "pair", "held_on", "kind", "activities", "logged_by")],
-}  # fmt: skip
+}
 
 ORDER: dict[Table, tuple[str, ...]] = {Table.surveys: ("participant", "wave")}
 
@@ -122,8 +159,12 @@ def _rows(session: Session, table: Table, f: RecordFilter) -> Iterator[list[Any]
     convert = [_converter(name, c) for (name, _), c in zip(COLUMNS[table], columns, strict=True)]
     special = [(i, fn) for i, fn in enumerate(convert) if fn is not None]
     order = [sql_table.c[c] for c in ORDER.get(table, ("id",))]
-    query = (select(*columns).where(*clauses(model, f)).order_by(*order)
-             .execution_options(yield_per=BATCH))  # fmt: skip
+    query = (
+        select(*columns)
+        .where(*clauses(model, f))
+        .order_by(*order)
+        .execution_options(yield_per=BATCH)
+    )
     for row in session.execute(query):
         values = list(row)
         for i, fn in special:
@@ -131,8 +172,9 @@ def _rows(session: Session, table: Table, f: RecordFilter) -> Iterator[list[Any]
         yield values
 
 
-def write_table_csv(session: Session, table: Table | str, out: TextIO,
-                    f: RecordFilter | None = None) -> int:  # fmt: skip
+def write_table_csv(
+    session: Session, table: Table | str, out: TextIO, f: RecordFilter | None = None
+) -> int:
     """Write one table as CSV to ``out``; returns the number of records written."""
     table = Table(table)
     writer = csv.writer(out)
@@ -144,8 +186,9 @@ def write_table_csv(session: Session, table: Table | str, out: TextIO,
     return count
 
 
-def stream_table_csv(engine: Engine, table: Table | str, f: RecordFilter | None = None
-                     ) -> Iterator[str]:  # fmt: skip
+def stream_table_csv(
+    engine: Engine, table: Table | str, f: RecordFilter | None = None
+) -> Iterator[str]:
     """The CSV of one table in chunks, read in its own session (for a streamed HTTP answer)."""
     table = Table(table)
     buffer = io.StringIO()
@@ -163,8 +206,20 @@ def stream_table_csv(engine: Engine, table: Table | str, f: RecordFilter | None 
 
 # --- indicators -----------------------------------------------------------------------------
 
-INDICATOR_HEADER = ["cohort", "basis", "from", "to", "by", "group", "indicator", "n", "of",
-                    "share", "target", "met"]  # fmt: skip
+INDICATOR_HEADER = [
+    "cohort",
+    "basis",
+    "from",
+    "to",
+    "by",
+    "group",
+    "indicator",
+    "n",
+    "of",
+    "share",
+    "target",
+    "met",
+]
 
 
 def indicator_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -175,8 +230,12 @@ def indicator_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     ``target`` and ``met`` say how it stands.
     """
     filters = result["filters"]
-    common = {"cohort": filters.get("cohort"), "basis": filters.get("basis"),
-              "from": filters.get("from"), "to": filters.get("to")}  # fmt: skip
+    common = {
+        "cohort": filters.get("cohort"),
+        "basis": filters.get("basis"),
+        "from": filters.get("from"),
+        "to": filters.get("to"),
+    }
     blocks: list[tuple[str, Any, dict[str, Any]]] = [("total", None, result["total"])]
     for group in result["groups"]:
         ((by, value),) = group["key"].items()
@@ -186,23 +245,51 @@ def indicator_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
         targets = block.get("targets") or {}
         entries: list[tuple[str, Any, Any, Any, str]] = [
             ("enrolled", block["enrolled"], None, None, "participants"),
-            ("response_rate", block["measured"], block["enrolled"], block["response_rate"],
-             "response_rate"),
-            *((name, block["indicators"][name]["n"], block["indicators"][name]["of"],
-               block["indicators"][name]["share"], name) for name in INDICATORS
-              if name in block["indicators"]),
-        ]  # fmt: skip
+            (
+                "response_rate",
+                block["measured"],
+                block["enrolled"],
+                block["response_rate"],
+                "response_rate",
+            ),
+            *(
+                (
+                    name,
+                    block["indicators"][name]["n"],
+                    block["indicators"][name]["of"],
+                    block["indicators"][name]["share"],
+                    name,
+                )
+                for name in INDICATORS
+                if name in block["indicators"]
+            ),
+        ]
         for indicator, n, of, share, target_key in entries:
             target = targets.get(target_key) or {}
-            rows.append({**common, "by": by, "group": value, "indicator": indicator, "n": n,
-                         "of": of, "share": share, "target": target.get("target"),
-                         "met": target.get("met")})  # fmt: skip
+            rows.append(
+                {
+                    **common,
+                    "by": by,
+                    "group": value,
+                    "indicator": indicator,
+                    "n": n,
+                    "of": of,
+                    "share": share,
+                    "target": target.get("target"),
+                    "met": target.get("met"),
+                }
+            )
     return rows
 
 
-def indicators_csv(session: Session, *, cohort: str | None = None, by: Any = None,
-                   basis: Any = "measured", window: tuple[date | None, date | None] | None = None
-                   ) -> str:  # fmt: skip
+def indicators_csv(
+    session: Session,
+    *,
+    cohort: str | None = None,
+    by: Any = None,
+    basis: Any = "measured",
+    window: tuple[date | None, date | None] | None = None,
+) -> str:
     """The indicators as tidy CSV, computed by the one engine."""
     result = compute_indicators(session, cohort=cohort, by=by, basis=basis, window=window)
     buffer = io.StringIO()

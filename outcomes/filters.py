@@ -40,8 +40,9 @@ class RecordFilter:
 
     def __post_init__(self) -> None:
         if self.date_from and self.date_to and self.date_to < self.date_from:
-            raise Invalid(f"the date window ends ({self.date_to}) before it starts "
-                          f"({self.date_from})")  # fmt: skip
+            raise Invalid(
+                f"the date window ends ({self.date_to}) before it starts ({self.date_from})"
+            )
 
 
 def _cohorts_overlapping(f: RecordFilter) -> list[ColumnElement[bool]]:

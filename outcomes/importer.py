@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, bindparam, select, tuple_, update
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from outcomes.audit import audit_rows
 from outcomes.bulk import insert_rows
@@ -46,8 +46,19 @@ KINDS: dict[str, type[BaseModel]] = {
     "meeting": MeetingCreate,
 }
 ORDER = ("cohort", "participant", "mentor", "pair", "survey", "event", "meeting")
-DATE_FIELDS = frozenset({"start", "end", "joined_on", "left_on", "matched_on", "ended_on",
-                         "answered_on", "occurred_on", "held_on"})  # fmt: skip
+DATE_FIELDS = frozenset(
+    {
+        "start",
+        "end",
+        "joined_on",
+        "left_on",
+        "matched_on",
+        "ended_on",
+        "answered_on",
+        "occurred_on",
+        "held_on",
+    }
+)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CHUNK = 500
 MAX_ERRORS = 1000
@@ -82,8 +93,12 @@ class ImportReport:
     unchanged: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"lines": self.lines, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged}  # fmt: skip
+        return {
+            "lines": self.lines,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
 
 
 @dataclass
@@ -127,7 +142,9 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-_FIELDS: dict[str, tuple[str, ...]] = {kind: tuple(model.model_fields) for kind, model in KINDS.items()}
+_FIELDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(model.model_fields) for kind, model in KINDS.items()
+}
 _VALIDATE: dict[str, Callable[[Any], Any]] = {
     kind: model.__pydantic_validator__.validate_python for kind, model in KINDS.items()
 }
@@ -140,30 +157,46 @@ def _to_row(kind: str, rec: BaseModel) -> dict[str, Any]:
     """The table row for a validated record (enums as their values)."""
     if kind == "survey":
         assert isinstance(rec, SurveyCreate)
-        row = {"participant": rec.participant, "wave": rec.wave.value,
-               "answered_on": rec.answered_on, "status": "complete"}  # fmt: skip
+        row = {
+            "participant": rec.participant,
+            "wave": rec.wave.value,
+            "answered_on": rec.answered_on,
+            "status": "complete",
+        }
         row.update(rec.answers.to_columns())
         return row
     if kind == "event":
         assert isinstance(rec, EventCreate)
         a = rec.attributes
-        return {"id": rec.id, "participant": rec.participant, "type": rec.type.value,
-                "occurred_on": rec.occurred_on, "source": rec.source.value,
-                "status": rec.status.value,
-                "extent": _plain(a.extent) if a else None,
-                "relevant": a.relevant if a else None,
-                "program_contributed": _plain(a.program_contributed) if a else None,
-                "note": a.note if a else None, "recorded_by": "import"}  # fmt: skip
+        return {
+            "id": rec.id,
+            "participant": rec.participant,
+            "type": rec.type.value,
+            "occurred_on": rec.occurred_on,
+            "source": rec.source.value,
+            "status": rec.status.value,
+            "extent": _plain(a.extent) if a else None,
+            "relevant": a.relevant if a else None,
+            "program_contributed": _plain(a.program_contributed) if a else None,
+            "note": a.note if a else None,
+            "recorded_by": "import",
+        }
     if kind == "meeting":
         assert isinstance(rec, MeetingCreate)
-        return {"id": rec.id or _meeting_id(rec.pair, rec.held_on, rec.kind.value),
-                "pair": rec.pair, "held_on": rec.held_on, "kind": rec.kind.value,
-                "activities": rec.activities, "logged_by": "import"}  # fmt: skip
+        return {
+            "id": rec.id or _meeting_id(rec.pair, rec.held_on, rec.kind.value),
+            "pair": rec.pair,
+            "held_on": rec.held_on,
+            "kind": rec.kind.value,
+            "activities": rec.activities,
+            "logged_by": "import",
+        }
     return {name: _plain(getattr(rec, name)) for name in _FIELDS[kind]}
 
 
-def parse_lines(lines: Iterable[str]) -> tuple[dict[str, dict[tuple[Any, ...], _Parsed]], int,
-                                               list[LineError]]:
+def parse_lines(
+    lines: Iterable[str],
+) -> tuple[dict[str, dict[tuple[Any, ...], _Parsed]], int, list[LineError]]:
     """Validate each line on its own; keep the last line for each key."""
     parsed: dict[str, dict[tuple[Any, ...], _Parsed]] = {k: {} for k in ORDER}
     errors: list[LineError] = []
@@ -187,13 +220,25 @@ def parse_lines(lines: Iterable[str]) -> tuple[dict[str, dict[tuple[Any, ...], _
             continue
         validate = _VALIDATE.get(kind) if isinstance(kind, str) else None
         if validate is None:
-            errors.append(LineError(number, f"unknown kind {kind!r} (expected one of {', '.join(ORDER)})"))
+            errors.append(
+                LineError(number, f"unknown kind {kind!r} (expected one of {', '.join(ORDER)})")
+            )
             continue
-        bad_dates = [k for k in DATE_FIELDS & obj.keys()
-                     if obj[k] is not None and not (isinstance(obj[k], str) and ISO_DATE.match(obj[k]))]  # fmt: skip
+        bad_dates = [
+            k
+            for k in DATE_FIELDS & obj.keys()
+            if obj[k] is not None and not (isinstance(obj[k], str) and ISO_DATE.match(obj[k]))
+        ]
         if bad_dates:
-            errors.append(LineError(number, "; ".join(
-                f"bad date {obj[k]!r} for '{k}' (expected YYYY-MM-DD)" for k in sorted(bad_dates))))
+            errors.append(
+                LineError(
+                    number,
+                    "; ".join(
+                        f"bad date {obj[k]!r} for '{k}' (expected YYYY-MM-DD)"
+                        for k in sorted(bad_dates)
+                    ),
+                )
+            )
             continue
         if kind == "meeting":
             # ``kind`` names the record, so a meeting's own kind travels as ``meeting_kind``
@@ -220,21 +265,25 @@ def _existing(session: Session, table: Table, column: str, ids: Iterable[Any]) -
     ids = list(ids)
     col = table.c[column]
     for i in range(0, len(ids), CHUNK):
-        found.update(session.execute(select(col).where(col.in_(ids[i:i + CHUNK]))).scalars())
+        found.update(session.execute(select(col).where(col.in_(ids[i : i + CHUNK]))).scalars())
     return found
 
 
-def _check_references(session: Session, parsed: dict[str, dict[tuple[Any, ...], _Parsed]]
-                      ) -> list[LineError]:  # fmt: skip
-    known: dict[str, set[Any]] = {k: {key[0] for key in parsed[k]} for k in
-                                  ("cohort", "participant", "mentor", "pair")}  # fmt: skip
+def _check_references(
+    session: Session, parsed: dict[str, dict[tuple[Any, ...], _Parsed]]
+) -> list[LineError]:
+    known: dict[str, set[Any]] = {
+        k: {key[0] for key in parsed[k]} for k in ("cohort", "participant", "mentor", "pair")
+    }
     tables = {"cohort": Cohort, "participant": Participant, "mentor": Mentor, "pair": Pair}
     refs = {  # kind -> [(field, referenced kind)]
-        "participant": [("cohort", "cohort")], "mentor": [("cohort", "cohort")],
+        "participant": [("cohort", "cohort")],
+        "mentor": [("cohort", "cohort")],
         "pair": [("mentor", "mentor"), ("participant", "participant")],
-        "survey": [("participant", "participant")], "event": [("participant", "participant")],
+        "survey": [("participant", "participant")],
+        "event": [("participant", "participant")],
         "meeting": [("pair", "pair")],
-    }  # fmt: skip
+    }
     wanted: dict[str, set[Any]] = {k: set() for k in tables}
     for kind, fields in refs.items():
         for item in parsed[kind].values():
@@ -249,21 +298,30 @@ def _check_references(session: Session, parsed: dict[str, dict[tuple[Any, ...], 
         for item in parsed[kind].values():
             for fld, target in fields:
                 if item.row[fld] not in known[target]:
-                    errors.append(LineError(item.line, f"{kind}: '{fld}' refers to {target} "
-                                                       f"{item.row[fld]!r}, which does not exist "
-                                                       f"(neither stored nor on a good line)"))
+                    errors.append(
+                        LineError(
+                            item.line,
+                            f"{kind}: '{fld}' refers to {target} "
+                            f"{item.row[fld]!r}, which does not exist "
+                            f"(neither stored nor on a good line)",
+                        )
+                    )
     return errors
 
 
-def _check_windows(session: Session, parsed: dict[str, dict[tuple[Any, ...], _Parsed]]
-                   ) -> list[LineError]:  # fmt: skip
+def _check_windows(
+    session: Session, parsed: dict[str, dict[tuple[Any, ...], _Parsed]]
+) -> list[LineError]:
     """A participant's effective window (own dates, else the cohort's) must not end before it starts."""
     cohorts = {key[0]: (p.row["start"], p.row["end"]) for key, p in parsed["cohort"].items()}
     missing = {p.row["cohort"] for p in parsed["participant"].values()} - cohorts.keys()
     ids = list(missing)
     for i in range(0, len(ids), CHUNK):
-        rows = session.execute(select(Cohort.id, Cohort.start, Cohort.end)  # type: ignore[call-overload]
-                               .where(Cohort.id.in_(ids[i:i + CHUNK]))).all()  # type: ignore[attr-defined]
+        rows = session.execute(
+            select(col(Cohort.id), col(Cohort.start), col(Cohort.end)).where(
+                col(Cohort.id).in_(ids[i : i + CHUNK])
+            )
+        ).all()
         cohorts.update({r[0]: (r[1], r[2]) for r in rows})
     errors = []
     for item in parsed["participant"].values():
@@ -273,13 +331,23 @@ def _check_windows(session: Session, parsed: dict[str, dict[tuple[Any, ...], _Pa
         start = item.row["joined_on"] or c_start
         end = item.row["left_on"] or c_end
         if end < start:
-            errors.append(LineError(item.line, f"participant: the program window ends ({end}) "
-                                               f"before it starts ({start})"))
+            errors.append(
+                LineError(
+                    item.line,
+                    f"participant: the program window ends ({end}) before it starts ({start})",
+                )
+            )
     return errors
 
 
-def _write_kind(session: Session, kind: str, model: type[SQLModel], items: list[_Parsed],
-                report: ImportReport, actor: str) -> None:
+def _write_kind(
+    session: Session,
+    kind: str,
+    model: type[SQLModel],
+    items: list[_Parsed],
+    report: ImportReport,
+    actor: str,
+) -> None:
     table: Table = model.__table__  # type: ignore[attr-defined]
     rows = [i.row for i in items]
     if not rows:
@@ -294,7 +362,7 @@ def _write_kind(session: Session, kind: str, model: type[SQLModel], items: list[
     if kind == "survey":
         selected.append(table.c.id)
     for i in range(0, len(keys), CHUNK):
-        chunk = keys[i:i + CHUNK]
+        chunk = keys[i : i + CHUNK]
         cond = cols[0].in_([k[0] for k in chunk]) if len(cols) == 1 else tuple_(*cols).in_(chunk)
         for r in session.execute(select(*selected).where(cond)).mappings():
             existing[tuple(r[c] for c in key_cols)] = dict(r)
@@ -324,17 +392,30 @@ def _write_kind(session: Session, kind: str, model: type[SQLModel], items: list[
             params.append(values)
         session.execute(statement, params)
     if kind == "event" and changed:
-        audit_rows(session, actor=actor, action="import_update", table_name="event",
-                   changes=[(str(row["id"]), {c: old[c] for c in compare}, {c: row[c] for c in compare})
-                            for old, row in changed])  # fmt: skip
+        audit_rows(
+            session,
+            actor=actor,
+            action="import_update",
+            table_name="event",
+            changes=[
+                (str(row["id"]), {c: old[c] for c in compare}, {c: row[c] for c in compare})
+                for old, row in changed
+            ],
+        )
     report.created[kind] = len(new_rows)
     report.updated[kind] = len(changed)
     report.unchanged[kind] = len(rows) - len(new_rows) - len(changed)
 
 
-MODELS: dict[str, type[SQLModel]] = {"cohort": Cohort, "participant": Participant, "mentor": Mentor,
-                                     "pair": Pair, "survey": Survey, "event": Event,
-                                     "meeting": Meeting}  # fmt: skip
+MODELS: dict[str, type[SQLModel]] = {
+    "cohort": Cohort,
+    "participant": Participant,
+    "mentor": Mentor,
+    "pair": Pair,
+    "survey": Survey,
+    "event": Event,
+    "meeting": Meeting,
+}
 
 
 @contextmanager

@@ -555,8 +555,7 @@ def _flags(facts: FromClause, by: Grouping | None) -> FromClause:
             ),
             f.r_interviews_last_2_months - f.b_interviews_last_2_months >= 2,
         ),
-        else_=func.coalesce(f.interviews, 0) - func.coalesce(f.b_interviews_last_2_months, 0)
-        >= 2,
+        else_=func.coalesce(f.interviews, 0) - func.coalesce(f.b_interviews_last_2_months, 0) >= 2,
     )
     job_relevant = case(
         (f.r_job_relevant.is_not(None), _yes(f.r_job_relevant)),
@@ -617,9 +616,7 @@ def build_query(
         "interviews_plus_two": pf.interviews_plus_two == 1,
         "minor_steps_5_of_8": minor5,
         **{item: pf[item] == 1 for item in STEP_ITEMS},
-        "relevant_job_contributed": and_(
-            pf.got_job == 1, pf.job_relevant == 1, pf.c_job == "yes"
-        ),
+        "relevant_job_contributed": and_(pf.got_job == 1, pf.job_relevant == 1, pf.c_job == "yes"),
     }
 
     # every count as one bit of one integer per participant; people with the same bits are

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from outcomes.audit import audit
 from outcomes.clock import today, utcnow
@@ -100,11 +100,17 @@ def status_of(invite: Invite, now: datetime | None = None) -> InviteStatus:
 
 def _view(invite: Invite) -> InviteView:
     assert invite.id is not None
-    return InviteView(id=invite.id, pair=invite.pair, role=PersonRole(invite.role),
-                      status=status_of(invite),
-                      created_at=invite.created_at, expires_at=invite.expires_at,
-                      used_at=invite.used_at, declined_at=invite.declined_at,
-                      revoked_at=invite.revoked_at)
+    return InviteView(
+        id=invite.id,
+        pair=invite.pair,
+        role=PersonRole(invite.role),
+        status=status_of(invite),
+        created_at=invite.created_at,
+        expires_at=invite.expires_at,
+        used_at=invite.used_at,
+        declined_at=invite.declined_at,
+        revoked_at=invite.revoked_at,
+    )
 
 
 def _person_of(pair: Pair, role: PersonRole) -> str:
@@ -120,8 +126,9 @@ def _check_pair_open(session: Session, pair: Pair) -> None:
         raise Invalid(f"the mentor of pair {pair.id!r} has erased their data")
 
 
-def create_invites(session: Session, *, pair_id: str, actor: str, settings: Settings,
-                   ttl_days: int | None = None) -> dict[PersonRole, IssuedInvite]:
+def create_invites(
+    session: Session, *, pair_id: str, actor: str, settings: Settings, ttl_days: int | None = None
+) -> dict[PersonRole, IssuedInvite]:
     """Two new invites for a pair (mentor, participant); the pair's unused ones are revoked."""
     pair = get(session, Pair, pair_id)
     _check_pair_open(session, pair)
@@ -133,24 +140,43 @@ def create_invites(session: Session, *, pair_id: str, actor: str, settings: Sett
     issued: dict[PersonRole, IssuedInvite] = {}
     for role in (PersonRole.mentor, PersonRole.participant):
         token = secrets.token_urlsafe(18)
-        row = Invite(pair=pair_id, role=role, token_hash=token_hash(token), created_at=now,
-                     created_by=actor[:100], expires_at=now + timedelta(days=days))
+        row = Invite(
+            pair=pair_id,
+            role=role,
+            token_hash=token_hash(token),
+            created_at=now,
+            created_by=actor[:100],
+            expires_at=now + timedelta(days=days),
+        )
         session.add(row)
         session.flush()
-        audit(session, actor=actor, action="create", table_name="invite", record_id=str(row.id),
-              before=None, after={"pair": pair_id, "role": role.value,
-                                  "expires_at": row.expires_at})
-        issued[role] = IssuedInvite(role=role, token=token,
-                                    link=invite_link(settings.bot_username, token),
-                                    expires_at=row.expires_at)
+        audit(
+            session,
+            actor=actor,
+            action="create",
+            table_name="invite",
+            record_id=str(row.id),
+            before=None,
+            after={"pair": pair_id, "role": role.value, "expires_at": row.expires_at},
+        )
+        issued[role] = IssuedInvite(
+            role=role,
+            token=token,
+            link=invite_link(settings.bot_username, token),
+            expires_at=row.expires_at,
+        )
     return issued
 
 
 def revoke(session: Session, *, pair_id: str, actor: str, role: PersonRole | None = None) -> int:
     """Revoke a pair's unused invites (of one role, or both); returns how many."""
     get(session, Pair, pair_id)
-    query = select(Invite).where(Invite.pair == pair_id, Invite.used_at.is_(None),  # type: ignore[union-attr]
-                                 Invite.declined_at.is_(None), Invite.revoked_at.is_(None))  # type: ignore[union-attr]
+    query = select(Invite).where(
+        Invite.pair == pair_id,
+        col(Invite.used_at).is_(None),
+        col(Invite.declined_at).is_(None),
+        col(Invite.revoked_at).is_(None),
+    )
     if role is not None:
         query = query.where(Invite.role == role)
     now = utcnow()
@@ -158,8 +184,15 @@ def revoke(session: Session, *, pair_id: str, actor: str, role: PersonRole | Non
     for row in rows:
         row.revoked_at = now
         session.add(row)
-        audit(session, actor=actor, action="revoke", table_name="invite", record_id=str(row.id),
-              before=None, after={"pair": pair_id, "role": str(row.role)})
+        audit(
+            session,
+            actor=actor,
+            action="revoke",
+            table_name="invite",
+            record_id=str(row.id),
+            before=None,
+            after={"pair": pair_id, "role": str(row.role)},
+        )
     session.flush()
     return len(rows)
 
@@ -196,8 +229,9 @@ def usable(session: Session, token: str) -> Invite:
     return invite
 
 
-def redeem(session: Session, settings: Settings, *, token: str, user_id: int, chat_id: int,
-           language: str) -> Contact:
+def redeem(
+    session: Session, settings: Settings, *, token: str, user_id: int, chat_id: int, language: str
+) -> Contact:
     """The person accepted: bind their Telegram user to the invite's role in its pair.
 
     Refused (``Conflict``) when this Telegram user is already someone else in a pair that is still
@@ -214,11 +248,26 @@ def redeem(session: Session, settings: Settings, *, token: str, user_id: int, ch
     now = utcnow()
     invite.used_at = now
     session.add(invite)
-    contact = bind(session, settings, user_id=user_id, chat_id=chat_id, person=person,
-                   role=invite.role, pair=pair.id, language=language)
+    contact = bind(
+        session,
+        settings,
+        user_id=user_id,
+        chat_id=chat_id,
+        person=person,
+        role=invite.role,
+        pair=pair.id,
+        language=language,
+    )
     actor = f"bot:{invite.role}:{person}"
-    audit(session, actor=actor, action="redeem", table_name="invite", record_id=str(invite.id),
-          before=None, after={"pair": pair.id, "role": str(invite.role)})
+    audit(
+        session,
+        actor=actor,
+        action="redeem",
+        table_name="invite",
+        record_id=str(invite.id),
+        before=None,
+        after={"pair": pair.id, "role": str(invite.role)},
+    )
     set_person_language(session, contact, language)
     return contact
 
@@ -228,9 +277,15 @@ def decline(session: Session, *, token: str) -> Invite:
     invite = usable(session, token)
     invite.declined_at = utcnow()
     session.add(invite)
-    audit(session, actor=f"bot:{invite.role}:declined", action="decline",
-          table_name="invite", record_id=str(invite.id), before=None,
-          after={"pair": invite.pair, "role": str(invite.role)})
+    audit(
+        session,
+        actor=f"bot:{invite.role}:declined",
+        action="decline",
+        table_name="invite",
+        record_id=str(invite.id),
+        before=None,
+        after={"pair": invite.pair, "role": str(invite.role)},
+    )
     session.flush()
     return invite
 
@@ -241,7 +296,12 @@ def set_person_language(session: Session, contact: Contact, language: str) -> No
     actor = f"bot:{contact.role}:{contact.person}"
     if contact.role == PersonRole.participant:
         if get(session, Participant, contact.person).language != language:
-            update_record(session, Participant, contact.person,
-                          ParticipantUpdate(language=language), actor=actor)
+            update_record(
+                session,
+                Participant,
+                contact.person,
+                ParticipantUpdate(language=language),
+                actor=actor,
+            )
     elif get(session, Mentor, contact.person).language != language:
         update_record(session, Mentor, contact.person, MentorUpdate(language=language), actor=actor)

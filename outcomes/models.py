@@ -53,7 +53,9 @@ class ParticipantBase(SQLModel):
     birth_year: int | None = Field(default=None, ge=1900, le=2100)
     education_level: EducationLevel | None = Field(sa_type=AutoString, default=None, max_length=16)
     arrival_year: int | None = Field(default=None, ge=1900, le=2100)
-    migration_category: MigrationCategory | None = Field(sa_type=AutoString, default=None, max_length=32)
+    migration_category: MigrationCategory | None = Field(
+        sa_type=AutoString, default=None, max_length=32
+    )
     occupation_field: str | None = Field(default=None, max_length=200)
     arm: Arm = Field(sa_type=AutoString, default=Arm.intervention, max_length=16)
     joined_on: date | None = None
@@ -146,8 +148,14 @@ class Event(EventBase, table=True):
         # the indicator engine (outcomes/indicators.py): the latest event of a type in a window …
         Index("ix_event_participant_type_date", "participant", "type", "status", "occurred_on"),
         # … and every confirmed event in a participant's window, read from the index alone
-        Index("ix_event_participant_window", "participant", "status", "occurred_on", "type",
-              "relevant"),
+        Index(
+            "ix_event_participant_window",
+            "participant",
+            "status",
+            "occurred_on",
+            "type",
+            "relevant",
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=ID)

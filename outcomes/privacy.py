@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Table, delete, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from outcomes.audit import audit
 from outcomes.clock import today, utcnow
@@ -45,8 +45,14 @@ from outcomes.vocab import EventStatus, Gender
 from stegvis.schema import metadata
 from stegvis.settings import Settings
 
-PARTICIPANT_CLEARED = ("birth_year", "education_level", "arrival_year", "migration_category",
-                       "occupation_field", "language")  # fmt: skip
+PARTICIPANT_CLEARED = (
+    "birth_year",
+    "education_level",
+    "arrival_year",
+    "migration_category",
+    "occupation_field",
+    "language",
+)
 MENTOR_CLEARED = ("occupation_field", "language")
 OWN_TABLES = frozenset({"contact"})  # handled explicitly, not by the ``person`` column rule
 
@@ -95,21 +101,29 @@ def _role_of(session: Session, person: str) -> tuple[PersonRole, Participant | M
 
 
 def _pairs_of(session: Session, person: str) -> list[Pair]:
-    return list(session.exec(
-        select(Pair).where(or_(Pair.mentor == person, Pair.participant == person))  # type: ignore[arg-type]
-        .order_by(Pair.id)
-    ).all())  # fmt: skip
+    return list(
+        session.exec(
+            select(Pair)
+            .where(or_(Pair.mentor == person, Pair.participant == person))  # type: ignore[arg-type]
+            .order_by(Pair.id)
+        ).all()
+    )
 
 
 def _person_tables() -> list[Table]:
-    return [t for t in metadata().sorted_tables
-            if "person" in t.columns and t.name not in OWN_TABLES]
+    return [
+        t for t in metadata().sorted_tables if "person" in t.columns and t.name not in OWN_TABLES
+    ]
 
 
 def _children(table: Table) -> list[tuple[Table, Any, Any]]:
     """(child table, its foreign-key column, the referenced column) for tables pointing here."""
-    return [(child, fk.parent, fk.column) for child in metadata().sorted_tables
-            for fk in child.foreign_keys if fk.column.table is table and child is not table]
+    return [
+        (child, fk.parent, fk.column)
+        for child in metadata().sorted_tables
+        for fk in child.foreign_keys
+        if fk.column.table is table and child is not table
+    ]
 
 
 def _rows(session: Session, table: Table, where: Any, out: dict[str, list[Any]]) -> None:
@@ -151,29 +165,48 @@ def export_person(session: Session, settings: Settings, person: str) -> dict[str
         doc["telegram"] = {
             "chat_id": decrypt_chat_id(settings, contact.chat_enc),
             "stored_as": "encrypted chat id; your user id only as a keyed hash",
-            "language": contact.language, "consent": contact.consent,
-            "consented_at": contact.consented_at.isoformat(), "pair": contact.pair,
-        }  # fmt: skip
+            "language": contact.language,
+            "consent": contact.consent,
+            "consented_at": contact.consented_at.isoformat(),
+            "pair": contact.pair,
+        }
     if role == PersonRole.participant:
-        events = session.exec(select(Event).where(Event.participant == person)
-                              .order_by(Event.occurred_on, Event.id)).all()  # type: ignore[arg-type]
+        events = session.exec(
+            select(Event)
+            .where(Event.participant == person)
+            .order_by(col(Event.occurred_on), col(Event.id))
+        ).all()
         surveys = session.exec(select(Survey).where(Survey.participant == person)).all()
         doc["surveys"] = [survey_public(s).model_dump(mode="json") for s in surveys]
     else:
         actor = f"bot:mentor:{person}"
-        events = session.exec(select(Event).where(Event.recorded_by == actor)
-                              .order_by(Event.occurred_on, Event.id)).all()  # type: ignore[arg-type]
+        events = session.exec(
+            select(Event)
+            .where(Event.recorded_by == actor)
+            .order_by(col(Event.occurred_on), col(Event.id))
+        ).all()
     doc["events"] = [event_public(e).model_dump(mode="json") for e in events]
     if pair_ids:
-        meetings = session.exec(select(Meeting).where(Meeting.pair.in_(pair_ids))  # type: ignore[attr-defined]
-                                .order_by(Meeting.held_on)).all()  # type: ignore[arg-type]
+        meetings = session.exec(
+            select(Meeting).where(col(Meeting.pair).in_(pair_ids)).order_by(col(Meeting.held_on))
+        ).all()
         doc["meetings"] = [meeting_public(m).model_dump(mode="json") for m in meetings]
-        invites = session.exec(select(Invite).where(Invite.pair.in_(pair_ids),  # type: ignore[attr-defined]
-                                                    Invite.role == role)).all()
-        doc["invites"] = [{"pair": i.pair, "role": str(i.role),
-                           "created_at": i.created_at.isoformat(),
-                           "used_at": _jsonable(i.used_at), "declined_at": _jsonable(i.declined_at)}
-                          for i in invites]  # fmt: skip
+        invites = session.exec(
+            select(Invite).where(
+                Invite.pair.in_(pair_ids),  # type: ignore[attr-defined]
+                Invite.role == role,
+            )
+        ).all()
+        doc["invites"] = [
+            {
+                "pair": i.pair,
+                "role": str(i.role),
+                "created_at": i.created_at.isoformat(),
+                "used_at": _jsonable(i.used_at),
+                "declined_at": _jsonable(i.declined_at),
+            }
+            for i in invites
+        ]
     for table in _person_tables():
         _rows(session, table, table.c.person == person, doc["other"])
     return doc
@@ -182,8 +215,11 @@ def export_person(session: Session, settings: Settings, person: str) -> dict[str
 def _count_erased_events(session: Session, cohort: str, events: list[Event]) -> None:
     counts = Counter(str(e.type) for e in events if e.status == EventStatus.confirmed)
     for event_type, n in counts.items():
-        row = session.exec(select(ErasedEventCount).where(
-            ErasedEventCount.cohort == cohort, ErasedEventCount.type == event_type)).first()
+        row = session.exec(
+            select(ErasedEventCount).where(
+                ErasedEventCount.cohort == cohort, ErasedEventCount.type == event_type
+            )
+        ).first()
         if row is None:
             row = ErasedEventCount(cohort=cohort, type=event_type, count=0)
         row.count += n
@@ -192,9 +228,12 @@ def _count_erased_events(session: Session, cohort: str, events: list[Event]) -> 
 
 def _drop_audit_copies(session: Session, table_name: str, record_ids: list[str]) -> None:
     for start in range(0, len(record_ids), 500):
-        chunk = record_ids[start:start + 500]
-        session.execute(delete(AuditLog).where(
-            AuditLog.table_name == table_name, AuditLog.record_id.in_(chunk)))  # type: ignore[arg-type,attr-defined]
+        chunk = record_ids[start : start + 500]
+        session.execute(
+            delete(AuditLog).where(
+                col(AuditLog.table_name) == table_name, col(AuditLog.record_id).in_(chunk)
+            )
+        )
 
 
 def erase_person(session: Session, *, person: str, actor: str) -> ErasureReport:
@@ -233,18 +272,34 @@ def erase_person(session: Session, *, person: str, actor: str) -> ErasureReport:
             pair.ended_on = max(day, pair.matched_on)
             session.add(pair)
             report.pairs_ended.append(pair.id)
-        for invite in session.exec(select(Invite).where(
-                Invite.pair == pair.id, Invite.role == role, Invite.used_at.is_(None),  # type: ignore[union-attr]
-                Invite.revoked_at.is_(None), Invite.declined_at.is_(None))).all():  # type: ignore[union-attr]
+        for invite in session.exec(
+            select(Invite).where(
+                Invite.pair == pair.id,
+                Invite.role == role,
+                col(Invite.used_at).is_(None),
+                col(Invite.revoked_at).is_(None),
+                col(Invite.declined_at).is_(None),
+            )
+        ).all():
             invite.revoked_at = utcnow()
             session.add(invite)
             report.invites_revoked += 1
     report.contacts_removed = unbind(session, person)
     for table in reversed(_person_tables()):
         report.other_rows_deleted += _delete(session, table, table.c.person == person)
-    audit(session, actor=actor, action="erase", table_name=table_name, record_id=person,
-          before=None, after={"erased_on": day, "events_counted": report.events_counted,
-                              "pairs_ended": report.pairs_ended})
+    audit(
+        session,
+        actor=actor,
+        action="erase",
+        table_name=table_name,
+        record_id=person,
+        before=None,
+        after={
+            "erased_on": day,
+            "events_counted": report.events_counted,
+            "pairs_ended": report.pairs_ended,
+        },
+    )
     session.flush()
     return report
 
@@ -258,5 +313,3 @@ def erased_counts(session: Session, cohort: str | None = None) -> dict[str, int]
     for row in session.exec(query).all():
         totals[row.type] += row.count
     return dict(totals)
-
-

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, and_, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from outcomes.audit import audit
 from outcomes.clock import STOCKHOLM, utcnow
@@ -88,8 +88,9 @@ def window(session: Session, participant_id: str) -> tuple[date, date]:
     return participant.joined_on or cohort.start, participant.left_on or cohort.end
 
 
-def planned_items(start: date, end: date, onboarded: datetime, role: str
-                  ) -> list[tuple[str, int, datetime]]:  # fmt: skip
+def planned_items(
+    start: date, end: date, onboarded: datetime, role: str
+) -> list[tuple[str, int, datetime]]:
     """(kind, sequence, due) for one person of a pair whose window is ``start``–``end``."""
     items: list[tuple[str, int, datetime]] = []
     result_due = _at(end - timedelta(days=13))  # the last two weeks of the window
@@ -111,8 +112,9 @@ def planned_items(start: date, end: date, onboarded: datetime, role: str
     return [(kind, seq, allowed_time(due)) for kind, seq, due in items]
 
 
-def plan_person(session: Session, *, pair_id: str, role: str, person: str,
-                onboarded: datetime | None = None) -> int:
+def plan_person(
+    session: Session, *, pair_id: str, role: str, person: str, onboarded: datetime | None = None
+) -> int:
     """Plan every check-in and survey of one person of a pair; existing items are kept.
 
     Returns the number of items added.
@@ -121,23 +123,30 @@ def plan_person(session: Session, *, pair_id: str, role: str, person: str,
     if pair is None:
         raise NotFound(f"pair {pair_id!r} does not exist")
     start, end = window(session, pair.participant)
-    existing = set(session.execute(
-        select(ScheduledItem.kind, ScheduledItem.sequence)  # type: ignore[call-overload]
-        .where(ScheduledItem.pair == pair_id, ScheduledItem.role == role)
-    ).tuples())  # fmt: skip
+    existing = set(
+        session.execute(
+            select(ScheduledItem.kind, ScheduledItem.sequence).where(  # type: ignore[call-overload]
+                ScheduledItem.pair == pair_id, ScheduledItem.role == role
+            )
+        ).tuples()
+    )
     added = 0
     for kind, sequence, due in planned_items(start, end, onboarded or utcnow(), role):
         if (kind, sequence) in existing:
             continue
-        session.add(ScheduledItem(pair=pair_id, role=role, person=person, kind=kind,
-                                  sequence=sequence, due_at=due))
+        session.add(
+            ScheduledItem(
+                pair=pair_id, role=role, person=person, kind=kind, sequence=sequence, due_at=due
+            )
+        )
         added += 1
     session.flush()
     return added
 
 
-def claim_due(engine: Engine, *, worker: str, limit: int = 100, now: datetime | None = None
-              ) -> list[Claim]:  # fmt: skip
+def claim_due(
+    engine: Engine, *, worker: str, limit: int = 100, now: datetime | None = None
+) -> list[Claim]:
     """Atomically take up to ``limit`` due items (none during quiet hours)."""
     now = now or utcnow()
     if is_quiet(now):
@@ -185,32 +194,54 @@ def begin_deliveries(session: Session, claims: list[Claim]) -> list[bool]:
         return []
     try:
         with session.begin_nested():
-            session.execute(insert(Delivery.__table__), [  # type: ignore[attr-defined]
-                {"item_id": c.id, "attempt": c.attempt + 1, "started_at": utcnow(),
-                 "outcome": "sending"} for c in claims])  # fmt: skip
+            session.execute(
+                insert(Delivery.__table__),  # type: ignore[attr-defined]
+                [
+                    {
+                        "item_id": c.id,
+                        "attempt": c.attempt + 1,
+                        "started_at": utcnow(),
+                        "outcome": "sending",
+                    }
+                    for c in claims
+                ],
+            )
         return [True] * len(claims)
     except IntegrityError:  # some were taken over after a crash: one by one
         return [begin_delivery(session, claim) for claim in claims]
 
 
-def finish_delivery(session: Session, claim: Claim, *, outcome: str, detail: str | None = None,
-                    now: datetime | None = None) -> None:
+def finish_delivery(
+    session: Session,
+    claim: Claim,
+    *,
+    outcome: str,
+    detail: str | None = None,
+    now: datetime | None = None,
+) -> None:
     """Close an attempt: ``sent`` plans the next reminder, ``failed`` retries the same attempt later,
     ``unreachable`` cancels the item (the person blocked the bot or the chat is gone)."""
     finish_deliveries(session, [(claim, outcome, detail)], now=now)
 
 
-def finish_deliveries(session: Session, results: list[tuple[Claim, str, str | None]], *,
-                      now: datetime | None = None) -> None:  # fmt: skip
+def finish_deliveries(
+    session: Session, results: list[tuple[Claim, str, str | None]], *, now: datetime | None = None
+) -> None:
     """``finish_delivery`` for many attempts: (claim, outcome, detail) each, in one flush."""
     if not results:
         return
     now = now or utcnow()
     ids = [claim.id for claim, _o, _d in results]
-    items = {i.id: i for i in session.execute(
-        select(ScheduledItem).where(ScheduledItem.id.in_(ids))).scalars()}  # type: ignore[union-attr]  # fmt: skip
-    deliveries = {(d.item_id, d.attempt): d for d in session.execute(
-        select(Delivery).where(Delivery.item_id.in_(ids))).scalars()}  # type: ignore[attr-defined]  # fmt: skip
+    items = {
+        i.id: i
+        for i in session.execute(
+            select(ScheduledItem).where(col(ScheduledItem.id).in_(ids))
+        ).scalars()
+    }
+    deliveries = {
+        (d.item_id, d.attempt): d
+        for d in session.execute(select(Delivery).where(col(Delivery.item_id).in_(ids))).scalars()
+    }
     for claim, outcome, detail in results:
         item = items.get(claim.id)
         if item is None:
@@ -231,8 +262,11 @@ def finish_deliveries(session: Session, results: list[tuple[Claim, str, str | No
             else:
                 item.attempt = attempt
                 first_delivery = deliveries.get((claim.id, 1))
-                first = now if attempt == 1 else (first_delivery.sent_at if first_delivery
-                                                  else None) or now  # fmt: skip
+                first = (
+                    now
+                    if attempt == 1
+                    else (first_delivery.sent_at if first_delivery else None) or now
+                )
                 if attempt <= len(REMINDER_OFFSETS):
                     item.state = "pending"
                     # never two reminders back to back (a sender that was down catches up)
@@ -249,9 +283,13 @@ def finish_deliveries(session: Session, results: list[tuple[Claim, str, str | No
 def mark_answered(session: Session, *, pair: str, role: str, kind: str, sequence: int = 0) -> bool:
     """The person answered: no more reminders for this item. False when there was no open item."""
     item = session.execute(
-        select(ScheduledItem).where(ScheduledItem.pair == pair, ScheduledItem.role == role,  # type: ignore[arg-type]
-                                    ScheduledItem.kind == kind, ScheduledItem.sequence == sequence)  # type: ignore[arg-type]
-    ).scalar_one_or_none()  # fmt: skip
+        select(ScheduledItem).where(
+            col(ScheduledItem.pair) == pair,
+            col(ScheduledItem.role) == role,
+            col(ScheduledItem.kind) == kind,
+            col(ScheduledItem.sequence) == sequence,
+        )
+    ).scalar_one_or_none()
     if item is None or item.state in ("answered", "cancelled"):
         return False
     item.state, item.updated_at = "answered", utcnow()
@@ -264,9 +302,10 @@ def cancel_person(session: Session, person: str) -> int:
     """Nothing more to someone who left, declined or deleted themselves; returns items cancelled."""
     t = ScheduledItem.__table__  # type: ignore[attr-defined]
     result = session.execute(
-        update(t).where(t.c.person == person, t.c.state.in_(OPEN_STATES))
+        update(t)
+        .where(t.c.person == person, t.c.state.in_(OPEN_STATES))
         .values(state="cancelled", updated_at=utcnow())
-    )  # fmt: skip
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -274,22 +313,27 @@ def cancel_pair(session: Session, pair: str) -> int:
     """Cancel every open item of a pair (the pair ended)."""
     t = ScheduledItem.__table__  # type: ignore[attr-defined]
     result = session.execute(
-        update(t).where(t.c.pair == pair, t.c.state.in_(OPEN_STATES))
+        update(t)
+        .where(t.c.pair == pair, t.c.state.in_(OPEN_STATES))
         .values(state="cancelled", updated_at=utcnow())
-    )  # fmt: skip
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def pair_schedule(session: Session, pair: str) -> list[ScheduledItem]:
     """A pair's schedule, soonest first."""
-    return list(session.execute(
-        select(ScheduledItem).where(ScheduledItem.pair == pair)  # type: ignore[arg-type]
-        .order_by(ScheduledItem.due_at, ScheduledItem.id)  # type: ignore[arg-type]
-    ).scalars())  # fmt: skip
+    return list(
+        session.execute(
+            select(ScheduledItem)
+            .where(ScheduledItem.pair == pair)  # type: ignore[arg-type]
+            .order_by(ScheduledItem.due_at, ScheduledItem.id)  # type: ignore[arg-type]
+        ).scalars()
+    )
 
 
-def move_item(session: Session, *, item_id: int, due_at: datetime,
-              actor: str | None = None) -> ScheduledItem:  # fmt: skip
+def move_item(
+    session: Session, *, item_id: int, due_at: datetime, actor: str | None = None
+) -> ScheduledItem:
     """Staff move a pending item to another time (shifted out of quiet hours); audited when
     ``actor`` is given."""
     item = session.get(ScheduledItem, item_id)
@@ -304,7 +348,14 @@ def move_item(session: Session, *, item_id: int, due_at: datetime,
     item.updated_at = utcnow()
     session.add(item)
     if actor is not None and item.due_at != before:
-        audit(session, actor=actor, action="move", table_name="scheduled_item",
-              record_id=str(item_id), before={"due_at": before}, after={"due_at": item.due_at})
+        audit(
+            session,
+            actor=actor,
+            action="move",
+            table_name="scheduled_item",
+            record_id=str(item_id),
+            before={"due_at": before},
+            after={"due_at": item.due_at},
+        )
     session.flush()
     return item

@@ -46,12 +46,24 @@ FORBID = ConfigDict(extra="forbid")
 FORBID_SQL = SQLModelConfig(extra="forbid")
 T = TypeVar("T")
 IdStr = Field(min_length=1, max_length=ID, pattern=r"^[A-Za-z0-9_.:\-]+$")
-TARGET_KEYS = frozenset({
-    "participants", "got_job", "measurable_steps", "job_or_steps", "network_expanded",
-    "internship", "education_started", "interviews_plus_two", "minor_steps_5_of_8",
-    "job_contributed", "internship_contributed", "education_contributed",
-    "relevant_job_contributed", "response_rate",
-})  # fmt: skip
+TARGET_KEYS = frozenset(
+    {
+        "participants",
+        "got_job",
+        "measurable_steps",
+        "job_or_steps",
+        "network_expanded",
+        "internship",
+        "education_started",
+        "interviews_plus_two",
+        "minor_steps_5_of_8",
+        "job_contributed",
+        "internship_contributed",
+        "education_contributed",
+        "relevant_job_contributed",
+        "response_rate",
+    }
+)
 
 
 def _check_window(start: date | None, end: date | None, what: str) -> None:
@@ -241,17 +253,24 @@ class SurveyAnswers(BaseModel):
             "professional_contacts": self.professional_contacts,
             "job_changed": self.job_changed,
             **{f"item_{k}": v for k, v in items.model_dump().items()},
-            **{f"contributed_{k}": (v.value if v else None) for k, v in
-               (("job", contributed.job), ("internship", contributed.internship),
-                ("education_started", contributed.education_started))},
+            **{
+                f"contributed_{k}": (v.value if v else None)
+                for k, v in (
+                    ("job", contributed.job),
+                    ("internship", contributed.internship),
+                    ("education_started", contributed.education_started),
+                )
+            },
             "satisfaction": self.satisfaction,
-        }  # fmt: skip
+        }
 
     @classmethod
     def from_columns(cls, row: Any) -> SurveyAnswers:
         """Rebuild the answers object from a ``models.Survey`` row."""
         items = {k: getattr(row, f"item_{k}") for k in StepItems.model_fields}
-        contributed = {k: getattr(row, f"contributed_{k}") for k in ContributionAnswers.model_fields}
+        contributed = {
+            k: getattr(row, f"contributed_{k}") for k in ContributionAnswers.model_fields
+        }
         return cls(
             employment=row.employment,
             job_relevant=row.job_relevant,
@@ -298,7 +317,9 @@ class EventAttributes(BaseModel):
 
 class EventCreate(EventBase):
     model_config = FORBID_SQL
-    id: str | None = Field(default=None, min_length=1, max_length=ID, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    id: str | None = Field(
+        default=None, min_length=1, max_length=ID, pattern=r"^[A-Za-z0-9_.:\-]+$"
+    )
     attributes: EventAttributes | None = None
 
 
@@ -325,7 +346,9 @@ class EventPublic(EventBase):
 
 class MeetingCreate(MeetingBase):
     model_config = FORBID_SQL
-    id: str | None = Field(default=None, min_length=1, max_length=ID, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    id: str | None = Field(
+        default=None, min_length=1, max_length=ID, pattern=r"^[A-Za-z0-9_.:\-]+$"
+    )
     activities: list[str] = Field(max_length=20)
 
     @field_validator("activities")
@@ -393,6 +416,11 @@ class Page(BaseModel, Generic[T]):
 
 
 __all__ = [name for name in dir() if name.endswith(("Create", "Update", "Public"))] + [
-    "EventAttributes", "SurveyAnswers", "StepItems", "ContributionAnswers", "Page",
-    "EventSource", "Wave",
-]  # fmt: skip
+    "EventAttributes",
+    "SurveyAnswers",
+    "StepItems",
+    "ContributionAnswers",
+    "Page",
+    "EventSource",
+    "Wave",
+]

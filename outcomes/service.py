@@ -88,8 +88,15 @@ def create_record(session: Session, model: type[M], data: SQLModel, *, actor: st
     if isinstance(row, Participant):
         _check_participant_window(session, row)
     session.add(row)
-    audit(session, actor=actor, action="create", table_name=model.__name__.lower(),
-          record_id=str(values["id"]), before=None, after=_row_dict(row))
+    audit(
+        session,
+        actor=actor,
+        action="create",
+        table_name=model.__name__.lower(),
+        record_id=str(values["id"]),
+        before=None,
+        after=_row_dict(row),
+    )
     session.flush()
     return row
 
@@ -102,8 +109,9 @@ def check_required(model: type[SQLModel], changes: dict[str, Any]) -> None:
             raise Invalid(f"'{key}' cannot be empty; leave it out to keep it")
 
 
-def update_record(session: Session, model: type[M], record_id: str, data: BaseModel, *,
-                  actor: str) -> M:
+def update_record(
+    session: Session, model: type[M], record_id: str, data: BaseModel, *, actor: str
+) -> M:
     """Apply an ``XUpdate`` (only the fields given); the earlier version goes to the audit log."""
     row = get(session, model, record_id)
     changes = data.model_dump(exclude_unset=True)
@@ -122,15 +130,25 @@ def update_record(session: Session, model: type[M], record_id: str, data: BaseMo
     after = _row_dict(row)
     if after != before:
         session.add(row)
-        audit(session, actor=actor, action="update", table_name=model.__name__.lower(),
-              record_id=str(record_id), before=before, after=after)
+        audit(
+            session,
+            actor=actor,
+            action="update",
+            table_name=model.__name__.lower(),
+            record_id=str(record_id),
+            before=before,
+            after=after,
+        )
         session.flush()
     return row
 
 
 CREATE_MODELS: dict[type[SQLModel], type[SQLModel]] = {
-    CohortCreate: Cohort, ParticipantCreate: Participant, MentorCreate: Mentor, PairCreate: Pair,
-}  # fmt: skip
+    CohortCreate: Cohort,
+    ParticipantCreate: Participant,
+    MentorCreate: Mentor,
+    PairCreate: Pair,
+}
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -140,11 +158,17 @@ def event_public(row: Event) -> EventPublic:
     """The API's view of an event: typed attribute columns back into ``attributes``."""
     attrs = {k: getattr(row, k) for k in ("extent", "relevant", "program_contributed", "note")}
     return EventPublic(
-        id=row.id, participant=row.participant, type=row.type, occurred_on=row.occurred_on,
-        source=row.source, status=row.status,
+        id=row.id,
+        participant=row.participant,
+        type=row.type,
+        occurred_on=row.occurred_on,
+        source=row.source,
+        status=row.status,
         attributes={k: v for k, v in attrs.items() if v is not None},
-        version=row.version, recorded_at=row.recorded_at, recorded_by=row.recorded_by,
-    )  # fmt: skip
+        version=row.version,
+        recorded_at=row.recorded_at,
+        recorded_by=row.recorded_by,
+    )
 
 
 def _apply_attributes(row: Event, attributes: EventAttributes | None) -> None:
@@ -161,14 +185,25 @@ def record_event(session: Session, *, event: EventCreate, actor: str) -> Event:
     if participant.erased_on is not None:
         raise Invalid(f"participant {participant.id!r} has been erased")
     row = Event(
-        id=event.id or new_id("ev"), participant=event.participant, type=event.type,
-        occurred_on=event.occurred_on, source=event.source, status=event.status,
+        id=event.id or new_id("ev"),
+        participant=event.participant,
+        type=event.type,
+        occurred_on=event.occurred_on,
+        source=event.source,
+        status=event.status,
         recorded_by=actor,
-    )  # fmt: skip
+    )
     _apply_attributes(row, event.attributes)
     session.add(row)
-    audit(session, actor=actor, action="create", table_name="event", record_id=row.id,
-          before=None, after=_row_dict(row))
+    audit(
+        session,
+        actor=actor,
+        action="create",
+        table_name="event",
+        record_id=row.id,
+        before=None,
+        after=_row_dict(row),
+    )
     session.flush()
     return row
 
@@ -185,14 +220,22 @@ def correct_event(session: Session, *, event_id: str, change: EventUpdate, actor
     if "attributes" in values:
         _apply_attributes(row, change.attributes)
     after = _row_dict(row)
-    if {k: v for k, v in after.items() if k != "version"} == {k: v for k, v in before.items()
-                                                              if k != "version"}:  # fmt: skip
+    if {k: v for k, v in after.items() if k != "version"} == {
+        k: v for k, v in before.items() if k != "version"
+    }:
         return row
     row.version += 1
     after["version"] = row.version
     action = "void" if values.get("status") == EventStatus.voided else "correct"
-    audit(session, actor=actor, action=action, table_name="event", record_id=event_id,
-          before=before, after=after)
+    audit(
+        session,
+        actor=actor,
+        action=action,
+        table_name="event",
+        record_id=event_id,
+        before=before,
+        after=after,
+    )
     session.add(row)
     session.flush()
     return row
@@ -200,44 +243,75 @@ def correct_event(session: Session, *, event_id: str, change: EventUpdate, actor
 
 def void_event(session: Session, *, event_id: str, actor: str) -> Event:
     """Void an event: it no longer counts, and its history is kept."""
-    return correct_event(session, event_id=event_id,
-                         change=EventUpdate(status=EventStatus.voided), actor=actor)
+    return correct_event(
+        session, event_id=event_id, change=EventUpdate(status=EventStatus.voided), actor=actor
+    )
 
 
 # --- meetings -------------------------------------------------------------------------------
 
 
 def meeting_public(row: Meeting) -> MeetingPublic:
-    return MeetingPublic(id=row.id, pair=row.pair, held_on=row.held_on, kind=row.kind,
-                         activities=list(row.activities), logged_by=row.logged_by)
+    return MeetingPublic(
+        id=row.id,
+        pair=row.pair,
+        held_on=row.held_on,
+        kind=row.kind,
+        activities=list(row.activities),
+        logged_by=row.logged_by,
+    )
 
 
-def log_meeting(session: Session, *, meeting: MeetingCreate, logged_by: str, actor: str
-                ) -> tuple[Meeting, bool]:  # fmt: skip
+def log_meeting(
+    session: Session, *, meeting: MeetingCreate, logged_by: str, actor: str
+) -> tuple[Meeting, bool]:
     """Store a meeting; the other side logging the same pair, day and kind merges into it.
 
     Returns the meeting and whether it was merged into an existing one.
     """
     get(session, Pair, meeting.pair)
     existing = session.exec(
-        select(Meeting).where(Meeting.pair == meeting.pair, Meeting.held_on == meeting.held_on,
-                              Meeting.kind == meeting.kind)
-    ).first()  # fmt: skip
+        select(Meeting).where(
+            Meeting.pair == meeting.pair,
+            Meeting.held_on == meeting.held_on,
+            Meeting.kind == meeting.kind,
+        )
+    ).first()
     if existing is not None:
         merged = list(dict.fromkeys([*existing.activities, *meeting.activities]))
         if merged != list(existing.activities):
             before = _row_dict(existing)
             existing.activities = merged
-            audit(session, actor=actor, action="merge", table_name="meeting",
-                  record_id=existing.id, before=before, after=_row_dict(existing))
+            audit(
+                session,
+                actor=actor,
+                action="merge",
+                table_name="meeting",
+                record_id=existing.id,
+                before=before,
+                after=_row_dict(existing),
+            )
             session.add(existing)
             session.flush()
         return existing, True
-    row = Meeting(id=meeting.id or new_id("mt"), pair=meeting.pair, held_on=meeting.held_on,
-                  kind=meeting.kind, activities=list(meeting.activities), logged_by=logged_by)
+    row = Meeting(
+        id=meeting.id or new_id("mt"),
+        pair=meeting.pair,
+        held_on=meeting.held_on,
+        kind=meeting.kind,
+        activities=list(meeting.activities),
+        logged_by=logged_by,
+    )
     session.add(row)
-    audit(session, actor=actor, action="create", table_name="meeting", record_id=row.id,
-          before=None, after=_row_dict(row))
+    audit(
+        session,
+        actor=actor,
+        action="create",
+        table_name="meeting",
+        record_id=row.id,
+        before=None,
+        after=_row_dict(row),
+    )
     session.flush()
     return row, False
 
@@ -247,8 +321,14 @@ def log_meeting(session: Session, *, meeting: MeetingCreate, logged_by: str, act
 
 def survey_public(row: Survey) -> SurveyPublic:
     answers = SurveyAnswers.from_columns(row).model_dump(mode="json", exclude_none=True)
-    return SurveyPublic(id=row.id or 0, participant=row.participant, wave=row.wave,
-                        answered_on=row.answered_on, status=row.status, answers=answers)
+    return SurveyPublic(
+        id=row.id or 0,
+        participant=row.participant,
+        wave=row.wave,
+        answered_on=row.answered_on,
+        status=row.status,
+        answers=answers,
+    )
 
 
 def find_survey(session: Session, participant: str, wave: str) -> Survey | None:
@@ -257,24 +337,36 @@ def find_survey(session: Session, participant: str, wave: str) -> Survey | None:
     ).first()
 
 
-def save_survey(session: Session, *, survey: SurveyCreate, actor: str,
-                status: SurveyStatus = SurveyStatus.complete) -> Survey:
+def save_survey(
+    session: Session,
+    *,
+    survey: SurveyCreate,
+    actor: str,
+    status: SurveyStatus = SurveyStatus.complete,
+) -> Survey:
     """Store a whole survey response (replacing an earlier one of the same wave, audited)."""
     get(session, Participant, survey.participant)
     row = find_survey(session, survey.participant, survey.wave)
     before = _row_dict(row) if row is not None else None
     if row is None:
-        row = Survey(participant=survey.participant, wave=survey.wave,
-                     answered_on=survey.answered_on)
+        row = Survey(
+            participant=survey.participant, wave=survey.wave, answered_on=survey.answered_on
+        )
     row.answered_on = survey.answered_on
     row.status = status
     for key, value in survey.answers.to_columns().items():
         setattr(row, key, value)
     session.add(row)
     session.flush()
-    audit(session, actor=actor, action="create" if before is None else "update",
-          table_name="survey_response", record_id=str(row.id), before=before,
-          after=_row_dict(row))
+    audit(
+        session,
+        actor=actor,
+        action="create" if before is None else "update",
+        table_name="survey_response",
+        record_id=str(row.id),
+        before=before,
+        after=_row_dict(row),
+    )
     return row
 
 
@@ -282,8 +374,10 @@ def create_survey(session: Session, *, survey: SurveyCreate, actor: str) -> Surv
     """Store a new survey response; a second one of the same wave is a conflict (update it)."""
     existing = find_survey(session, survey.participant, survey.wave)
     if existing is not None:
-        raise Conflict(f"participant {survey.participant!r} has answered wave {survey.wave.value!r} "
-                       f"already (survey {existing.id}); update that one instead")  # fmt: skip
+        raise Conflict(
+            f"participant {survey.participant!r} has answered wave {survey.wave.value!r} "
+            f"already (survey {existing.id}); update that one instead"
+        )
     return save_survey(session, survey=survey, actor=actor)
 
 
@@ -291,14 +385,25 @@ def update_survey(session: Session, *, survey_id: int, change: SurveyUpdate, act
     """Change a survey response's date or replace its answers; the earlier version is audited."""
     row = get(session, Survey, survey_id)
     check_required(Survey, change.model_dump(exclude_unset=True))
-    survey = SurveyCreate(participant=row.participant, wave=row.wave,
-                          answered_on=change.answered_on or row.answered_on,
-                          answers=change.answers or SurveyAnswers.from_columns(row))  # fmt: skip
+    survey = SurveyCreate(
+        participant=row.participant,
+        wave=row.wave,
+        answered_on=change.answered_on or row.answered_on,
+        answers=change.answers or SurveyAnswers.from_columns(row),
+    )
     return save_survey(session, survey=survey, actor=actor, status=SurveyStatus(row.status))
 
 
-def save_survey_answer(session: Session, *, participant: str, wave: str, answered_on: date,
-                       answers: SurveyAnswers, complete: bool, actor: str) -> Survey:
+def save_survey_answer(
+    session: Session,
+    *,
+    participant: str,
+    wave: str,
+    answered_on: date,
+    answers: SurveyAnswers,
+    complete: bool,
+    actor: str,
+) -> Survey:
     """Store the answers given so far in the bot (merged into what is stored); ``complete`` ends it."""
     row = find_survey(session, participant, wave)
     merged: dict[str, Any] = {}
@@ -309,17 +414,26 @@ def save_survey_answer(session: Session, *, participant: str, wave: str, answere
             merged[key] = {**merged[key], **{k: v for k, v in value.items() if v is not None}}
         else:
             merged[key] = value
-    survey = SurveyCreate(participant=participant, wave=wave,  # type: ignore[arg-type]
-                          answered_on=answered_on, answers=SurveyAnswers.model_validate(merged))
-    return save_survey(session, survey=survey, actor=actor,
-                       status=SurveyStatus.complete if complete else SurveyStatus.in_progress)
+    survey = SurveyCreate(
+        participant=participant,
+        wave=wave,  # type: ignore[arg-type]
+        answered_on=answered_on,
+        answers=SurveyAnswers.model_validate(merged),
+    )
+    return save_survey(
+        session,
+        survey=survey,
+        actor=actor,
+        status=SurveyStatus.complete if complete else SurveyStatus.in_progress,
+    )
 
 
 # --- lists ----------------------------------------------------------------------------------
 
 
-def list_page(session: Session, model: type[M], *, filters: list[Any], limit: int, offset: int,
-              order_by: Any) -> tuple[list[M], int]:
+def list_page(
+    session: Session, model: type[M], *, filters: list[Any], limit: int, offset: int, order_by: Any
+) -> tuple[list[M], int]:
     """One page of records matching the filters, and how many match in all."""
     total = session.exec(select(func.count()).select_from(model).where(*filters)).one()
     rows = session.exec(

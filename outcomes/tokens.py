@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from outcomes.audit import audit
 from outcomes.clock import utcnow
@@ -46,8 +46,15 @@ def create_token(
     row = ApiToken(name=name, role=role.value, token_hash=hash_secret(secret))
     session.add(row)
     session.flush()
-    audit(session, actor=actor, action="create", table_name="apitoken", record_id=str(row.id),
-          before=None, after={"name": row.name, "role": row.role})  # fmt: skip
+    audit(
+        session,
+        actor=actor,
+        action="create",
+        table_name="apitoken",
+        record_id=str(row.id),
+        before=None,
+        after={"name": row.name, "role": row.role},
+    )
     return row, secret
 
 
@@ -56,9 +63,10 @@ def verify_token(session: Session, secret: str, *, touch: bool = True) -> ApiTok
     if not secret or len(secret) > MAX_SECRET:
         return None
     row = session.exec(
-        select(ApiToken).where(ApiToken.token_hash == hash_secret(secret),
-                               ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
-    ).first()  # fmt: skip
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_secret(secret), col(ApiToken.revoked_at).is_(None)
+        )
+    ).first()
     if row is None:
         return None
     now = utcnow()
@@ -76,8 +84,15 @@ def revoke_token(session: Session, token_id: int, *, actor: str) -> ApiToken:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
-        audit(session, actor=actor, action="revoke", table_name="apitoken", record_id=str(row.id),
-              before={"name": row.name, "role": row.role}, after=None)  # fmt: skip
+        audit(
+            session,
+            actor=actor,
+            action="revoke",
+            table_name="apitoken",
+            record_id=str(row.id),
+            before={"name": row.name, "role": row.role},
+            after=None,
+        )
         session.flush()
     return row
 
@@ -89,6 +104,11 @@ def list_tokens(session: Session) -> list[ApiToken]:
 
 def token_public(row: ApiToken) -> ApiTokenPublic:
     """The API's view of a token: never its hash."""
-    return ApiTokenPublic(id=row.id or 0, name=row.name, role=Role(row.role),
-                          created_at=row.created_at, revoked_at=row.revoked_at,
-                          last_used_at=row.last_used_at)  # fmt: skip
+    return ApiTokenPublic(
+        id=row.id or 0,
+        name=row.name,
+        role=Role(row.role),
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+    )

@@ -68,8 +68,12 @@ def _load_users(path: Path) -> list[Any]:
 def _save_user(path: Path, user: Any) -> None:
     users = json.loads(path.read_text()) if path.exists() else []
     fields = user.public()
-    users.append({k: fields[k] for k in ("user_id", "first_name", "last_name", "username",
-                                         "language_code", "role")})  # fmt: skip
+    users.append(
+        {
+            k: fields[k]
+            for k in ("user_id", "first_name", "last_name", "username", "language_code", "role")
+        }
+    )
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(users, ensure_ascii=False, indent=1))
     tmp.replace(path)
@@ -201,8 +205,12 @@ class SandboxInvites:
         day = today()
         with session_scope(self._engine) as session:
             if session.get(Cohort, self.COHORT) is None:
-                cohort = CohortCreate(id=self.COHORT, name="Sandbox (demo data)",
-                                      start=day - timedelta(days=30), end=day + timedelta(days=365))  # fmt: skip
+                cohort = CohortCreate(
+                    id=self.COHORT,
+                    name="Sandbox (demo data)",
+                    start=day - timedelta(days=30),
+                    end=day + timedelta(days=365),
+                )
                 create_record(session, Cohort, cohort, actor=actor)
             mentor = create_record(
                 session, Mentor, MentorCreate(id=new_id("sbx-m"), cohort=self.COHORT), actor=actor
@@ -215,8 +223,9 @@ class SandboxInvites:
                 ),
                 actor=actor,
             )
-            pair = PairCreate(id=new_id("sbx"), mentor=mentor.id, participant=participant.id,
-                              matched_on=day)  # fmt: skip
+            pair = PairCreate(
+                id=new_id("sbx"), mentor=mentor.id, participant=participant.id, matched_on=day
+            )
             create_record(session, Pair, pair, actor=actor)
             issued = create_invites(session, pair_id=pair.id, actor=actor, settings=self._settings)
         return {role.value: invite.token for role, invite in issued.items()}
@@ -379,21 +388,32 @@ def up_command(
     host = host or settings.host
     port = port or settings.port
     if settings.telegram_token and settings.webhook_url and not settings.webhook_secret:
-        typer.echo("error: STEGVIS_WEBHOOK_URL needs STEGVIS_WEBHOOK_SECRET (1-256 characters "
-                   "A-Z a-z 0-9 _ -)", err=True)  # fmt: skip
+        typer.echo(
+            "error: STEGVIS_WEBHOOK_URL needs STEGVIS_WEBHOOK_SECRET (1-256 characters "
+            "A-Z a-z 0-9 _ -)",
+            err=True,
+        )
         raise typer.Exit(2)
     try:
         sock = bind_socket(host, port)
     except OSError as exc:
-        typer.echo(f"error: cannot listen on {host}:{port} ({exc.strerror}); is something else "
-                   "running there? Choose another port with --port.", err=True)  # fmt: skip
+        typer.echo(
+            f"error: cannot listen on {host}:{port} ({exc.strerror}); is something else "
+            "running there? Choose another port with --port.",
+            err=True,
+        )
         raise typer.Exit(1) from None
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
     root = f"http://{local}:{sock.getsockname()[1]}"
     if settings.telegram_token is None:
         assembled = assemble_sandbox(settings, root_url=root)
-        info = {"mode": "sandbox", "sandbox": assembled.sandbox_url, "api_docs": f"{root}/docs",
-                "emulator_docs": f"{root}/_emulator/docs", "bot": assembled.runner is not None}  # fmt: skip
+        info = {
+            "mode": "sandbox",
+            "sandbox": assembled.sandbox_url,
+            "api_docs": f"{root}/docs",
+            "emulator_docs": f"{root}/_emulator/docs",
+            "bot": assembled.runner is not None,
+        }
         lines = [
             f"Stegvis sandbox: {assembled.sandbox_url}",
             f"  staff API docs {root}/docs   (make a token: stegvis token create --role admin "

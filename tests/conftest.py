@@ -69,7 +69,9 @@ def session(db: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def settings(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
     """Settings pointing at the test database and a private data folder (keys, Chroma)."""
     monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("STEGVIS_DATABASE_URL", database_url)
@@ -85,7 +87,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     keep, drop = [], []
     for item in items:
-        uses_db = "database_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("db")
+        uses_db = "database_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
+            "db"
+        )
         (keep if uses_db else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

@@ -35,7 +35,17 @@ def list_audit(
         filters.append(col(AuditLog.table_name) == table)
     if record is not None:
         filters.append(col(AuditLog.record_id) == record)
-    rows, total = service.list_page(session, AuditLog, filters=filters, limit=paging.limit,
-                                    offset=paging.offset, order_by=col(AuditLog.id).desc())  # fmt: skip
-    return Page(items=[AuditLogPublic.model_validate(r, from_attributes=True) for r in rows],
-                total=total, limit=paging.limit, offset=paging.offset)  # fmt: skip
+    rows, total = service.list_page(
+        session,
+        AuditLog,
+        filters=filters,
+        limit=paging.limit,
+        offset=paging.offset,
+        order_by=col(AuditLog.id).desc(),
+    )
+    return Page(
+        items=[AuditLogPublic.model_validate(r, from_attributes=True) for r in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )

@@ -31,18 +31,26 @@ def read_cohort(cohort_id: RecordId, session: SessionDep, _: StaffDep) -> Cohort
 
 
 @router.patch("/{cohort_id}")
-def update_cohort(cohort_id: RecordId, body: CohortUpdate, session: SessionDep,
-                  token: StaffDep) -> CohortPublic:  # fmt: skip
+def update_cohort(
+    cohort_id: RecordId, body: CohortUpdate, session: SessionDep, token: StaffDep
+) -> CohortPublic:
     """Change the fields given; the earlier version goes to the audit log."""
     return _public(service.update_record(session, Cohort, cohort_id, body, actor=actor(token)))
 
 
 @router.get("")
-def list_cohorts(session: SessionDep, _: StaffDep, paging: PagingDep,
-                 filters: FilterDep) -> Page[CohortPublic]:  # fmt: skip
+def list_cohorts(
+    session: SessionDep, _: StaffDep, paging: PagingDep, filters: FilterDep
+) -> Page[CohortPublic]:
     """Cohorts by id; ``from``/``to`` keep the cohorts running on some day of that window."""
-    rows, total = service.list_page(session, Cohort, filters=clauses(Cohort, filters),
-                                    limit=paging.limit, offset=paging.offset,
-                                    order_by=col(Cohort.id))  # fmt: skip
-    return Page(items=[_public(r) for r in rows], total=total, limit=paging.limit,
-                offset=paging.offset)  # fmt: skip
+    rows, total = service.list_page(
+        session,
+        Cohort,
+        filters=clauses(Cohort, filters),
+        limit=paging.limit,
+        offset=paging.offset,
+        order_by=col(Cohort.id),
+    )
+    return Page(
+        items=[_public(r) for r in rows], total=total, limit=paging.limit, offset=paging.offset
+    )

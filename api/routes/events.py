@@ -36,8 +36,9 @@ def read_event(event_id: RecordId, session: SessionDep, _: StaffDep) -> EventPub
 
 
 @router.patch("/{event_id}")
-def correct_event(event_id: RecordId, body: EventUpdate, session: SessionDep,
-                  token: StaffDep) -> EventPublic:  # fmt: skip
+def correct_event(
+    event_id: RecordId, body: EventUpdate, session: SessionDep, token: StaffDep
+) -> EventPublic:
     """Correct an event: its version goes up by one, the earlier version to the audit log."""
     row = service.correct_event(session, event_id=event_id, change=body, actor=actor(token))
     return service.event_public(row)
@@ -54,9 +55,13 @@ def event_history(event_id: RecordId, session: SessionDep, _: StaffDep) -> list[
     """Every recorded change of the event, oldest first: who, when, before and after."""
     service.get(session, Event, event_id)
     rows, _total = service.list_page(
-        session, AuditLog, filters=[col(AuditLog.table_name) == "event",
-                                    col(AuditLog.record_id) == event_id],
-        limit=10_000, offset=0, order_by=col(AuditLog.id))  # fmt: skip
+        session,
+        AuditLog,
+        filters=[col(AuditLog.table_name) == "event", col(AuditLog.record_id) == event_id],
+        limit=10_000,
+        offset=0,
+        order_by=col(AuditLog.id),
+    )
     return [AuditLogPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
@@ -72,8 +77,17 @@ def list_events(
 ) -> Page[EventPublic]:
     """Events by id; ``from``/``to`` apply to ``occurred_on``; voided events are listed too."""
     filters = replace(filters, event_type=event_type.value if event_type else None)
-    rows, total = service.list_page(session, Event, filters=clauses(Event, filters),
-                                    limit=paging.limit, offset=paging.offset,
-                                    order_by=col(Event.id))  # fmt: skip
-    return Page(items=[service.event_public(r) for r in rows], total=total, limit=paging.limit,
-                offset=paging.offset)  # fmt: skip
+    rows, total = service.list_page(
+        session,
+        Event,
+        filters=clauses(Event, filters),
+        limit=paging.limit,
+        offset=paging.offset,
+        order_by=col(Event.id),
+    )
+    return Page(
+        items=[service.event_public(r) for r in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )

@@ -20,9 +20,11 @@ from outcomes.vocab import EventType
 router = APIRouter(prefix="/exports", tags=["exports"])
 CSV = "text/csv; charset=utf-8"
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}},
-          "description": "CSV with a header row"},
-}  # fmt: skip
+    200: {
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "CSV with a header row",
+    },
+}
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -30,12 +32,19 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 @router.get("/indicators.csv", responses=CSV_RESPONSE)
-def export_indicators(session: SessionDep, _: AnalystReader, cohort: CohortQuery = None,
-                      by: ByQuery = None, basis: BasisQuery = "measured",
-                      date_from: FromQuery = None, date_to: ToQuery = None) -> PlainTextResponse:  # fmt: skip
+def export_indicators(
+    session: SessionDep,
+    _: AnalystReader,
+    cohort: CohortQuery = None,
+    by: ByQuery = None,
+    basis: BasisQuery = "measured",
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
+) -> PlainTextResponse:
     """The indicators, one row per group × indicator with n, of, share (and target, met)."""
-    text = exports.indicators_csv(session, cohort=cohort, by=by, basis=basis,
-                                  window=window(date_from, date_to))  # fmt: skip
+    text = exports.indicators_csv(
+        session, cohort=cohort, by=by, basis=basis, window=window(date_from, date_to)
+    )
     return PlainTextResponse(text, media_type=CSV, headers=_attachment("indicators.csv"))
 
 
@@ -51,5 +60,8 @@ def export_table(
 ) -> StreamingResponse:
     """One table as CSV with the spec's field names, filtered like its list."""
     filters = replace(filters, event_type=event_type.value if event_type else None)
-    return StreamingResponse(exports.stream_table_csv(engine, table, filters), media_type=CSV,
-                             headers=_attachment(f"{table.value}.csv"))  # fmt: skip
+    return StreamingResponse(
+        exports.stream_table_csv(engine, table, filters),
+        media_type=CSV,
+        headers=_attachment(f"{table.value}.csv"),
+    )

@@ -30,12 +30,15 @@ OPENAPI_BODY: dict[str, Any] = {
         "content": {
             **{t: {"schema": _LINES} for t in FILE_TYPES},
             "multipart/form-data": {
-                "schema": {"type": "object", "required": ["file"],
-                           "properties": {"file": {"type": "string", "format": "binary"}}},
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                },
             },
         },
     },
-}  # fmt: skip
+}
 
 
 async def _file_text(request: Request) -> str:
@@ -49,8 +52,9 @@ async def _file_text(request: Request) -> str:
     elif content_type in FILE_TYPES or content_type == "":
         data = await request.body()
     else:
-        raise Invalid(f"send the file as {', '.join(FILE_TYPES)} or multipart/form-data "
-                      f"(not {content_type})")  # fmt: skip
+        raise Invalid(
+            f"send the file as {', '.join(FILE_TYPES)} or multipart/form-data (not {content_type})"
+        )
     if isinstance(data, str):
         return data
     try:

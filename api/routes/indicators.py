@@ -16,11 +16,15 @@ from outcomes.indicators import Basis, Grouping, compute_indicators
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
 
-CohortQuery = Annotated[str | None, Query(min_length=1, max_length=ID, pattern=ID_PATTERN,
-                                          description="Only this cohort")]  # fmt: skip
+CohortQuery = Annotated[
+    str | None,
+    Query(min_length=1, max_length=ID, pattern=ID_PATTERN, description="Only this cohort"),
+]
 ByQuery = Annotated[Grouping | None, Query(description="Group by this background variable")]
-BasisQuery = Annotated[Basis, Query(description="`measured` (of those with a result survey) "
-                                                "or `enrolled` (of everyone)")]  # fmt: skip
+BasisQuery = Annotated[
+    Basis,
+    Query(description="`measured` (of those with a result survey) or `enrolled` (of everyone)"),
+]
 FromQuery = Annotated[date | None, Query(alias="from", description="Cohorts running from this day")]
 ToQuery = Annotated[date | None, Query(alias="to", description="Cohorts running to this day")]
 
@@ -31,10 +35,17 @@ def window(date_from: date | None, date_to: date | None) -> tuple[date | None, d
 
 
 @router.get("", response_model=dict[str, Any])
-def read_indicators(session: SessionDep, _: AnalystReader, cohort: CohortQuery = None,
-                    by: ByQuery = None, basis: BasisQuery = "measured",
-                    date_from: FromQuery = None, date_to: ToQuery = None) -> JSONResponse:  # fmt: skip
+def read_indicators(
+    session: SessionDep,
+    _: AnalystReader,
+    cohort: CohortQuery = None,
+    by: ByQuery = None,
+    basis: BasisQuery = "measured",
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
+) -> JSONResponse:
     """The indicators of spec/outcomes.md: total, and per group with ``by``."""
-    result = compute_indicators(session, cohort=cohort, by=by, basis=basis,
-                                window=window(date_from, date_to))  # fmt: skip
+    result = compute_indicators(
+        session, cohort=cohort, by=by, basis=basis, window=window(date_from, date_to)
+    )
     return JSONResponse(result)

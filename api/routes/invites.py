@@ -26,8 +26,9 @@ router = APIRouter(prefix="/pairs", tags=["invites"])
 
 class InviteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ttl_days: int | None = Field(default=None, ge=1, le=365,
-                                 description="Days the links stay valid (default: settings)")
+    ttl_days: int | None = Field(
+        default=None, ge=1, le=365, description="Days the links stay valid (default: settings)"
+    )
 
 
 class IssuedInvitePublic(BaseModel):
@@ -65,14 +66,25 @@ def _settings(request: Request) -> Settings:
 
 
 @router.post("/{pair_id}/invites", status_code=status.HTTP_201_CREATED)
-def create_invites(pair_id: RecordId, request: Request, session: SessionDep, token: StaffDep,
-                   body: InviteCreate | None = None) -> InvitesIssued:
+def create_invites(
+    pair_id: RecordId,
+    request: Request,
+    session: SessionDep,
+    token: StaffDep,
+    body: InviteCreate | None = None,
+) -> InvitesIssued:
     """Two new single-use links for the pair (404 unknown pair, 422 ended or erased)."""
-    issued = invites.create_invites(session, pair_id=pair_id, actor=actor(token),
-                                    settings=_settings(request),
-                                    ttl_days=body.ttl_days if body else None)
-    out = {str(role): IssuedInvitePublic(token=i.token, link=i.link, expires_at=i.expires_at)
-           for role, i in issued.items()}  # fmt: skip
+    issued = invites.create_invites(
+        session,
+        pair_id=pair_id,
+        actor=actor(token),
+        settings=_settings(request),
+        ttl_days=body.ttl_days if body else None,
+    )
+    out = {
+        str(role): IssuedInvitePublic(token=i.token, link=i.link, expires_at=i.expires_at)
+        for role, i in issued.items()
+    }
     return InvitesIssued(**out)
 
 
@@ -83,7 +95,8 @@ def list_invites(pair_id: RecordId, session: SessionDep, _: StaffDep) -> list[In
 
 
 @router.delete("/{pair_id}/invites")
-def revoke_invites(pair_id: RecordId, session: SessionDep, token: StaffDep,
-                   role: PersonRole | None = None) -> Revoked:
+def revoke_invites(
+    pair_id: RecordId, session: SessionDep, token: StaffDep, role: PersonRole | None = None
+) -> Revoked:
     """Revoke the pair's unused invites (of one role, or both)."""
     return Revoked(revoked=invites.revoke(session, pair_id=pair_id, actor=actor(token), role=role))

@@ -18,11 +18,16 @@ from outcomes.schemas import MeetingCreate, MeetingPublic, MeetingUpdate, Page
 router = APIRouter(prefix="/meetings", tags=["meetings"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED,
-             responses={200: {"description": "Merged into the meeting logged already",
-                              "model": MeetingPublic}})  # fmt: skip
-def create_meeting(body: MeetingCreate, session: SessionDep, token: StaffDep,
-                   response: Response) -> MeetingPublic:  # fmt: skip
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"description": "Merged into the meeting logged already", "model": MeetingPublic}
+    },
+)
+def create_meeting(
+    body: MeetingCreate, session: SessionDep, token: StaffDep, response: Response
+) -> MeetingPublic:
     """Log a meeting (201), or merge it into the same pair's meeting that day and kind (200)."""
     row, merged = service.log_meeting(session, meeting=body, logged_by="staff", actor=actor(token))
     if merged:
@@ -37,19 +42,30 @@ def read_meeting(meeting_id: RecordId, session: SessionDep, _: StaffDep) -> Meet
 
 
 @router.patch("/{meeting_id}")
-def update_meeting(meeting_id: RecordId, body: MeetingUpdate, session: SessionDep,
-                   token: StaffDep) -> MeetingPublic:  # fmt: skip
+def update_meeting(
+    meeting_id: RecordId, body: MeetingUpdate, session: SessionDep, token: StaffDep
+) -> MeetingPublic:
     """Change the fields given; the earlier version goes to the audit log."""
     row = service.update_record(session, Meeting, meeting_id, body, actor=actor(token))
     return service.meeting_public(row)
 
 
 @router.get("")
-def list_meetings(session: SessionDep, _: StaffDep, paging: PagingDep,
-                  filters: FilterDep) -> Page[MeetingPublic]:  # fmt: skip
+def list_meetings(
+    session: SessionDep, _: StaffDep, paging: PagingDep, filters: FilterDep
+) -> Page[MeetingPublic]:
     """Meetings by id; ``from``/``to`` apply to ``held_on``."""
-    rows, total = service.list_page(session, Meeting, filters=clauses(Meeting, filters),
-                                    limit=paging.limit, offset=paging.offset,
-                                    order_by=col(Meeting.id))  # fmt: skip
-    return Page(items=[service.meeting_public(r) for r in rows], total=total,
-                limit=paging.limit, offset=paging.offset)  # fmt: skip
+    rows, total = service.list_page(
+        session,
+        Meeting,
+        filters=clauses(Meeting, filters),
+        limit=paging.limit,
+        offset=paging.offset,
+        order_by=col(Meeting.id),
+    )
+    return Page(
+        items=[service.meeting_public(r) for r in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )

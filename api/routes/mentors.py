@@ -31,18 +31,26 @@ def read_mentor(mentor_id: RecordId, session: SessionDep, _: StaffDep) -> Mentor
 
 
 @router.patch("/{mentor_id}")
-def update_mentor(mentor_id: RecordId, body: MentorUpdate, session: SessionDep,
-                  token: StaffDep) -> MentorPublic:  # fmt: skip
+def update_mentor(
+    mentor_id: RecordId, body: MentorUpdate, session: SessionDep, token: StaffDep
+) -> MentorPublic:
     """Change the fields given; the earlier version goes to the audit log."""
     return _public(service.update_record(session, Mentor, mentor_id, body, actor=actor(token)))
 
 
 @router.get("")
-def list_mentors(session: SessionDep, _: StaffDep, paging: PagingDep,
-                 filters: FilterDep) -> Page[MentorPublic]:  # fmt: skip
+def list_mentors(
+    session: SessionDep, _: StaffDep, paging: PagingDep, filters: FilterDep
+) -> Page[MentorPublic]:
     """Mentors by id; ``participant`` keeps the mentors paired with that participant."""
-    rows, total = service.list_page(session, Mentor, filters=clauses(Mentor, filters),
-                                    limit=paging.limit, offset=paging.offset,
-                                    order_by=col(Mentor.id))  # fmt: skip
-    return Page(items=[_public(r) for r in rows], total=total, limit=paging.limit,
-                offset=paging.offset)  # fmt: skip
+    rows, total = service.list_page(
+        session,
+        Mentor,
+        filters=clauses(Mentor, filters),
+        limit=paging.limit,
+        offset=paging.offset,
+        order_by=col(Mentor.id),
+    )
+    return Page(
+        items=[_public(r) for r in rows], total=total, limit=paging.limit, offset=paging.offset
+    )

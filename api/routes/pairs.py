@@ -31,18 +31,26 @@ def read_pair(pair_id: RecordId, session: SessionDep, _: StaffDep) -> PairPublic
 
 
 @router.patch("/{pair_id}")
-def update_pair(pair_id: RecordId, body: PairUpdate, session: SessionDep,
-                  token: StaffDep) -> PairPublic:  # fmt: skip
+def update_pair(
+    pair_id: RecordId, body: PairUpdate, session: SessionDep, token: StaffDep
+) -> PairPublic:
     """Change the fields given; the earlier version goes to the audit log."""
     return _public(service.update_record(session, Pair, pair_id, body, actor=actor(token)))
 
 
 @router.get("")
-def list_pairs(session: SessionDep, _: StaffDep, paging: PagingDep,
-                 filters: FilterDep) -> Page[PairPublic]:  # fmt: skip
+def list_pairs(
+    session: SessionDep, _: StaffDep, paging: PagingDep, filters: FilterDep
+) -> Page[PairPublic]:
     """Pairs by id; ``from``/``to`` apply to ``matched_on``."""
-    rows, total = service.list_page(session, Pair, filters=clauses(Pair, filters),
-                                    limit=paging.limit, offset=paging.offset,
-                                    order_by=col(Pair.id))  # fmt: skip
-    return Page(items=[_public(r) for r in rows], total=total, limit=paging.limit,
-                offset=paging.offset)  # fmt: skip
+    rows, total = service.list_page(
+        session,
+        Pair,
+        filters=clauses(Pair, filters),
+        limit=paging.limit,
+        offset=paging.offset,
+        order_by=col(Pair.id),
+    )
+    return Page(
+        items=[_public(r) for r in rows], total=total, limit=paging.limit, offset=paging.offset
+    )

@@ -35,8 +35,9 @@ def read_participant(
 
 
 @router.patch("/{participant_id}")
-def update_participant(participant_id: RecordId, body: ParticipantUpdate, session: SessionDep,
-                  token: StaffDep) -> ParticipantPublic:  # fmt: skip
+def update_participant(
+    participant_id: RecordId, body: ParticipantUpdate, session: SessionDep, token: StaffDep
+) -> ParticipantPublic:
     """Change the fields given; the earlier version goes to the audit log."""
     return _public(
         service.update_record(session, Participant, participant_id, body, actor=actor(token))
@@ -44,11 +45,18 @@ def update_participant(participant_id: RecordId, body: ParticipantUpdate, sessio
 
 
 @router.get("")
-def list_participants(session: SessionDep, _: StaffDep, paging: PagingDep,
-                 filters: FilterDep) -> Page[ParticipantPublic]:  # fmt: skip
+def list_participants(
+    session: SessionDep, _: StaffDep, paging: PagingDep, filters: FilterDep
+) -> Page[ParticipantPublic]:
     """Participants by id; ``from``/``to`` keep those whose cohort runs on some day of that window."""
-    rows, total = service.list_page(session, Participant, filters=clauses(Participant, filters),
-                                    limit=paging.limit, offset=paging.offset,
-                                    order_by=col(Participant.id))  # fmt: skip
-    return Page(items=[_public(r) for r in rows], total=total, limit=paging.limit,
-                offset=paging.offset)  # fmt: skip
+    rows, total = service.list_page(
+        session,
+        Participant,
+        filters=clauses(Participant, filters),
+        limit=paging.limit,
+        offset=paging.offset,
+        order_by=col(Participant.id),
+    )
+    return Page(
+        items=[_public(r) for r in rows], total=total, limit=paging.limit, offset=paging.offset
+    )

@@ -66,11 +66,22 @@ class ScheduledItemUpdate(BaseModel):
 def _public(item: ScheduledItem, deliveries: list[Delivery]) -> ScheduledItemPublic:
     assert item.id is not None
     return ScheduledItemPublic(
-        id=item.id, pair=item.pair, role=item.role, person=item.person, kind=item.kind,
-        sequence=item.sequence, due_at=item.due_at, attempt=item.attempt, state=item.state,
-        deliveries=[DeliveryPublic(attempt=d.attempt, started_at=d.started_at, sent_at=d.sent_at,
-                                   outcome=d.outcome) for d in deliveries],
-    )  # fmt: skip
+        id=item.id,
+        pair=item.pair,
+        role=item.role,
+        person=item.person,
+        kind=item.kind,
+        sequence=item.sequence,
+        due_at=item.due_at,
+        attempt=item.attempt,
+        state=item.state,
+        deliveries=[
+            DeliveryPublic(
+                attempt=d.attempt, started_at=d.started_at, sent_at=d.sent_at, outcome=d.outcome
+            )
+            for d in deliveries
+        ],
+    )
 
 
 @router.get("/pairs/{pair_id}/schedule")

@@ -30,19 +30,30 @@ def read_survey(survey_id: SurveyId, session: SessionDep, _: StaffDep) -> Survey
 
 
 @router.patch("/{survey_id}")
-def update_survey(survey_id: SurveyId, body: SurveyUpdate, session: SessionDep,
-                  token: StaffDep) -> SurveyPublic:  # fmt: skip
+def update_survey(
+    survey_id: SurveyId, body: SurveyUpdate, session: SessionDep, token: StaffDep
+) -> SurveyPublic:
     """Change the date or replace the answers; the earlier version goes to the audit log."""
     row = service.update_survey(session, survey_id=survey_id, change=body, actor=actor(token))
     return service.survey_public(row)
 
 
 @router.get("")
-def list_surveys(session: SessionDep, _: StaffDep, paging: PagingDep,
-                 filters: FilterDep) -> Page[SurveyPublic]:  # fmt: skip
+def list_surveys(
+    session: SessionDep, _: StaffDep, paging: PagingDep, filters: FilterDep
+) -> Page[SurveyPublic]:
     """Survey responses by id; ``from``/``to`` apply to ``answered_on``."""
-    rows, total = service.list_page(session, Survey, filters=clauses(Survey, filters),
-                                    limit=paging.limit, offset=paging.offset,
-                                    order_by=col(Survey.id))  # fmt: skip
-    return Page(items=[service.survey_public(r) for r in rows], total=total, limit=paging.limit,
-                offset=paging.offset)  # fmt: skip
+    rows, total = service.list_page(
+        session,
+        Survey,
+        filters=clauses(Survey, filters),
+        limit=paging.limit,
+        offset=paging.offset,
+        order_by=col(Survey.id),
+    )
+    return Page(
+        items=[service.survey_public(r) for r in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )

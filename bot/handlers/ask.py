@@ -34,8 +34,9 @@ def _answer(tr: Tr, answer: Answer | None) -> Outcome:
     if answer is None:
         return say(tr("Sorry, I can't look things up right now. Please try again later."))
     if not answer.found or not answer.answer:
-        return say(tr("I have no material about that yet. Your mentor or the program staff "
-                      "may know more."))
+        return say(
+            tr("I have no material about that yet. Your mentor or the program staff may know more.")
+        )
     more_id = answer.more_id
     buttons = None
     if answer.truncated and more_id and len(f"kb:{more_id}".encode()) <= 64:
@@ -46,8 +47,9 @@ def _answer(tr: Tr, answer: Answer | None) -> Outcome:
     return say(Tr(written_in).finish(escape(answer.answer)), buttons)
 
 
-async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
-                          ) -> None:  # fmt: skip
+async def answer_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
+) -> None:
     """Answer a question from the knowledge base (for /ask and for plain questions)."""
     bound, lang = await peek(update, context, lambda t: (t.contact is not None, t.lang))
     answer: Answer | None = None

@@ -83,10 +83,17 @@ def opening(*, item_id: int, role: str, lang: str, reminder: bool) -> Reply:
         question = tr("Did you meet your participant this month?")
     else:
         question = tr("Did you meet your mentor this month?")
-    head = (tr("🔔 A reminder: this month's check-in is waiting for you.") if reminder
-            else tr("🗓 Time for this month's check-in! It takes a minute."))  # fmt: skip
-    buttons: Rows = [[(tr.label("✅ Yes, we met"), f"ci:o:{item_id}:y"),
-                      (tr.label("Not yet"), f"ci:o:{item_id}:n")]]  # fmt: skip
+    head = (
+        tr("🔔 A reminder: this month's check-in is waiting for you.")
+        if reminder
+        else tr("🗓 Time for this month's check-in! It takes a minute.")
+    )
+    buttons: Rows = [
+        [
+            (tr.label("✅ Yes, we met"), f"ci:o:{item_id}:y"),
+            (tr.label("Not yet"), f"ci:o:{item_id}:n"),
+        ]
+    ]
     if role == "mentor":
         buttons.append([(tr.label("💡 Meeting ideas"), "mi")])
     return Reply(tr.join(head, question), buttons)
@@ -112,37 +119,57 @@ def _step(turn: Turn, *, edit: bool) -> Reply:
     tr, n = turn.tr, conv.nonce
     if conv.step == "steps":
         selected = set(conv.data["sel"])
-        toggles = [(("✅ " if t in selected else "") + tr.label(EVENT_LABELS[t]), f"ci:{n}:t:{i}")
-                   for i, t in enumerate(EVENT_TYPES)]  # fmt: skip
-        return Reply(_steps_text(tr, turn.role),
-                     [*rows(toggles, 2), [(tr.label("✅ Done"), f"ci:{n}:d"),
-                                          (tr.label("Nothing new"), f"ci:{n}:0")]],
-                     edit=edit)  # fmt: skip
+        toggles = [
+            (("✅ " if t in selected else "") + tr.label(EVENT_LABELS[t]), f"ci:{n}:t:{i}")
+            for i, t in enumerate(EVENT_TYPES)
+        ]
+        return Reply(
+            _steps_text(tr, turn.role),
+            [
+                *rows(toggles, 2),
+                [(tr.label("✅ Done"), f"ci:{n}:d"), (tr.label("Nothing new"), f"ci:{n}:0")],
+            ],
+            edit=edit,
+        )
     if conv.step == "confirm":
         listing = "\n".join("• " + escape(tr.label(EVENT_LABELS[t])) for t in conv.data["sel"])
-        return Reply(tr.join(tr("Save these steps?"), listing),
-                     [[(tr.label("✅ Yes, save"), f"ci:{n}:s"),
-                       (tr.label("✏️ Change"), f"ci:{n}:c")]], edit=edit)  # fmt: skip
-    return Reply(tr("💬 Anything else you want to tell me, in your own words? Just write it "
-                    "here, or tap No, thanks."),
-                 [[(tr.label("No, thanks"), f"ci:{n}:e")]], edit=edit)  # fmt: skip
+        return Reply(
+            tr.join(tr("Save these steps?"), listing),
+            [[(tr.label("✅ Yes, save"), f"ci:{n}:s"), (tr.label("✏️ Change"), f"ci:{n}:c")]],
+            edit=edit,
+        )
+    return Reply(
+        tr(
+            "💬 Anything else you want to tell me, in your own words? Just write it "
+            "here, or tap No, thanks."
+        ),
+        [[(tr.label("No, thanks"), f"ci:{n}:e")]],
+        edit=edit,
+    )
 
 
 # --- answering the scheduled message --------------------------------------------------------
 
 
-def _met(session: Session, pair: Pair, first: date, last: date, day: date, role: str,
-         actor: str) -> None:  # fmt: skip
+def _met(
+    session: Session, pair: Pair, first: date, last: date, day: date, role: str, actor: str
+) -> None:
     """Record that the pair met in this month, once (the other side's answer counts too)."""
     count = session.exec(
-        select(func.count()).select_from(Meeting)
+        select(func.count())
+        .select_from(Meeting)
         .where(Meeting.pair == pair.id, Meeting.held_on >= first, Meeting.held_on <= last)
-    ).one()  # fmt: skip
+    ).one()
     if count:
         return
-    log_meeting(session, meeting=MeetingCreate(pair=pair.id, held_on=day,
-                                               kind=MeetingKind.individual, activities=[]),
-                logged_by=role, actor=actor)  # fmt: skip
+    log_meeting(
+        session,
+        meeting=MeetingCreate(
+            pair=pair.id, held_on=day, kind=MeetingKind.individual, activities=[]
+        ),
+        logged_by=role,
+        actor=actor,
+    )
 
 
 def _opened(turn: Turn, data: str | None) -> Outcome:
@@ -158,8 +185,14 @@ def _opened(turn: Turn, data: str | None) -> Outcome:
         return pair_closed(tr)
     first, last = month_of(turn.session, pair, item.sequence)
     met = found.group(2) == "y"
-    data_: dict[str, Any] = {"item": item.id, "seq": item.sequence, "first": first.isoformat(),
-             "last": last.isoformat(), "sel": [], "saved": []}  # fmt: skip
+    data_: dict[str, Any] = {
+        "item": item.id,
+        "seq": item.sequence,
+        "first": first.isoformat(),
+        "last": last.isoformat(),
+        "sel": [],
+        "saved": [],
+    }
     if met:
         _met(turn.session, pair, first, last, _day(data_, turn.today), turn.role, turn.actor)
     schedule.mark_answered(
@@ -192,19 +225,31 @@ def _save_steps(turn: Turn) -> Outcome:
         return Outcome([Reply(pair_closed(tr).replies[0].text, edit=True)])
     first, last = date.fromisoformat(conv.data["first"]), date.fromisoformat(conv.data["last"])
     day = _day(conv.data, turn.today)
-    known = set(turn.session.exec(
-        select(Event.type).where(Event.participant == pair.participant,
-                                 Event.status == EventStatus.confirmed,
-                                 Event.occurred_on >= first, Event.occurred_on <= last)
-    ).all())  # fmt: skip
+    known = set(
+        turn.session.exec(
+            select(Event.type).where(
+                Event.participant == pair.participant,
+                Event.status == EventStatus.confirmed,
+                Event.occurred_on >= first,
+                Event.occurred_on <= last,
+            )
+        ).all()
+    )
     saved, earlier = [], []
     for event_type in conv.data["sel"]:
         if event_type in known:
             earlier.append(event_type)
             continue
-        record_event(turn.session, event=EventCreate(
-            participant=pair.participant, type=event_type, occurred_on=day,
-            source=EventSource(turn.role)), actor=turn.actor)  # fmt: skip
+        record_event(
+            turn.session,
+            event=EventCreate(
+                participant=pair.participant,
+                type=event_type,
+                occurred_on=day,
+                source=EventSource(turn.role),
+            ),
+            actor=turn.actor,
+        )
         saved.append(event_type)
     lines = [tr("✅ Saved:")] + ["• " + escape(tr.label(EVENT_LABELS[t])) for t in saved]
     if earlier:
@@ -298,9 +343,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
         if events and confident:  # everything it found was saved in this check-in already
             reply = tr("Thanks! That is saved already. 🙏 Talk to you next month.")
             return say(reply), None
-        return say(tr("Thanks for telling me! I couldn't tell which step that was. If something "
-                      "happened, tap the button below."),
-                   [[(tr.label("📈 Report a step"), "pn")]]), None  # fmt: skip
+        return say(
+            tr(
+                "Thanks for telling me! I couldn't tell which step that was. If something "
+                "happened, tap the button below."
+            ),
+            [[(tr.label("📈 Report a step"), "pn")]],
+        ), None
 
     result = await once(update, context, _work)
     if result is None:

@@ -24,8 +24,12 @@ from bot.state import Turn, once
 def _edited(turn: Turn) -> Outcome:
     if turn.contact is None:
         return not_invited(turn.tr)
-    return say(turn.tr("I only read new messages, not changes to old ones. Please send it again "
-                       "as a new message."))
+    return say(
+        turn.tr(
+            "I only read new messages, not changes to old ones. Please send it again "
+            "as a new message."
+        )
+    )
 
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,24 +12,51 @@ from bot.state import Turn, once
 
 # (command, menu description, line in /help for a participant, line for a mentor)
 COMMANDS: tuple[tuple[str, str, str, str], ...] = (
-    ("progress", N_("Report a step towards work"),
-     N_("/progress – tell me about a step towards work"),
-     N_("/progress – report a step your participant took")),
-    ("met", N_("Log a meeting"), N_("/met – log a meeting with your mentor"),
-     N_("/met – log a meeting with your participant")),
-    ("meeting", N_("Ideas for your next meeting"), N_("/meeting – ideas for your next meeting"),
-     N_("/meeting – ideas for your next meeting")),
+    (
+        "progress",
+        N_("Report a step towards work"),
+        N_("/progress – tell me about a step towards work"),
+        N_("/progress – report a step your participant took"),
+    ),
+    (
+        "met",
+        N_("Log a meeting"),
+        N_("/met – log a meeting with your mentor"),
+        N_("/met – log a meeting with your participant"),
+    ),
+    (
+        "meeting",
+        N_("Ideas for your next meeting"),
+        N_("/meeting – ideas for your next meeting"),
+        N_("/meeting – ideas for your next meeting"),
+    ),
     ("survey", N_("Answer your survey"), N_("/survey – go on with a survey I sent you"), ""),
-    ("ask", N_("Ask a question"), N_("/ask – ask a question about work in Sweden"),
-     N_("/ask – ask a question about work in Sweden")),
-    ("language", N_("Change language"), N_("/language – change language"),
-     N_("/language – change language")),
-    ("mydata", N_("See your data"), N_("/mydata – see everything saved about you"),
-     N_("/mydata – see everything saved about you")),
-    ("delete", N_("Delete your data"), N_("/delete – delete your data"),
-     N_("/delete – delete your data")),
+    (
+        "ask",
+        N_("Ask a question"),
+        N_("/ask – ask a question about work in Sweden"),
+        N_("/ask – ask a question about work in Sweden"),
+    ),
+    (
+        "language",
+        N_("Change language"),
+        N_("/language – change language"),
+        N_("/language – change language"),
+    ),
+    (
+        "mydata",
+        N_("See your data"),
+        N_("/mydata – see everything saved about you"),
+        N_("/mydata – see everything saved about you"),
+    ),
+    (
+        "delete",
+        N_("Delete your data"),
+        N_("/delete – delete your data"),
+        N_("/delete – delete your data"),
+    ),
     ("help", N_("What I can do"), "", ""),
-)  # fmt: skip
+)
 
 
 def help_text(tr: Tr, role: str) -> Html:
@@ -40,8 +67,13 @@ def help_text(tr: Tr, role: str) -> Html:
         if line:
             lines.append(tr(line))
     body = "\n".join(lines)
-    return tr.join(body, tr("You can also just write to me, for example “I had a job interview "
-                            "today” or “How long should a CV be?”"))
+    return tr.join(
+        body,
+        tr(
+            "You can also just write to me, for example “I had a job interview "
+            "today” or “How long should a CV be?”"
+        ),
+    )
 
 
 def menu(tr: Tr) -> list[BotCommand]:

@@ -15,8 +15,9 @@ from outcomes.invites import set_person_language
 def _choose(turn: Turn) -> Outcome:
     if turn.contact is None:
         return not_invited(turn.tr)
-    buttons = [(("✓ " if code == turn.lang else "") + NAMES[code], f"lg:{code}")
-               for code in LANGUAGES]  # fmt: skip
+    buttons = [
+        (("✓ " if code == turn.lang else "") + NAMES[code], f"lg:{code}") for code in LANGUAGES
+    ]
     return say(turn.tr("Choose your language:"), rows(buttons))
 
 
@@ -34,8 +35,7 @@ def _set(turn: Turn, data: str | None) -> Outcome:
     lang = found.group(1)
     set_person_language(turn.session, turn.contact, lang)
     tr = Tr(lang)
-    return say(tr("Done! I will write in {language} from now on.", language=NAMES[lang]),
-               edit=True)
+    return say(tr("Done! I will write in {language} from now on.", language=NAMES[lang]), edit=True)
 
 
 async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -61,7 +61,7 @@ def _excerpt(text: str) -> str:
         return flat
     cut = flat[:EXCERPT_CHARS]
     end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
-    return cut[:end + 1] if end > EXCERPT_CHARS // 2 else cut.rsplit(" ", 1)[0] + " …"
+    return cut[: end + 1] if end > EXCERPT_CHARS // 2 else cut.rsplit(" ", 1)[0] + " …"
 
 
 async def _material(topics: list[str], lang: str) -> list[tuple[str, str, str]]:
@@ -72,8 +72,9 @@ async def _material(topics: list[str], lang: str) -> list[tuple[str, str, str]]:
     for topic in topics:
         if len(found) == 2:
             break
-        passages = await lookup(partial(service.topic_passages, topic, lang, limit=1),
-                                within=MATERIAL_TIMEOUT)
+        passages = await lookup(
+            partial(service.topic_passages, topic, lang, limit=1), within=MATERIAL_TIMEOUT
+        )
         if passages is None:  # the knowledge base is optional for ideas
             return found
         if passages:
@@ -85,8 +86,11 @@ def _ideas_text(tr: Tr, agenda: Agenda, material: list[tuple[str, str, str]]) ->
     if agenda.last:
         head = tr("💡 Ideas for your last meeting:")
     else:
-        head = tr("💡 Ideas for your meeting – month {month} of {months}:",
-                  month=agenda.month, months=agenda.months)
+        head = tr(
+            "💡 Ideas for your meeting – month {month} of {months}:",
+            month=agenda.month,
+            months=agenda.months,
+        )
     blocks: list[str] = [head]
     for idea in agenda.ideas:
         points = "\n".join("• " + tr(p) for p in idea.points)
@@ -107,7 +111,9 @@ async def ideas(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.callback_query is not None:
         data = update.callback_query.data
         if data != "mi":
-            await deliver(update, context, await once(update, context, lambda t: stale_button(t.tr)))
+            await deliver(
+                update, context, await once(update, context, lambda t: stale_button(t.tr))
+            )
             return
     lang, agenda = await peek(update, context, _agenda)
     material = await _material(agenda.topics, lang) if agenda is not None else []
@@ -132,25 +138,36 @@ def _render(turn: Turn, *, edit: bool) -> Outcome:
     assert conv is not None
     tr, n = turn.tr, conv.nonce
     if conv.step == "day":
-        buttons: Rows = [[(tr.label("Today"), f"mt:{n}:d:0"), (tr.label("Yesterday"), f"mt:{n}:d:1")],
-                         [(tr.label("Another day"), f"mt:{n}:pick")],
-                         [(tr.label("Cancel"), f"mt:{n}:x")]]  # fmt: skip
+        buttons: Rows = [
+            [(tr.label("Today"), f"mt:{n}:d:0"), (tr.label("Yesterday"), f"mt:{n}:d:1")],
+            [(tr.label("Another day"), f"mt:{n}:pick")],
+            [(tr.label("Cancel"), f"mt:{n}:x")],
+        ]
         return say(tr("📝 When did you meet?"), buttons, edit=edit)
     if conv.step == "pick":
         pair = active_pair(turn)
         earliest = pair.matched_on if pair is not None else turn.today
         days = [k for k in range(2, MAX_DAYS_AGO) if turn.today - timedelta(days=k) >= earliest]
         picks = [(tr.short_date(turn.today - timedelta(days=k)), f"mt:{n}:d:{k}") for k in days]
-        return say(tr("Which day did you meet?"),
-                   [*rows(picks, 3), [(tr.label("Cancel"), f"mt:{n}:x")]], edit=edit)
+        return say(
+            tr("Which day did you meet?"),
+            [*rows(picks, 3), [(tr.label("Cancel"), f"mt:{n}:x")]],
+            edit=edit,
+        )
     chosen = set(conv.data.get("acts", []))
-    toggles = [(("✅ " if tag in chosen else "") + tr.label(ACTIVITY_LABELS[tag]), f"mt:{n}:a:{i}")
-               for i, tag in enumerate(ACTIVITIES)]  # fmt: skip
+    toggles = [
+        (("✅ " if tag in chosen else "") + tr.label(ACTIVITY_LABELS[tag]), f"mt:{n}:a:{i}")
+        for i, tag in enumerate(ACTIVITIES)
+    ]
     day = date.fromisoformat(conv.data["day"])
-    return say(tr("What did you do on {day}? Choose all that fit, then press Save.",
-                  day=tr.date(day)),
-               [*rows(toggles, 2), [(tr.label("💾 Save"), f"mt:{n}:ok"),
-                                    (tr.label("Cancel"), f"mt:{n}:x")]], edit=edit)
+    return say(
+        tr("What did you do on {day}? Choose all that fit, then press Save.", day=tr.date(day)),
+        [
+            *rows(toggles, 2),
+            [(tr.label("💾 Save"), f"mt:{n}:ok"), (tr.label("Cancel"), f"mt:{n}:x")],
+        ],
+        edit=edit,
+    )
 
 
 def _begin(turn: Turn) -> Outcome:
@@ -221,21 +238,26 @@ def _save(turn: Turn, day: date, acts: list[str]) -> Outcome:
         return pair_closed(tr)
     try:
         meeting, merged = log_meeting(
-            turn.session, meeting=MeetingCreate(pair=pair.id, held_on=day, activities=acts),
-            logged_by=turn.role, actor=turn.actor)
+            turn.session,
+            meeting=MeetingCreate(pair=pair.id, held_on=day, activities=acts),
+            logged_by=turn.role,
+            actor=turn.actor,
+        )
     except DomainError:
         turn.end()
         return pair_closed(tr)
     turn.end()
-    what = ", ".join(tr.label(ACTIVITY_LABELS.get(a, ACTIVITY_LABELS["other"]))
-                     for a in meeting.activities)
+    what = ", ".join(
+        tr.label(ACTIVITY_LABELS.get(a, ACTIVITY_LABELS["other"])) for a in meeting.activities
+    )
     text = tr("✅ Saved: your meeting on {day} ({what}).", day=tr.date(day), what=what)
     if merged:
         if turn.role == "participant":
             also = tr("Your mentor had logged this meeting too, so I added your answers to it.")
         else:
-            also = tr("Your participant had logged this meeting too, so I added your answers "
-                      "to it.")
+            also = tr(
+                "Your participant had logged this meeting too, so I added your answers to it."
+            )
         text = tr.join(text, also)
     return say(text, edit=True)
 

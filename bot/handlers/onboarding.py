@@ -27,39 +27,63 @@ DATA = r"ob:([lyn]):([a-z]{2}):([A-Za-z0-9_-]{16,64})"
 
 def _consent(tr: Tr, role: str) -> str:
     if role == PersonRole.mentor:
-        hello = tr("👋 Welcome to Stegvis! I help you and your participant in the "
-                   "job-mentoring program.")
-        saved = tr("📋 A code instead of your name, the steps you report for your participant, "
-                   "your survey answers and your meetings. What you write is saved only when "
-                   "you confirm a step.")
+        hello = tr(
+            "👋 Welcome to Stegvis! I help you and your participant in the job-mentoring program."
+        )
+        saved = tr(
+            "📋 A code instead of your name, the steps you report for your participant, "
+            "your survey answers and your meetings. What you write is saved only when "
+            "you confirm a step."
+        )
     else:
-        hello = tr("👋 Welcome to Stegvis! I help you and your mentor in the job-mentoring "
-                   "program.")
-        saved = tr("📋 A code instead of your name, the steps towards work you tell me about "
-                   "(for example a job interview), your survey answers and your meetings. What "
-                   "you write is saved only when you confirm a step.")
+        hello = tr(
+            "👋 Welcome to Stegvis! I help you and your mentor in the job-mentoring program."
+        )
+        saved = tr(
+            "📋 A code instead of your name, the steps towards work you tell me about "
+            "(for example a job interview), your survey answers and your meetings. What "
+            "you write is saved only when you confirm a step."
+        )
     return tr.join(
         hello,
-        "\n".join([tr("Before we start, please read what I save:"), saved,
-                   tr("👀 Only the program staff see it, to follow up and improve the program. "
-                      "Reports show only totals."),
-                   tr("🗑 /mydata shows everything saved about you, and /delete deletes it.")]),
+        "\n".join(
+            [
+                tr("Before we start, please read what I save:"),
+                saved,
+                tr(
+                    "👀 Only the program staff see it, to follow up and improve the program. "
+                    "Reports show only totals."
+                ),
+                tr("🗑 /mydata shows everything saved about you, and /delete deletes it."),
+            ]
+        ),
         tr("Do you agree? You can choose another language below."),
     )
 
 
 def _consent_buttons(tr: Tr, token: str) -> Rows:
-    langs = [((("✓ " if code == tr.lang else "") + NAMES[code]), f"ob:l:{code}:{token}")
-             for code in LANGUAGES]  # fmt: skip
-    return [langs[0:2], langs[2:4], langs[4:6], langs[6:7],
-            [(tr.label("✅ I agree"), f"ob:y:{tr.lang}:{token}"),
-             (tr.label("No, thanks"), f"ob:n:{tr.lang}:{token}")]]
+    langs = [
+        ((("✓ " if code == tr.lang else "") + NAMES[code]), f"ob:l:{code}:{token}")
+        for code in LANGUAGES
+    ]
+    return [
+        langs[0:2],
+        langs[2:4],
+        langs[4:6],
+        langs[6:7],
+        [
+            (tr.label("✅ I agree"), f"ob:y:{tr.lang}:{token}"),
+            (tr.label("No, thanks"), f"ob:n:{tr.lang}:{token}"),
+        ],
+    ]
 
 
 def _unusable(tr: Tr, status: InviteStatus) -> Outcome:
     if status is InviteStatus.used:
-        text = tr("This invitation link has already been used. If you need a new one, ask the "
-                  "program staff.")
+        text = tr(
+            "This invitation link has already been used. If you need a new one, ask the "
+            "program staff."
+        )
     elif status is InviteStatus.expired:
         text = tr("This invitation link has expired. Please ask the program staff for a new one.")
     else:
@@ -99,18 +123,36 @@ def _pressed(turn: Turn, data: str | None) -> Outcome:
         return say(_consent(tr, invite.role), _consent_buttons(tr, token), edit=True)
     if action == "n":
         invites.decline(turn.session, token=token)
-        return say(tr("Understood. Nothing about you has been saved. If you change your mind, "
-                      "ask the program staff for a new invitation link."), edit=True)
+        return say(
+            tr(
+                "Understood. Nothing about you has been saved. If you change your mind, "
+                "ask the program staff for a new invitation link."
+            ),
+            edit=True,
+        )
     assert turn.user_id is not None
     assert turn.chat_id is not None
     try:
-        turn.contact = invites.redeem(turn.session, turn.settings, token=token,
-                                      user_id=turn.user_id, chat_id=turn.chat_id, language=lang)
+        turn.contact = invites.redeem(
+            turn.session,
+            turn.settings,
+            token=token,
+            user_id=turn.user_id,
+            chat_id=turn.chat_id,
+            language=lang,
+        )
     except Conflict:
-        return say(tr("This Telegram account is already connected to someone else in the "
-                      "program. Please contact the program staff."), edit=True)
-    replies = [Reply(tr("✅ Thank you! You are connected."), edit=True),
-               Reply(help_text(tr, str(invite.role)))]
+        return say(
+            tr(
+                "This Telegram account is already connected to someone else in the "
+                "program. Please contact the program staff."
+            ),
+            edit=True,
+        )
+    replies = [
+        Reply(tr("✅ Thank you! You are connected."), edit=True),
+        Reply(help_text(tr, str(invite.role))),
+    ]
     return Outcome([*replies, *after_join(turn)])
 
 

@@ -26,8 +26,9 @@ def _export(turn: Turn) -> Outcome:
         return not_invited(turn.tr)
     document = export_person(turn.session, turn.settings, turn.person)
     content = json.dumps(document, ensure_ascii=False, indent=2).encode()
-    return Outcome([Reply(turn.tr("📦 Here is everything saved about you."),
-                          document=(FILE_NAME, content))])
+    return Outcome(
+        [Reply(turn.tr("📦 Here is everything saved about you."), document=(FILE_NAME, content))]
+    )
 
 
 async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -41,15 +42,23 @@ def _ask(turn: Turn) -> Outcome:
     tr = turn.tr
     conv = turn.begin(FLOW, "confirm")
     if turn.role == "mentor":
-        what = tr("Your connection to me and your details will be deleted, and the program "
-                  "staff will see that you left. The steps you reported stay with your "
-                  "participant. This cannot be undone.")
+        what = tr(
+            "Your connection to me and your details will be deleted, and the program "
+            "staff will see that you left. The steps you reported stay with your "
+            "participant. This cannot be undone."
+        )
     else:
-        what = tr("Your connection to me, your survey answers and the steps you reported will "
-                  "be deleted. The steps remain only as anonymous numbers, and the program staff "
-                  "will see that you left. This cannot be undone.")
-    buttons = [[(tr.label("Yes, delete"), f"dl:{conv.nonce}:y"),
-                (tr.label("No, keep it"), f"dl:{conv.nonce}:n")]]
+        what = tr(
+            "Your connection to me, your survey answers and the steps you reported will "
+            "be deleted. The steps remain only as anonymous numbers, and the program staff "
+            "will see that you left. This cannot be undone."
+        )
+    buttons = [
+        [
+            (tr.label("Yes, delete"), f"dl:{conv.nonce}:y"),
+            (tr.label("No, keep it"), f"dl:{conv.nonce}:n"),
+        ]
+    ]
     return say(tr.join(tr("🗑 Delete your data?"), what), buttons)
 
 
@@ -70,8 +79,9 @@ def _answered(turn: Turn, data: str | None) -> Outcome:
         return say(tr("OK, nothing was deleted."), edit=True)
     turn.session.flush()
     erase_person(turn.session, person=turn.person, actor=turn.actor)
-    return say(tr("Your data has been deleted. Thank you for taking part, and good luck!"),
-               edit=True)
+    return say(
+        tr("Your data has been deleted. Thank you for taking part, and good luck!"), edit=True
+    )
 
 
 async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

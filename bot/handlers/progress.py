@@ -66,8 +66,11 @@ ATTRIBUTE = {"e": "extent", "r": "relevant", "c": "program_contributed"}
 
 PICK_DAYS = tuple(range(2, 14))
 """``pick`` offers these days by date (the twelve days before yesterday) …"""
-ROUGHLY: dict[int, str] = {21: N_("About 3 weeks ago"), 30: N_("About a month ago"),
-                           60: N_("About 2 months ago")}  # fmt: skip
+ROUGHLY: dict[int, str] = {
+    21: N_("About 3 weeks ago"),
+    30: N_("About a month ago"),
+    60: N_("About 2 months ago"),
+}
 """… and these, for a step further back (stored as that many days ago)."""
 DAYS_AGO = frozenset({0, 1, *PICK_DAYS, *ROUGHLY})
 
@@ -110,27 +113,35 @@ def _render(turn: Turn, *, edit: bool) -> Outcome:
         return say(text, [*rows(buttons, 2), cancel], edit=edit)
     if conv.step == "propose":
         selected = set(conv.data["selected"])
-        toggles = [(("✅ " if t in selected else "⬜ ") + tr.label(EVENT_LABELS[t]), f"pg:{n}:p:{i}")
-                   for i, t in enumerate(conv.data["proposed"])]  # fmt: skip
+        toggles = [
+            (("✅ " if t in selected else "⬜ ") + tr.label(EVENT_LABELS[t]), f"pg:{n}:p:{i}")
+            for i, t in enumerate(conv.data["proposed"])
+        ]
         text = tr("It sounds like this happened. Tap to change, then save:")
-        return say(text, [*rows(toggles, 1), [(tr.label("💾 Save"), f"pg:{n}:s"), *cancel]],
-                   edit=edit)
+        return say(
+            text, [*rows(toggles, 1), [(tr.label("💾 Save"), f"pg:{n}:s"), *cancel]], edit=edit
+        )
     if conv.step == "when":
-        days: Rows = [[(tr.label("Today"), f"pg:{n}:d:0"), (tr.label("Yesterday"), f"pg:{n}:d:1")],
-                      [(tr.label("Another day"), f"pg:{n}:w")], cancel]  # fmt: skip
+        days: Rows = [
+            [(tr.label("Today"), f"pg:{n}:d:0"), (tr.label("Yesterday"), f"pg:{n}:d:1")],
+            [(tr.label("Another day"), f"pg:{n}:w")],
+            cancel,
+        ]
         return say(tr.join(_chosen(turn), tr("When did it happen?")), days, edit=edit)
     if conv.step == "pick":
-        picks = [(tr.short_date(turn.today - timedelta(days=k)), f"pg:{n}:d:{k}") for k in PICK_DAYS]
+        picks = [
+            (tr.short_date(turn.today - timedelta(days=k)), f"pg:{n}:d:{k}") for k in PICK_DAYS
+        ]
         rough = [(tr.label(label), f"pg:{n}:d:{k}") for k, label in ROUGHLY.items()]
         return say(tr("Which day was it?"), [*rows(picks, 3), *rows(rough, 1), cancel], edit=edit)
     found = _next_question(conv.data)
     assert found is not None
     i, code = found
     event_type = conv.data["queue"][i]
-    answers: Rows = [[(tr.label(label), f"pg:{n}:a:{code}:{key}")
-                      for key, (label, _v) in ANSWERS[code].items()]]  # fmt: skip
-    text = tr.join(tr.label(EVENT_LABELS[event_type]),
-                   _question(tr, code, event_type, turn.role))
+    answers: Rows = [
+        [(tr.label(label), f"pg:{n}:a:{code}:{key}") for key, (label, _v) in ANSWERS[code].items()]
+    ]
+    text = tr.join(tr.label(EVENT_LABELS[event_type]), _question(tr, code, event_type, turn.role))
     return say(text, [*answers, cancel], edit=edit)
 
 
@@ -188,24 +199,41 @@ def _save(turn: Turn, day: date, note: str | None) -> Outcome:
         attributes = {ATTRIBUTE[code]: ANSWERS[code][key][1] for code, key in answers.items()}
         if note:
             attributes["note"] = note[:1000]
-        saved.append(record_event(turn.session, event=EventCreate(
-            participant=pair.participant, type=event_type, occurred_on=day,
-            source=EventSource(turn.role), attributes=EventAttributes(**attributes) if attributes else None,
-        ), actor=turn.actor))  # fmt: skip
+        saved.append(
+            record_event(
+                turn.session,
+                event=EventCreate(
+                    participant=pair.participant,
+                    type=event_type,
+                    occurred_on=day,
+                    source=EventSource(turn.role),
+                    attributes=EventAttributes(**attributes) if attributes else None,
+                ),
+                actor=turn.actor,
+            )
+        )
     labels = [tr.label(EVENT_LABELS[str(e.type)]) for e in saved]
     if len(saved) == 1:
         text = tr("✅ Saved: {what}.", what=labels[0])
         undo: Rows = [[(tr.label("↩ Undo"), f"pu:{saved[0].id}")]]
     else:
         text = tr.join(tr("✅ Saved:"), "\n".join("• " + escape(label) for label in labels))
-        undo = [[(tr.label("↩ Undo") + ": " + label, f"pu:{e.id}")]
-                for e, label in zip(saved, labels, strict=True)]
+        undo = [
+            [(tr.label("↩ Undo") + ": " + label, f"pu:{e.id}")]
+            for e, label in zip(saved, labels, strict=True)
+        ]
     return say(tr.join(text, tr("Well done! 🎉")), undo, edit=True)
 
 
 DATA = rf"pg:({NONCE}):(t|p|s|a|d|w|x)(?::([a-z0-9]{{1,2}}))?(?::([a-z]))?"
-STEP_OF = {"t": ("type",), "p": ("propose",), "s": ("propose",), "a": ("ask",),
-           "d": ("when", "pick"), "w": ("when",)}  # fmt: skip
+STEP_OF = {
+    "t": ("type",),
+    "p": ("propose",),
+    "s": ("propose",),
+    "a": ("ask",),
+    "d": ("when", "pick"),
+    "w": ("when",),
+}
 
 
 def _pressed(turn: Turn, data: str | None, note: str | None) -> Outcome:
@@ -229,7 +257,9 @@ def _pressed(turn: Turn, data: str | None, note: str | None) -> Outcome:
         ago = int(arg) if arg and arg.isdigit() else -1
         if ago not in DAYS_AGO:
             return stale_button(tr)
-        return _save(turn, turn.today - timedelta(days=ago), note if conv.data.get("has_note") else None)
+        return _save(
+            turn, turn.today - timedelta(days=ago), note if conv.data.get("has_note") else None
+        )
     if action == "t":
         index = int(arg) if arg and arg.isdigit() else -1
         if not 0 <= index < len(EVENT_TYPES):
@@ -305,8 +335,12 @@ def _undo(turn: Turn, data: str | None) -> Outcome:
     found = match(r"pu:(ev-[0-9a-f]{16})", data)
     event = turn.session.get(Event, found.group(1)) if found else None
     pair = turn.session.get(Pair, turn.contact.pair) if turn.contact.pair else None
-    if (event is None or pair is None or event.participant != pair.participant
-            or event.recorded_by != turn.actor):
+    if (
+        event is None
+        or pair is None
+        or event.participant != pair.participant
+        or event.recorded_by != turn.actor
+    ):
         return stale_button(tr)
     label = tr.label(EVENT_LABELS[str(event.type)])
     if event.status == EventStatus.voided:

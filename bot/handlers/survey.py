@@ -57,8 +57,9 @@ def _number_label(question: Question, n: int) -> str:
 
 
 def _mask_label(tr: Tr, question: Question, mask: int) -> str:
-    ticked = [tr.label(EVENT_LABELS[o.label]) for i, o in enumerate(question.options)
-              if mask >> i & 1]  # fmt: skip
+    ticked = [
+        tr.label(EVENT_LABELS[o.label]) for i, o in enumerate(question.options) if mask >> i & 1
+    ]
     return ", ".join(ticked) if ticked else tr.label("None of these")
 
 
@@ -82,24 +83,37 @@ def question_buttons(tr: Tr, wave: WaveQuestions, question: Question, mask: int 
         numbers = [(_number_label(question, n), prefix + str(n)) for n in range(question.max + 1)]
         return [*rows(numbers, NUMBER_ROW), skip_row]
     if question.kind == "multi":
-        toggles = [(("✅ " if mask >> i & 1 else "⬜ ") + tr.label(EVENT_LABELS[o.label]),
-                    f"{prefix}t{mask ^ (1 << i):x}") for i, o in enumerate(question.options)]  # fmt: skip
+        toggles = [
+            (
+                ("✅ " if mask >> i & 1 else "⬜ ") + tr.label(EVENT_LABELS[o.label]),
+                f"{prefix}t{mask ^ (1 << i):x}",
+            )
+            for i, o in enumerate(question.options)
+        ]
         return [*rows(toggles, 1), [(tr.label(DONE_LABEL), f"{prefix}{mask:x}"), *skip_row]]
     per_row = 5 if len(question.options) > 3 else len(question.options)
     options = [(tr.label(o.label), prefix + o.code) for o in question.options]
     return [*rows(options, per_row), skip_row]
 
 
-def question_text(tr: Tr, wave: WaveQuestions, question: Question, answers: dict[str, Any],
-                  done: set[str]) -> Html:  # fmt: skip
+def question_text(
+    tr: Tr, wave: WaveQuestions, question: Question, answers: dict[str, Any], done: set[str]
+) -> Html:
     """``Question 2 of 5`` and the question."""
     number, count = wave.position(question, answers, done)
     heading = Html("<b>" + tr("Question {number} of {count}", number=number, count=count) + "</b>")
     return tr.join(heading, tr(question.text))
 
 
-def opening(session: Session, *, participant: str, wave_name: str, lang: str,
-            reminder: bool, requested: bool = False) -> Reply | None:  # fmt: skip
+def opening(
+    session: Session,
+    *,
+    participant: str,
+    wave_name: str,
+    lang: str,
+    reminder: bool,
+    requested: bool = False,
+) -> Reply | None:
     """The scheduled message that opens (or reminds of) a survey; None when it is complete.
 
     ``requested``: the person asked for it (``/survey``): a begun survey goes on with the next
@@ -129,9 +143,13 @@ def opening(session: Session, *, participant: str, wave_name: str, lang: str,
 def _sent_item(turn: Turn, pair: str, wave: str) -> ScheduledItem | None:
     """The schedule's item of this wave, if it was sent to the person (else None)."""
     item = turn.session.exec(
-        select(ScheduledItem).where(ScheduledItem.pair == pair, ScheduledItem.role == turn.role,
-                                    ScheduledItem.kind == wave, ScheduledItem.sequence == 0)
-    ).first()  # fmt: skip
+        select(ScheduledItem).where(
+            ScheduledItem.pair == pair,
+            ScheduledItem.role == turn.role,
+            ScheduledItem.kind == wave,
+            ScheduledItem.sequence == 0,
+        )
+    ).first()
     if (
         item is None
         or item.state == "cancelled"
@@ -158,15 +176,17 @@ def _pressed(turn: Turn, data: str | None) -> Outcome:
         return stale_button(tr)
     answers, complete = stored_answers(turn.session, turn.person, wave.name)
     if complete:
-        return Outcome([Reply(tr("You have already finished this survey. Thank you! 🙏"),
-                              edit=True)])  # fmt: skip
+        return Outcome(
+            [Reply(tr("You have already finished this survey. Thank you! 🙏"), edit=True)]
+        )
     done = skipped(turn.session, turn.person, wave.name)
     if code.startswith("t"):  # a tick in the step items: show it, store nothing yet
         if question.kind != "multi" or not _valid(question, code[1:]):
             return stale_button(tr)
         text = question_text(tr, wave, question, answers, done)
-        return Outcome([Reply(text, question_buttons(tr, wave, question, int(code[1:], 16)),
-                              edit=True)])  # fmt: skip
+        return Outcome(
+            [Reply(text, question_buttons(tr, wave, question, int(code[1:], 16)), edit=True)]
+        )
     if code != SKIP and not _valid(question, code):
         return stale_button(tr)
     return _store(turn, wave, question, code, answers, done)
@@ -180,8 +200,14 @@ def _valid(question: Question, code: str) -> bool:
     return True
 
 
-def _store(turn: Turn, wave: WaveQuestions, question: Question, code: str,
-           answers: dict[str, Any], done: set[str]) -> Outcome:  # fmt: skip
+def _store(
+    turn: Turn,
+    wave: WaveQuestions,
+    question: Question,
+    code: str,
+    answers: dict[str, Any],
+    done: set[str],
+) -> Outcome:
     """Store one answer (or the skip), then ask the next question or finish."""
     tr, session, person = turn.tr, turn.session, turn.person
     given = SurveyAnswers()
@@ -194,8 +220,15 @@ def _store(turn: Turn, wave: WaveQuestions, question: Question, code: str,
             unskip(session, person, wave.name, question.name)
             done = done - {question.name}
     following = wave.next_question(merged(answers, given), done)
-    row = save_survey_answer(session, participant=person, wave=wave.name, answered_on=turn.today,
-                             answers=given, complete=following is None, actor=turn.actor)  # fmt: skip
+    row = save_survey_answer(
+        session,
+        participant=person,
+        wave=wave.name,
+        answered_on=turn.today,
+        answers=given,
+        complete=following is None,
+        actor=turn.actor,
+    )
     record = Html("✓ " + bold(answer_label(tr, question, code)))
     if following is not None:  # the next question replaces this one: one message per survey
         now = SurveyAnswers.from_columns(row).model_dump(mode="json", exclude_none=True)
@@ -237,12 +270,22 @@ def _resume(turn: Turn) -> Outcome:
     for wave in Wave:  # the earliest open one first
         if _sent_item(turn, pair.id, wave.value) is None:
             continue
-        reply = opening(turn.session, participant=turn.person, wave_name=wave.value,
-                        lang=turn.lang, reminder=False, requested=True)  # fmt: skip
+        reply = opening(
+            turn.session,
+            participant=turn.person,
+            wave_name=wave.value,
+            lang=turn.lang,
+            reminder=False,
+            requested=True,
+        )
         if reply is not None:
             return Outcome([reply])
-    return say(tr("You have no survey to answer right now. I will send the next one when it is "
-                  "time. Thank you!"))
+    return say(
+        tr(
+            "You have no survey to answer right now. I will send the next one when it is "
+            "time. Thank you!"
+        )
+    )
 
 
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

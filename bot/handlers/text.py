@@ -48,9 +48,12 @@ class View:
 
 def _view(turn: Turn) -> View:
     conv = turn.conversation
-    return View(bound=turn.contact is not None,
-                person=turn.contact.person if turn.contact else None, lang=turn.lang,
-                flow=conv.flow if conv else None)
+    return View(
+        bound=turn.contact is not None,
+        person=turn.contact.person if turn.contact else None,
+        lang=turn.lang,
+        flow=conv.flow if conv else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -73,17 +76,22 @@ async def read_text(text: str, lang: str) -> Reading:
         log.warning("classifier unavailable: %s", type(exc).__name__)
         return fallback
     events = [str(getattr(e, "type", e)) for e in getattr(found, "events", [])]
-    return Reading(bool(getattr(found, "is_question", False)), events,
-                   bool(getattr(found, "confident", False)))
+    return Reading(
+        bool(getattr(found, "is_question", False)), events, bool(getattr(found, "confident", False))
+    )
 
 
 def _unsure(turn: Turn) -> Outcome:
     if turn.contact is None:
         return not_invited(turn.tr)
     tr = turn.tr
-    return say(tr("I'm not sure I understood. If something happened, tap the button below. "
-                  "To ask me something, write a question or use /ask."),
-               [[(tr.label("📈 Report a step"), "pn")]])
+    return say(
+        tr(
+            "I'm not sure I understood. If something happened, tap the button below. "
+            "To ask me something, write a question or use /ask."
+        ),
+        [[(tr.label("📈 Report a step"), "pn")]],
+    )
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -124,5 +132,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
-    return [MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT
-                           & ~filters.COMMAND, on_text)]
+    return [
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
+            on_text,
+        )
+    ]

@@ -50,12 +50,16 @@ def _yaml_strings(node: Any, keys: tuple[str, ...], under: str | None = None) ->
 def template() -> Catalog:
     """Every text the bot can show, with where it comes from."""
     catalog = Catalog(domain=DOMAIN, project="Stegvis", charset="utf-8")
-    found = extract_from_dir(str(BOT_DIR), method_map=[("**.py", "python")], keywords=KEYWORDS,
-                             comment_tags=("Translators:",), strip_comment_tags=True)
+    found = extract_from_dir(
+        str(BOT_DIR),
+        method_map=[("**.py", "python")],
+        keywords=KEYWORDS,
+        comment_tags=("Translators:",),
+        strip_comment_tags=True,
+    )
     for filename, lineno, message, comments, _context in found:
         if isinstance(message, str) and message.strip():
-            catalog.add(message, locations=[(f"bot/{filename}", lineno)],
-                        auto_comments=comments)
+            catalog.add(message, locations=[(f"bot/{filename}", lineno)], auto_comments=comments)
     for name, keys in YAML_SOURCES.items():
         path = BOT_DIR / name
         if path.exists():
@@ -76,8 +80,15 @@ def write(lang: str, catalog: Catalog) -> None:
     path = po_path(lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
-        write_po(fh, catalog, width=100, sort_output=False, omit_header=False,
-                 ignore_obsolete=True, include_previous=False)
+        write_po(
+            fh,
+            catalog,
+            width=100,
+            sort_output=False,
+            omit_header=False,
+            ignore_obsolete=True,
+            include_previous=False,
+        )
 
 
 def update() -> Catalog:
@@ -108,13 +119,17 @@ def problems(lang: str, pot: Catalog | None = None) -> list[str]:
             out.append(f"{lang}: untranslated: {message.id!r}")
         elif have.fuzzy:
             out.append(f"{lang}: fuzzy: {message.id!r}")
-        elif sorted(PLACEHOLDER.findall(str(message.id))) != sorted(PLACEHOLDER.findall(str(have.string))):
+        elif sorted(PLACEHOLDER.findall(str(message.id))) != sorted(
+            PLACEHOLDER.findall(str(have.string))
+        ):
             out.append(f"{lang}: placeholders differ: {message.id!r}")
     return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.i18n.catalogs", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.i18n.catalogs", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--check", action="store_true", help="only report missing translations")
     args = parser.parse_args(argv)
     if args.check:

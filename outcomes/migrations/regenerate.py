@@ -1,6 +1,6 @@
 """Regenerate the initial migration from the models (before the first release only).
 
-    .venv/bin/python -m outcomes.migrations.regenerate
+.venv/bin/python -m outcomes.migrations.regenerate
 """
 
 from __future__ import annotations

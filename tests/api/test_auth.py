@@ -20,25 +20,43 @@ ANY = {"admin", "staff", "analyst"}
 
 # (method, path, roles allowed) for every route this team owns
 MATRIX: list[tuple[str, str, set[str]]] = [
-    *((m, f"/api/v1/{r}{p}", STAFF)
-      for r in ("cohorts", "participants", "mentors", "pairs", "events", "meetings")
-      for m, p in (("POST", ""), ("GET", ""), ("GET", "/x1"), ("PATCH", "/x1"))),
-    *((m, f"/api/v1/surveys{p}", STAFF) for m, p in (("POST", ""), ("GET", ""), ("GET", "/1"),
-                                                     ("PATCH", "/1"))),
+    *(
+        (m, f"/api/v1/{r}{p}", STAFF)
+        for r in ("cohorts", "participants", "mentors", "pairs", "events", "meetings")
+        for m, p in (("POST", ""), ("GET", ""), ("GET", "/x1"), ("PATCH", "/x1"))
+    ),
+    *(
+        (m, f"/api/v1/surveys{p}", STAFF)
+        for m, p in (("POST", ""), ("GET", ""), ("GET", "/1"), ("PATCH", "/1"))
+    ),
     ("POST", "/api/v1/events/x1/void", STAFF),
     ("GET", "/api/v1/events/x1/history", STAFF),
     ("POST", "/api/v1/imports", STAFF),
     ("GET", "/api/v1/indicators", ANY),
     ("GET", "/api/v1/exports/indicators.csv", ANY),
-    *(("GET", f"/api/v1/exports/{t}.csv", ANY) for t in ("cohorts", "participants", "mentors",
-                                                        "pairs", "surveys", "events", "meetings")),
+    *(
+        ("GET", f"/api/v1/exports/{t}.csv", ANY)
+        for t in ("cohorts", "participants", "mentors", "pairs", "surveys", "events", "meetings")
+    ),
     ("POST", "/api/v1/tokens", ADMIN),
     ("GET", "/api/v1/tokens", ADMIN),
     ("DELETE", "/api/v1/tokens/999", ADMIN),
     ("GET", "/api/v1/audit", ADMIN),
-]  # fmt: skip
-OWN_TAGS = {"cohorts", "participants", "mentors", "pairs", "events", "surveys", "meetings",
-            "imports", "indicators", "exports", "tokens", "audit"}  # fmt: skip
+]
+OWN_TAGS = {
+    "cohorts",
+    "participants",
+    "mentors",
+    "pairs",
+    "events",
+    "surveys",
+    "meetings",
+    "imports",
+    "indicators",
+    "exports",
+    "tokens",
+    "audit",
+}
 
 
 def _concrete(path: str) -> str:
@@ -50,8 +68,11 @@ def _concrete(path: str) -> str:
 
 def _operations(app: FastAPI) -> list[tuple[str, str, set[str]]]:
     """(method, path, tags) of every operation the app documents."""
-    return sorted((method.upper(), path, set(op.get("tags", [])))
-                  for path, ops in app.openapi()["paths"].items() for method, op in ops.items())  # fmt: skip
+    return sorted(
+        (method.upper(), path, set(op.get("tags", [])))
+        for path, ops in app.openapi()["paths"].items()
+        for method, op in ops.items()
+    )
 
 
 def _api_routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -68,13 +89,20 @@ def test_matrix_covers_every_route_of_ours(app: FastAPI) -> None:
     assert ours == {(m, _template(p)) for m, p, _ in MATRIX}
 
 
-@pytest.mark.parametrize("header", [
-    {}, {"Authorization": "Bearer"}, {"Authorization": "Basic YWRtaW46YWRtaW4="},
-    {"Authorization": "Bearer not-a-real-token"}, {"Authorization": "Bearer " + "x" * 5000},
-], ids=["none", "empty", "basic", "wrong", "huge"])  # fmt: skip
-def test_every_api_route_refuses_a_missing_or_wrong_token(app: FastAPI, client: TestClient,
-                                                          tokens: dict[str, str],
-                                                          header: dict[str, str]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "header",
+    [
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic YWRtaW46YWRtaW4="},
+        {"Authorization": "Bearer not-a-real-token"},
+        {"Authorization": "Bearer " + "x" * 5000},
+    ],
+    ids=["none", "empty", "basic", "wrong", "huge"],
+)
+def test_every_api_route_refuses_a_missing_or_wrong_token(
+    app: FastAPI, client: TestClient, tokens: dict[str, str], header: dict[str, str]
+) -> None:
     routes = _api_routes(app)
     assert len(routes) >= 35
     for method, path in routes:
@@ -85,8 +113,9 @@ def test_every_api_route_refuses_a_missing_or_wrong_token(app: FastAPI, client: 
 
 
 def test_a_body_that_is_not_even_json_still_gets_401_without_a_token(client: TestClient) -> None:
-    response = client.post("/api/v1/cohorts", content=b"{not json",
-                           headers={"content-type": "application/json"})  # fmt: skip
+    response = client.post(
+        "/api/v1/cohorts", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 401
 
 
@@ -103,10 +132,12 @@ def test_a_revoked_token_stops_working_at_once(client: TestClient, db, tokens) -
     assert response.json()["detail"] == "the token is unknown or revoked"
 
 
-@pytest.mark.parametrize(("method", "path", "allowed"), MATRIX,
-                         ids=[f"{m} {p}" for m, p, _ in MATRIX])  # fmt: skip
-def test_role_matrix(client: TestClient, tokens: dict[str, str], method: str, path: str,
-                     allowed: set[str]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _ in MATRIX]
+)
+def test_role_matrix(
+    client: TestClient, tokens: dict[str, str], method: str, path: str, allowed: set[str]
+) -> None:
     for role, secret in tokens.items():
         response = client.request(method, path, headers=bearer(secret), json={})
         if role in allowed:
@@ -134,8 +165,9 @@ def test_analyst_cannot_read_a_participant_that_exists(client: TestClient, sessi
 
 def test_staff_cannot_make_tokens_and_none_is_made(client: TestClient, session, tokens) -> None:
     before = len(session.exec(select(ApiToken)).all())
-    response = client.post("/api/v1/tokens", json={"name": "sneaky", "role": "admin"},
-                           headers=bearer(tokens["staff"]))  # fmt: skip
+    response = client.post(
+        "/api/v1/tokens", json={"name": "sneaky", "role": "admin"}, headers=bearer(tokens["staff"])
+    )
     assert response.status_code == 403
     assert len(session.exec(select(ApiToken)).all()) == before
 

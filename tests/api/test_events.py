@@ -8,8 +8,14 @@ from sqlmodel import Session
 from outcomes.indicators import compute_indicators
 from tests.utils.factories import make_participant, make_survey
 
-EVENT = {"id": "e1", "participant": "p1", "type": "job_started", "occurred_on": "2025-04-01",
-         "source": "mentor", "attributes": {"extent": "part_time", "relevant": True}}  # fmt: skip
+EVENT = {
+    "id": "e1",
+    "participant": "p1",
+    "type": "job_started",
+    "occurred_on": "2025-04-01",
+    "source": "mentor",
+    "attributes": {"extent": "part_time", "relevant": True},
+}
 
 
 def _setup(session: Session) -> None:
@@ -29,8 +35,9 @@ def test_record_read_and_list_an_event(client: TestClient, staff, session: Sessi
     assert client.get("/api/v1/events/e1", headers=staff).json() == event
     assert client.get("/api/v1/events", headers=staff).json()["items"] == [event]
     # without an id one is made
-    no_id = client.post("/api/v1/events", json={k: v for k, v in EVENT.items() if k != "id"},
-                        headers=staff)  # fmt: skip
+    no_id = client.post(
+        "/api/v1/events", json={k: v for k, v in EVENT.items() if k != "id"}, headers=staff
+    )
     assert no_id.status_code == 201
     assert no_id.json()["id"].startswith("ev-")
 
@@ -49,16 +56,20 @@ def test_an_existing_event_cannot_be_overwritten_by_post(client, staff, session)
 def test_correction_bumps_the_version_and_keeps_the_earlier_one(client, staff, admin, session):
     _setup(session)
     client.post("/api/v1/events", json=EVENT, headers=staff)
-    fixed = client.patch("/api/v1/events/e1", json={"occurred_on": "2025-04-03",
-                                                    "attributes": {"extent": "full_time"}},
-                         headers=admin)  # fmt: skip
+    fixed = client.patch(
+        "/api/v1/events/e1",
+        json={"occurred_on": "2025-04-03", "attributes": {"extent": "full_time"}},
+        headers=admin,
+    )
     assert fixed.status_code == 200, fixed.text
     assert fixed.json()["version"] == 2
     assert fixed.json()["occurred_on"] == "2025-04-03"
     assert fixed.json()["attributes"] == {"extent": "full_time"}
     history = client.get("/api/v1/events/e1/history", headers=staff).json()
-    assert [(h["action"], h["actor"]) for h in history] == [("create", "staff-1"),
-                                                            ("correct", "admin-1")]  # fmt: skip
+    assert [(h["action"], h["actor"]) for h in history] == [
+        ("create", "staff-1"),
+        ("correct", "admin-1"),
+    ]
     correction = history[1]
     assert correction["before"]["occurred_on"] == "2025-04-01"
     assert correction["before"]["extent"] == "part_time"

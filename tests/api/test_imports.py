@@ -15,16 +15,28 @@ def _count(db, model) -> int:
         return int(s.exec(select(func.count()).select_from(model)).one())
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-ndjson",
-                                          "application/jsonl", "text/plain; charset=utf-8"])  # fmt: skip
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-ndjson", "application/jsonl", "text/plain; charset=utf-8"],
+)
 def test_import_a_file_as_the_body(client: TestClient, staff, db, content_type: str) -> None:
-    response = client.post("/api/v1/imports", content=jsonl(*small_program()).encode(),
-                           headers={**staff, "content-type": content_type})  # fmt: skip
+    response = client.post(
+        "/api/v1/imports",
+        content=jsonl(*small_program()).encode(),
+        headers={**staff, "content-type": content_type},
+    )
     assert response.status_code == 200, response.text
     report = response.json()
     assert report["lines"] == len(small_program())
-    assert report["created"] == {"cohort": 1, "participant": 2, "mentor": 1, "pair": 1,
-                                 "survey": 2, "event": 3, "meeting": 1}  # fmt: skip
+    assert report["created"] == {
+        "cohort": 1,
+        "participant": 2,
+        "mentor": 1,
+        "pair": 1,
+        "survey": 2,
+        "event": 3,
+        "meeting": 1,
+    }
     assert _count(db, Event) == 3
     # the records are readable at once, and the import is named in their audit trail
     event = client.get("/api/v1/events/e3", headers=staff).json()
@@ -47,10 +59,19 @@ def test_a_file_with_bad_lines_writes_nothing_and_names_every_bad_line(client, s
     lines = small_program()
     lines.insert(3, line("participant", id="p3", cohort="c1", gender="female"))
     lines.append("{not json")
-    lines.append(line("event", id="e9", participant="ghost", type="cv_improved",
-                      occurred_on="2025-03-01", source="staff"))  # fmt: skip
-    response = client.post("/api/v1/imports", content=jsonl(*lines),
-                           headers={**staff, "content-type": "text/plain"})  # fmt: skip
+    lines.append(
+        line(
+            "event",
+            id="e9",
+            participant="ghost",
+            type="cv_improved",
+            occurred_on="2025-03-01",
+            source="staff",
+        )
+    )
+    response = client.post(
+        "/api/v1/imports", content=jsonl(*lines), headers={**staff, "content-type": "text/plain"}
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["detail"] == "3 bad line(s); nothing was imported"
@@ -63,12 +84,17 @@ def test_a_file_with_bad_lines_writes_nothing_and_names_every_bad_line(client, s
     assert _count(db, Participant) == 0
 
 
-@pytest.mark.parametrize(("kwargs", "words"), [
-    ({"content": b'{"kind": "cohort"}\xff\n', "headers": {"content-type": "text/plain"}},
-     "not UTF-8"),
-    ({"json": {"kind": "cohort"}}, "multipart/form-data"),
-    ({"files": {"other": ("a.jsonl", b"{}")}}, "field 'file'"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        (
+            {"content": b'{"kind": "cohort"}\xff\n', "headers": {"content-type": "text/plain"}},
+            "not UTF-8",
+        ),
+        ({"json": {"kind": "cohort"}}, "multipart/form-data"),
+        ({"files": {"other": ("a.jsonl", b"{}")}}, "field 'file'"),
+    ],
+)
 def test_unreadable_uploads_are_refused_clearly(client: TestClient, staff, kwargs, words) -> None:
     headers = {**staff, **kwargs.pop("headers", {})}
     response = client.post("/api/v1/imports", headers=headers, **kwargs)
@@ -78,7 +104,8 @@ def test_unreadable_uploads_are_refused_clearly(client: TestClient, staff, kwarg
 
 def test_line_numbers_count_blank_lines_and_crlf(client: TestClient, staff) -> None:
     text = "\r\n".join([small_program()[0], "", '{"kind": "mentor", "id": "m1"}']) + "\r\n"
-    response = client.post("/api/v1/imports", content=text,
-                           headers={**staff, "content-type": "text/plain"})  # fmt: skip
+    response = client.post(
+        "/api/v1/imports", content=text, headers={**staff, "content-type": "text/plain"}
+    )
     assert response.status_code == 422
     assert [e["line"] for e in response.json()["errors"]] == [3]

@@ -21,14 +21,35 @@ from tests.utils.factories import line, make_event, make_participant, small_prog
 @pytest.fixture
 def program(db) -> None:
     lines = small_program() + [
-        line("cohort", id="c2", name="Round 2", start="2026-01-01", end="2026-06-30",
-             region="Norrbotten"),
+        line(
+            "cohort",
+            id="c2",
+            name="Round 2",
+            start="2026-01-01",
+            end="2026-06-30",
+            region="Norrbotten",
+        ),
         line("participant", id="p4", cohort="c2", gender="other", arm="intervention"),
-        line("survey", participant="p4", wave="result", answered_on="2026-06-01",
-             answers={"employment": "none", "items": {
-                 k: True for k in ("cv_improved", "network_expanded", "reference_obtained",
-                                   "workplace_visit", "swedish_improved")}}),
-    ]  # fmt: skip
+        line(
+            "survey",
+            participant="p4",
+            wave="result",
+            answered_on="2026-06-01",
+            answers={
+                "employment": "none",
+                "items": {
+                    k: True
+                    for k in (
+                        "cv_improved",
+                        "network_expanded",
+                        "reference_obtained",
+                        "workplace_visit",
+                        "swedish_improved",
+                    )
+                },
+            },
+        ),
+    ]
     with Session(db) as session:
         import_jsonl(session, lines, actor="test")
         session.commit()
@@ -41,10 +62,17 @@ def _cli() -> typer.Typer:
 
 
 QUERIES = [
-    {}, {"by": "gender"}, {"basis": "enrolled"}, {"cohort": "c1"}, {"by": "cohort"},
-    {"by": "arm", "basis": "enrolled"}, {"by": "migration_category"}, {"by": "region"},
-    {"from": "2026-01-01"}, {"cohort": "c1", "by": "gender", "from": "2025-01-01", "to": "2025-12-31"},
-]  # fmt: skip
+    {},
+    {"by": "gender"},
+    {"basis": "enrolled"},
+    {"cohort": "c1"},
+    {"by": "cohort"},
+    {"by": "arm", "basis": "enrolled"},
+    {"by": "migration_category"},
+    {"by": "region"},
+    {"from": "2026-01-01"},
+    {"cohort": "c1", "by": "gender", "from": "2025-01-01", "to": "2025-12-31"},
+]
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[json.dumps(q) for q in QUERIES])
@@ -60,10 +88,16 @@ def test_api_and_cli_give_identical_json(client: TestClient, analyst, program, d
         if "from" in query or "to" in query:
             from datetime import date
 
-            window = tuple(date.fromisoformat(query[k]) if k in query else None
-                           for k in ("from", "to"))  # fmt: skip
-        engine = compute_indicators(session, cohort=query.get("cohort"), by=query.get("by"),
-                                    basis=query.get("basis", "measured"), window=window)  # fmt: skip
+            window = tuple(
+                date.fromisoformat(query[k]) if k in query else None for k in ("from", "to")
+            )
+        engine = compute_indicators(
+            session,
+            cohort=query.get("cohort"),
+            by=query.get("by"),
+            basis=query.get("basis", "measured"),
+            window=window,
+        )
     assert api.json() == json.loads(json.dumps(engine))
 
 
@@ -72,8 +106,11 @@ def test_indicator_numbers_reach_the_api(client: TestClient, analyst, program) -
     total = data["total"]
     assert (total["enrolled"], total["measured"]) == (3, 2)
     assert total["indicators"]["minor_steps_5_of_8"] == {"n": 1, "of": 2, "share": 0.5}
-    assert [g["key"] for g in data["groups"]] == [{"gender": "man"}, {"gender": "other"},
-                                                  {"gender": "woman"}]  # fmt: skip
+    assert [g["key"] for g in data["groups"]] == [
+        {"gender": "man"},
+        {"gender": "other"},
+        {"gender": "woman"},
+    ]
     bad = client.get("/api/v1/indicators", params={"by": "shoe_size"}, headers=analyst)
     assert bad.status_code == 422
     missing = client.get("/api/v1/indicators", params={"cohort": "nope"}, headers=analyst)
@@ -86,8 +123,9 @@ def _csv(text: str) -> list[dict[str, str]]:
 
 
 def test_indicators_csv_is_the_engine_flattened(client: TestClient, analyst, program, db) -> None:
-    response = client.get("/api/v1/exports/indicators.csv", params={"by": "cohort"},
-                          headers=analyst)  # fmt: skip
+    response = client.get(
+        "/api/v1/exports/indicators.csv", params={"by": "cohort"}, headers=analyst
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     rows = _csv(response.text)
@@ -115,11 +153,15 @@ def test_indicators_csv_is_the_engine_flattened(client: TestClient, analyst, pro
 
 
 def test_indicators_csv_from_the_cli_is_the_same(client: TestClient, analyst, program, tmp_path):
-    api = client.get("/api/v1/exports/indicators.csv", params={"basis": "enrolled", "cohort": "c1"},
-                     headers=analyst).text  # fmt: skip
+    api = client.get(
+        "/api/v1/exports/indicators.csv",
+        params={"basis": "enrolled", "cohort": "c1"},
+        headers=analyst,
+    ).text
     out = tmp_path / "ind.csv"
-    result = CliRunner().invoke(_cli(), ["export", "indicators", "--basis", "enrolled",
-                                         "--cohort", "c1", "--out", str(out)])  # fmt: skip
+    result = CliRunner().invoke(
+        _cli(), ["export", "indicators", "--basis", "enrolled", "--cohort", "c1", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert out.read_bytes().decode() == api
 
@@ -135,8 +177,9 @@ def test_every_table_exports_with_the_spec_field_names(
         )
         header = next(csv.reader(io.StringIO(response.text)))
         assert header == exports.header(table)
-    events = {r["id"]: r for r in _csv(client.get("/api/v1/exports/events.csv",
-                                                  headers=analyst).text)}  # fmt: skip
+    events = {
+        r["id"]: r for r in _csv(client.get("/api/v1/exports/events.csv", headers=analyst).text)
+    }
     assert set(events) == {"e1", "e2", "e3"}
     assert events["e2"]["attributes.extent"] == "part_time"
     assert events["e2"]["attributes.relevant"] == "true"
@@ -154,14 +197,17 @@ def test_every_table_exports_with_the_spec_field_names(
     assert client.get("/api/v1/exports/tokens.csv", headers=analyst).status_code == 422
 
 
-@pytest.mark.parametrize(("table", "query", "ids"), [
-    ("participants", {"cohort": "c2"}, {"p4"}),
-    ("participants", {"from": "2026-02-01"}, {"p4"}),
-    ("events", {"cohort": "c1", "type": "job_started"}, {"e2"}),
-    ("events", {"from": "2025-03-02", "to": "2025-04-30"}, {"e3"}),
-    ("pairs", {"participant": "p1"}, {"pair1"}),
-    ("meetings", {"cohort": "c2"}, set()),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("table", "query", "ids"),
+    [
+        ("participants", {"cohort": "c2"}, {"p4"}),
+        ("participants", {"from": "2026-02-01"}, {"p4"}),
+        ("events", {"cohort": "c1", "type": "job_started"}, {"e2"}),
+        ("events", {"from": "2025-03-02", "to": "2025-04-30"}, {"e3"}),
+        ("pairs", {"participant": "p1"}, {"pair1"}),
+        ("meetings", {"cohort": "c2"}, set()),
+    ],
+)
 def test_table_exports_filter_like_the_lists(client, analyst, program, table, query, ids) -> None:
     rows = _csv(client.get(f"/api/v1/exports/{table}.csv", params=query, headers=analyst).text)
     assert {r["id"] for r in rows} == ids

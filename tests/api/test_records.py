@@ -18,32 +18,57 @@ from tests.utils.factories import (
     make_survey,
 )
 
-COHORT = {"id": "c1", "name": "Round 1", "start": "2025-01-01", "end": "2025-12-31",
-          "region": "Skåne", "targets": {"participants": 40, "job_or_steps": 0.9}}  # fmt: skip
+COHORT = {
+    "id": "c1",
+    "name": "Round 1",
+    "start": "2025-01-01",
+    "end": "2025-12-31",
+    "region": "Skåne",
+    "targets": {"participants": 40, "job_or_steps": 0.9},
+}
 
 
 def _seed_people(client: TestClient, staff: dict[str, str]) -> None:
     assert client.post("/api/v1/cohorts", json=COHORT, headers=staff).status_code == 201
     for body, path in (
-        ({"id": "p1", "cohort": "c1", "gender": "woman", "birth_year": 1988,
-          "migration_category": "family", "language": "ar"}, "participants"),
+        (
+            {
+                "id": "p1",
+                "cohort": "c1",
+                "gender": "woman",
+                "birth_year": 1988,
+                "migration_category": "family",
+                "language": "ar",
+            },
+            "participants",
+        ),
         ({"id": "m1", "cohort": "c1", "occupation_field": "nursing"}, "mentors"),
         ({"id": "pair1", "mentor": "m1", "participant": "p1", "matched_on": "2025-01-20"}, "pairs"),
-    ):  # fmt: skip
+    ):
         response = client.post(f"/api/v1/{path}", json=body, headers=staff)
         assert response.status_code == 201, response.text
 
 
-@pytest.mark.parametrize(("path", "body", "change"), [
-    ("cohorts", COHORT, {"name": "Round 1 (spring)"}),
-    ("participants", {"id": "p9", "cohort": "c1", "gender": "man", "arm": "control"},
-     {"left_on": "2025-06-30", "education_level": "tertiary"}),
-    ("mentors", {"id": "m9", "cohort": "c1", "language": "sv"}, {"occupation_field": "IT"}),
-    ("pairs", {"id": "pair9", "mentor": "m1", "participant": "p1", "matched_on": "2025-02-01"},
-     {"ended_on": "2025-11-30"}),
-])  # fmt: skip
-def test_create_read_update_round_trip(client: TestClient, staff, session: Session, path: str,
-                                       body: dict, change: dict) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "body", "change"),
+    [
+        ("cohorts", COHORT, {"name": "Round 1 (spring)"}),
+        (
+            "participants",
+            {"id": "p9", "cohort": "c1", "gender": "man", "arm": "control"},
+            {"left_on": "2025-06-30", "education_level": "tertiary"},
+        ),
+        ("mentors", {"id": "m9", "cohort": "c1", "language": "sv"}, {"occupation_field": "IT"}),
+        (
+            "pairs",
+            {"id": "pair9", "mentor": "m1", "participant": "p1", "matched_on": "2025-02-01"},
+            {"ended_on": "2025-11-30"},
+        ),
+    ],
+)
+def test_create_read_update_round_trip(
+    client: TestClient, staff, session: Session, path: str, body: dict, change: dict
+) -> None:
     if path != "cohorts":
         _seed_people(client, staff)
     created = client.post(f"/api/v1/{path}", json=body, headers=staff)
@@ -58,8 +83,9 @@ def test_create_read_update_round_trip(client: TestClient, staff, session: Sessi
         **change,
     }
     # the earlier version is in the audit log, with who changed it
-    entry = session.exec(select(AuditLog).where(AuditLog.record_id == body["id"],
-                                                AuditLog.action == "update")).one()  # fmt: skip
+    entry = session.exec(
+        select(AuditLog).where(AuditLog.record_id == body["id"], AuditLog.action == "update")
+    ).one()
     assert entry.actor == "staff-1"
     assert all(entry.before[k] == v for k, v in body.items() if k != "targets")
 
@@ -78,31 +104,56 @@ def test_creating_an_existing_id_is_a_conflict_and_keeps_the_stored_one(client, 
     assert client.get("/api/v1/cohorts/c1", headers=staff).json()["name"] == "Round 1"
 
 
-@pytest.mark.parametrize(("method", "path", "body", "status", "words"), [
-    ("GET", "/api/v1/cohorts/nope", None, 404, "cohort 'nope' does not exist"),
-    ("PATCH", "/api/v1/mentors/nope", {"language": "sv"}, 404, "does not exist"),
-    ("POST", "/api/v1/participants", {"id": "p2", "cohort": "ghost", "gender": "woman"}, 422,
-     "cohort 'ghost' does not exist"),
-    ("POST", "/api/v1/participants", {"id": "p2", "cohort": "c1", "gender": "female"}, 422,
-     "gender"),
-    ("POST", "/api/v1/participants", {"id": "p2", "cohort": "c1", "gender": "woman",
-                                      "name": "Amina"}, 422, "Extra inputs"),
-    ("POST", "/api/v1/cohorts", {**COHORT, "id": "c2", "end": "2024-12-31"}, 422,
-     "ends (2024-12-31) before it starts"),
-    ("POST", "/api/v1/cohorts", {**COHORT, "id": "c2", "start": "2025-02-30"}, 422, "date"),
-    ("PATCH", "/api/v1/cohorts/c1", {"id": "c7"}, 422, "Extra inputs"),
-    ("PATCH", "/api/v1/cohorts/c1", {"end": "2024-01-01"}, 422, "before it starts"),
-    ("PATCH", "/api/v1/cohorts/c1", {"name": None}, 422, "'name' cannot be empty"),
-    ("PATCH", "/api/v1/participants/p1", {"joined_on": "2026-03-01"}, 422, "before it starts"),
-    ("PATCH", "/api/v1/participants/p1", {"cohort": "ghost"}, 422, "does not exist"),
-    ("GET", "/api/v1/cohorts/bad id!", None, 422, "pattern"),
-])  # fmt: skip
-def test_bad_requests_get_clear_errors_and_change_nothing(client: TestClient, staff, method: str,
-                                                          path: str, body, status: int,
-                                                          words: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "words"),
+    [
+        ("GET", "/api/v1/cohorts/nope", None, 404, "cohort 'nope' does not exist"),
+        ("PATCH", "/api/v1/mentors/nope", {"language": "sv"}, 404, "does not exist"),
+        (
+            "POST",
+            "/api/v1/participants",
+            {"id": "p2", "cohort": "ghost", "gender": "woman"},
+            422,
+            "cohort 'ghost' does not exist",
+        ),
+        (
+            "POST",
+            "/api/v1/participants",
+            {"id": "p2", "cohort": "c1", "gender": "female"},
+            422,
+            "gender",
+        ),
+        (
+            "POST",
+            "/api/v1/participants",
+            {"id": "p2", "cohort": "c1", "gender": "woman", "name": "Amina"},
+            422,
+            "Extra inputs",
+        ),
+        (
+            "POST",
+            "/api/v1/cohorts",
+            {**COHORT, "id": "c2", "end": "2024-12-31"},
+            422,
+            "ends (2024-12-31) before it starts",
+        ),
+        ("POST", "/api/v1/cohorts", {**COHORT, "id": "c2", "start": "2025-02-30"}, 422, "date"),
+        ("PATCH", "/api/v1/cohorts/c1", {"id": "c7"}, 422, "Extra inputs"),
+        ("PATCH", "/api/v1/cohorts/c1", {"end": "2024-01-01"}, 422, "before it starts"),
+        ("PATCH", "/api/v1/cohorts/c1", {"name": None}, 422, "'name' cannot be empty"),
+        ("PATCH", "/api/v1/participants/p1", {"joined_on": "2026-03-01"}, 422, "before it starts"),
+        ("PATCH", "/api/v1/participants/p1", {"cohort": "ghost"}, 422, "does not exist"),
+        ("GET", "/api/v1/cohorts/bad id!", None, 422, "pattern"),
+    ],
+)
+def test_bad_requests_get_clear_errors_and_change_nothing(
+    client: TestClient, staff, method: str, path: str, body, status: int, words: str
+) -> None:
     _seed_people(client, staff)
-    before = {p: client.get(f"/api/v1/{p}", headers=staff).json()
-              for p in ("cohorts", "participants", "mentors")}  # fmt: skip
+    before = {
+        p: client.get(f"/api/v1/{p}", headers=staff).json()
+        for p in ("cohorts", "participants", "mentors")
+    }
     response = client.request(method, path, json=body, headers=staff)
     assert response.status_code == status, response.text
     assert words in response.text
@@ -137,36 +188,51 @@ def two_cohorts(session: Session) -> dict[str, str]:
     b = make_cohort(session, id="cb")
     for cohort, person, year in ((a, "pa", 2024), (b, "pb", 2025)):
         make_participant(session, id=person, cohort=cohort)
-        pair = make_pair(session, id=f"pair-{person}", participant=person,
-                         matched_on=date(year, 2, 1))  # fmt: skip
-        make_event(session, id=f"{person}-cv", participant=person, type="cv_improved",
-                   occurred_on=date(year, 3, 1))  # fmt: skip
-        make_event(session, id=f"{person}-job", participant=person, type="job_started",
-                   occurred_on=date(year, 9, 1), extent="full_time")  # fmt: skip
+        pair = make_pair(
+            session, id=f"pair-{person}", participant=person, matched_on=date(year, 2, 1)
+        )
+        make_event(
+            session,
+            id=f"{person}-cv",
+            participant=person,
+            type="cv_improved",
+            occurred_on=date(year, 3, 1),
+        )
+        make_event(
+            session,
+            id=f"{person}-job",
+            participant=person,
+            type="job_started",
+            occurred_on=date(year, 9, 1),
+            extent="full_time",
+        )
         make_survey(session, participant=person, wave="baseline", answered_on=date(year, 1, 5))
         make_meeting(session, id=f"mt-{person}", pair=pair, held_on=date(year, 2, 10))
     session.commit()
     return {"a": "ca", "b": "cb"}
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("events?cohort=ca", {"pa-cv", "pa-job"}),
-    ("events?participant=pb", {"pb-cv", "pb-job"}),
-    ("events?type=job_started", {"pa-job", "pb-job"}),
-    ("events?type=job_started&cohort=cb", {"pb-job"}),
-    ("events?from=2024-03-01&to=2025-03-01", {"pa-cv", "pa-job", "pb-cv"}),
-    ("events?from=2025-03-02", {"pb-job"}),
-    ("events?to=2024-02-28", set()),
-    ("pairs?cohort=cb", {"pair-pb"}),
-    ("pairs?from=2025-01-01", {"pair-pb"}),
-    ("meetings?cohort=ca", {"mt-pa"}),
-    ("meetings?participant=pb", {"mt-pb"}),
-    ("meetings?to=2024-12-31", {"mt-pa"}),
-    ("participants?cohort=ca", {"pa"}),
-    ("participants?from=2025-06-01", {"pb"}),
-    ("cohorts?from=2024-06-01&to=2024-07-01", {"ca"}),
-    ("cohorts?participant=pb", {"cb"}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("events?cohort=ca", {"pa-cv", "pa-job"}),
+        ("events?participant=pb", {"pb-cv", "pb-job"}),
+        ("events?type=job_started", {"pa-job", "pb-job"}),
+        ("events?type=job_started&cohort=cb", {"pb-job"}),
+        ("events?from=2024-03-01&to=2025-03-01", {"pa-cv", "pa-job", "pb-cv"}),
+        ("events?from=2025-03-02", {"pb-job"}),
+        ("events?to=2024-02-28", set()),
+        ("pairs?cohort=cb", {"pair-pb"}),
+        ("pairs?from=2025-01-01", {"pair-pb"}),
+        ("meetings?cohort=ca", {"mt-pa"}),
+        ("meetings?participant=pb", {"mt-pb"}),
+        ("meetings?to=2024-12-31", {"mt-pa"}),
+        ("participants?cohort=ca", {"pa"}),
+        ("participants?from=2025-06-01", {"pb"}),
+        ("cohorts?from=2024-06-01&to=2024-07-01", {"ca"}),
+        ("cohorts?participant=pb", {"cb"}),
+    ],
+)
 def test_list_filters(client: TestClient, staff, two_cohorts, query: str, expected: set) -> None:
     response = client.get(f"/api/v1/{query}", headers=staff)
     assert response.status_code == 200, response.text
@@ -189,18 +255,28 @@ def test_survey_filters_and_unknown_type(client: TestClient, staff, two_cohorts)
 def test_surveys_create_read_update(client: TestClient, staff, session: Session) -> None:
     make_participant(session, id="p1")
     session.commit()
-    body = {"participant": "p1", "wave": "result", "answered_on": "2025-12-01",
-            "answers": {"employment": "part_time", "job_relevant": True,
-                        "interviews_last_2_months": 2, "items": {"cv_improved": True},
-                        "program_contributed": {"job": "yes"}, "satisfaction": 4}}  # fmt: skip
+    body = {
+        "participant": "p1",
+        "wave": "result",
+        "answered_on": "2025-12-01",
+        "answers": {
+            "employment": "part_time",
+            "job_relevant": True,
+            "interviews_last_2_months": 2,
+            "items": {"cv_improved": True},
+            "program_contributed": {"job": "yes"},
+            "satisfaction": 4,
+        },
+    }
     created = client.post("/api/v1/surveys", json=body, headers=staff)
     assert created.status_code == 201, created.text
     sid = created.json()["id"]
     assert created.json()["answers"] == body["answers"]
     assert client.get(f"/api/v1/surveys/{sid}", headers=staff).json() == created.json()
     # the same wave again is a conflict, the stored answers stay
-    again = client.post("/api/v1/surveys", json={**body, "answers": {"employment": "none"}},
-                        headers=staff)  # fmt: skip
+    again = client.post(
+        "/api/v1/surveys", json={**body, "answers": {"employment": "none"}}, headers=staff
+    )
     assert again.status_code == 409
     assert f"survey {sid}" in again.json()["detail"]
     # an update replaces the answers; the earlier ones are in the audit log
@@ -209,13 +285,18 @@ def test_surveys_create_read_update(client: TestClient, staff, session: Session)
     assert updated.status_code == 200, updated.text
     assert updated.json()["answers"] == new_answers
     assert updated.json()["answered_on"] == "2025-12-01"
-    entry = session.exec(select(AuditLog).where(AuditLog.table_name == "survey_response",
-                                                AuditLog.action == "update")).one()  # fmt: skip
+    entry = session.exec(
+        select(AuditLog).where(
+            AuditLog.table_name == "survey_response", AuditLog.action == "update"
+        )
+    ).one()
     assert entry.before["employment"] == "part_time"
     assert entry.actor == "staff-1"
-    bad = client.post("/api/v1/surveys", json={**body, "wave": "followup_1",
-                                               "answers": {"interviews_last_2_months": -1}},
-                      headers=staff)  # fmt: skip
+    bad = client.post(
+        "/api/v1/surveys",
+        json={**body, "wave": "followup_1", "answers": {"interviews_last_2_months": -1}},
+        headers=staff,
+    )
     assert bad.status_code == 422
     assert client.get("/api/v1/surveys/999999", headers=staff).status_code == 404
 
@@ -227,18 +308,22 @@ def test_meetings_log_merge_and_update(client: TestClient, staff, session: Sessi
     first = client.post("/api/v1/meetings", json=body, headers=staff)
     assert first.status_code == 201, first.text
     assert first.json()["logged_by"] == "staff"
-    merged = client.post("/api/v1/meetings", json={**body, "activities": ["language", "cv"]},
-                         headers=staff)  # fmt: skip
+    merged = client.post(
+        "/api/v1/meetings", json={**body, "activities": ["language", "cv"]}, headers=staff
+    )
     assert merged.status_code == 200
     assert merged.json()["id"] == first.json()["id"]
     assert merged.json()["activities"] == ["cv", "language"]
     mid = first.json()["id"]
-    changed = client.patch(f"/api/v1/meetings/{mid}", json={"kind": "workshop_interview"},
-                           headers=staff)  # fmt: skip
+    changed = client.patch(
+        f"/api/v1/meetings/{mid}", json={"kind": "workshop_interview"}, headers=staff
+    )
     assert changed.status_code == 200
     assert changed.json()["kind"] == "workshop_interview"
-    assert client.post("/api/v1/meetings", json={**body, "pair": "ghost"},
-                       headers=staff).status_code == 404  # fmt: skip
+    assert (
+        client.post("/api/v1/meetings", json={**body, "pair": "ghost"}, headers=staff).status_code
+        == 404
+    )
     listed = client.get("/api/v1/meetings", headers=staff).json()
     assert listed["total"] == 1
 
@@ -258,9 +343,11 @@ def test_one_transaction_per_request(client: TestClient, staff, db) -> None:
     client.post("/api/v1/cohorts", json=COHORT, headers=staff)
     with Session(db) as other:
         assert other.get(Cohort, "c1") is not None
-    response = client.post("/api/v1/participants",
-                           json={"id": "p1", "cohort": "c1", "gender": "woman",
-                                 "joined_on": "2026-02-01"}, headers=staff)  # fmt: skip
+    response = client.post(
+        "/api/v1/participants",
+        json={"id": "p1", "cohort": "c1", "gender": "woman", "joined_on": "2026-02-01"},
+        headers=staff,
+    )
     assert response.status_code == 422
     with Session(db) as other:
         rows = other.exec(select(AuditLog).where(AuditLog.record_id == "p1")).all()

@@ -75,8 +75,12 @@ def test_with_an_admin_token(case, tokens) -> None:
 @BOUNDED
 def test_without_a_valid_token(case, tokens) -> None:
     CASES["without"] += 1
-    for headers in ({}, bearer("stv_wrong"), bearer(tokens["admin"] + "x"),
-                    {"Authorization": f"Basic {tokens['admin']}"}):  # fmt: skip
+    for headers in (
+        {},
+        bearer("stv_wrong"),
+        bearer(tokens["admin"] + "x"),
+        {"Authorization": f"Basic {tokens['admin']}"},
+    ):
         response = case.call(headers=headers)
         assert response.status_code < 500, response.text
         if case.path.startswith("/api/"):

@@ -44,9 +44,11 @@ def test_every_text_is_translated_with_its_placeholders(lang):
 @pytest.mark.parametrize("lang", ["ar", "fa"])
 def test_right_to_left_translations_use_their_own_punctuation(lang):
     catalog, texts = read(lang), set(_texts())
-    offenders = [m.string for m in catalog
-                 if m.id in texts and RTL_ASCII_PUNCTUATION.search(
-                     PLACEHOLDER.sub("", str(m.string)))]
+    offenders = [
+        m.string
+        for m in catalog
+        if m.id in texts and RTL_ASCII_PUNCTUATION.search(PLACEHOLDER.sub("", str(m.string)))
+    ]
     assert offenders == []
 
 
@@ -73,10 +75,23 @@ def test_values_are_escaped_for_html():
     assert "&lt;b&gt;" in Tr("sv")("✅ Saved: {what}.", what="<b>")
 
 
-@pytest.mark.parametrize(("code", "lang"), [
-    ("sv-SE", "sv"), ("ar", "ar"), ("fa-IR", "fa"), ("prs", "fa"), ("uk", "uk"), ("ru", "uk"),
-    ("so", "so"), ("ti-ER", "ti"), ("en-GB", "en"), ("de", "sv"), (None, "sv"), ("", "sv"),
-])
+@pytest.mark.parametrize(
+    ("code", "lang"),
+    [
+        ("sv-SE", "sv"),
+        ("ar", "ar"),
+        ("fa-IR", "fa"),
+        ("prs", "fa"),
+        ("uk", "uk"),
+        ("ru", "uk"),
+        ("so", "so"),
+        ("ti-ER", "ti"),
+        ("en-GB", "en"),
+        ("de", "sv"),
+        (None, "sv"),
+        ("", "sv"),
+    ],
+)
 def test_language_is_preselected_from_the_client(code, lang):
     assert pick_language(code) == lang
 

@@ -36,8 +36,11 @@ def test_nudges_stop_when_the_pair_has_done_it():
     visits_by_meeting = ids(choose(ideas, 2, False, {"reference_obtained"}, {"workplace_visit"}))
     assert visits_by_meeting == ["cv_letter", "trade_language"]
     # the month's own theme stays even when its step is done, if nothing else is left
-    assert ids(choose(ideas, 5, False, {"reference_obtained", "workplace_visit",
-                                        "swedish_improved"}, set())) == ["references"]
+    assert ids(
+        choose(
+            ideas, 5, False, {"reference_obtained", "workplace_visit", "swedish_improved"}, set()
+        )
+    ) == ["references"]
 
 
 def test_program_month():
@@ -54,8 +57,18 @@ def test_the_data_file_is_checked():
     with pytest.raises(ValueError, match="unknown"):
         parse_ideas({"ideas": [{"id": "x", "title": "X", "points": ["p"], "topics": ["nope"]}]})
     with pytest.raises(ValueError, match="unknown"):
-        parse_ideas({"ideas": [{"id": "x", "title": "X", "points": ["p"],
-                                "unless_done": {"events": ["got_rich"]}}]})
+        parse_ideas(
+            {
+                "ideas": [
+                    {
+                        "id": "x",
+                        "title": "X",
+                        "points": ["p"],
+                        "unless_done": {"events": ["got_rich"]},
+                    }
+                ]
+            }
+        )
     with pytest.raises(ValueError, match="no points"):
         parse_ideas({"ideas": [{"id": "x", "title": "X"}]})
     assert len(parse_ideas(__import__("yaml").safe_load(IDEAS_FILE.read_text()))) >= 9
@@ -64,14 +77,27 @@ def test_the_data_file_is_checked():
 def test_agenda_from_the_pairs_events_and_meetings(db):
     pair = make_pair(db, start=today() - timedelta(days=70))  # month 3: LinkedIn
     with Session(db) as s:
-        assert ids(agenda_for(s, pair.pair, today()).ideas) == ["linkedin", "references",
-                                                                "workplace_visit"]
-        ref = record_event(s, event=EventCreate(participant=pair.participant,
-                                                type="reference_obtained", occurred_on=today(),
-                                                source="mentor"), actor="t")
-        log_meeting(s, meeting=MeetingCreate(pair=pair.pair, held_on=today(),
-                                             activities=["workplace_visit"]),
-                    logged_by="mentor", actor="t")
+        assert ids(agenda_for(s, pair.pair, today()).ideas) == [
+            "linkedin",
+            "references",
+            "workplace_visit",
+        ]
+        ref = record_event(
+            s,
+            event=EventCreate(
+                participant=pair.participant,
+                type="reference_obtained",
+                occurred_on=today(),
+                source="mentor",
+            ),
+            actor="t",
+        )
+        log_meeting(
+            s,
+            meeting=MeetingCreate(pair=pair.pair, held_on=today(), activities=["workplace_visit"]),
+            logged_by="mentor",
+            actor="t",
+        )
         agenda = agenda_for(s, pair.pair, today())
         assert (agenda.month, agenda.months, agenda.last) == (3, 8, False)
         assert ids(agenda.ideas) == ["linkedin", "trade_language"]

@@ -36,8 +36,14 @@ def member(settings, db):
     pair = make_pair(db)
     with Session(db) as s:
         issued = create_invites(s, pair_id=pair.pair, actor="t", settings=settings)
-        redeem(s, settings, token=issued[PersonRole.participant].token, user_id=501, chat_id=501,
-               language="uk")
+        redeem(
+            s,
+            settings,
+            token=issued[PersonRole.participant].token,
+            user_id=501,
+            chat_id=501,
+            language="uk",
+        )
         s.commit()
     return pair
 
@@ -49,9 +55,13 @@ def message_update(update_id: int, user_id: int = 501, text: str = "hi") -> Upda
 
 
 def _record(turn):
-    record_event(turn.session, event=EventCreate(participant="p-1", type="cv_improved",
-                                                 occurred_on=turn.today, source="participant"),
-                 actor=turn.actor)
+    record_event(
+        turn.session,
+        event=EventCreate(
+            participant="p-1", type="cv_improved", occurred_on=turn.today, source="participant"
+        ),
+        actor=turn.actor,
+    )
     return "saved"
 
 
@@ -81,7 +91,10 @@ async def test_failed_work_leaves_no_trace_and_may_come_again(context, db, membe
 
 async def test_the_sender_is_found_by_their_telegram_id(context, member):
     assert await peek(message_update(12), context, lambda t: (t.person, t.role, t.lang)) == (
-        "p-1", "participant", "uk")
+        "p-1",
+        "participant",
+        "uk",
+    )
     stranger = await peek(message_update(13, user_id=999), context, lambda t: (t.contact, t.lang))
     assert stranger == (None, "uk")  # not bound: language from the Telegram client
 
@@ -91,12 +104,20 @@ async def test_conversation_state_lives_in_the_database(context, db, member):
         return turn.begin("progress", "type").nonce
 
     nonce = await once(message_update(20), context, _start)
-    assert await once(message_update(21), context,
-                      lambda t: t.move("ask", queue=["job_started"]).nonce) == nonce
+    assert (
+        await once(
+            message_update(21), context, lambda t: t.move("ask", queue=["job_started"]).nonce
+        )
+        == nonce
+    )
     with Session(db) as s:
         row = s.get(Conversation, "p-1")
-        assert (row.flow, row.step, row.nonce, row.data) == ("progress", "ask", nonce,
-                                                            {"queue": ["job_started"]})
+        assert (row.flow, row.step, row.nonce, row.data) == (
+            "progress",
+            "ask",
+            nonce,
+            {"queue": ["job_started"]},
+        )
     assert await once(message_update(22), context, _start) != nonce  # a new flow, a new nonce
     await once(message_update(23), context, lambda t: t.end())
     with Session(db) as s:

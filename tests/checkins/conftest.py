@@ -68,13 +68,20 @@ class Running:
 
 
 @contextlib.asynccontextmanager
-async def bot_on_emulator(settings: Settings, engine: Engine, *, worker: str = "test",
-                          rate_limits: bool = False, **emulator: Any) -> AsyncIterator[Running]:  # fmt: skip
+async def bot_on_emulator(
+    settings: Settings,
+    engine: Engine,
+    *,
+    worker: str = "test",
+    rate_limits: bool = False,
+    **emulator: Any,
+) -> AsyncIterator[Running]:
     """The real bot polling the emulator (limits off unless asked: then the bot has PTB's
     ``AIORateLimiter`` too); the test drives the sender."""
     async with running_emulator(rate_limits=rate_limits, **emulator) as tg:
-        app = build_application(settings, base_url=tg.base_url, token=tg.token,
-                                rate_limiter=rate_limits, engine=engine)  # fmt: skip
+        app = build_application(
+            settings, base_url=tg.base_url, token=tg.token, rate_limiter=rate_limits, engine=engine
+        )
         async with polling(app):
             background, task = app.bot_data.pop(SENDER_KEY)
             background.stop()
@@ -91,8 +98,9 @@ async def running(settings: Settings, db: Engine, clock: FakeClock) -> AsyncIter
 
 def with_data(messages: list[Message], prefix: str) -> list[Message]:
     """The bot's messages that have a button whose data starts with ``prefix``."""
-    return [m for m in messages if m["from_bot"] and any(d.startswith(prefix)
-                                                         for _l, d in buttons(m))]  # fmt: skip
+    return [
+        m for m in messages if m["from_bot"] and any(d.startswith(prefix) for _l, d in buttons(m))
+    ]
 
 
 async def newest_with(world: World, person: Person, prefix: str) -> Message:
@@ -111,12 +119,18 @@ FIRST_USER = 500_000_001
 
 def user_specs(n: int, first: int = FIRST_USER) -> list[UserSpec]:
     """Emulator users who have written to the bot before (so it may write to them)."""
-    return [UserSpec(user_id=first + i, first_name=f"P{i}", language_code="sv")
-            for i in range(n)]  # fmt: skip
+    return [UserSpec(user_id=first + i, first_name=f"P{i}", language_code="sv") for i in range(n)]
 
 
-def bound_participants(engine: Engine, settings: Settings, n: int, *, start: date,
-                       first: int = FIRST_USER, lang: str = "sv") -> list[str]:  # fmt: skip
+def bound_participants(
+    engine: Engine,
+    settings: Settings,
+    n: int,
+    *,
+    start: date,
+    first: int = FIRST_USER,
+    lang: str = "sv",
+) -> list[str]:
     """``n`` pairs in one cohort whose participants are connected to users ``first``, …;
     returns the pair ids (``pair-0`` …, participants ``p-0`` …)."""
     with Session(engine) as session:
@@ -126,12 +140,21 @@ def bound_participants(engine: Engine, settings: Settings, n: int, *, start: dat
             session.add(Mentor(id=f"m-{i}", cohort="c-1"))
         session.flush()
         for i in range(n):
-            session.add(Pair(id=f"pair-{i}", mentor=f"m-{i}", participant=f"p-{i}",
-                             matched_on=start))  # fmt: skip
+            session.add(
+                Pair(id=f"pair-{i}", mentor=f"m-{i}", participant=f"p-{i}", matched_on=start)
+            )
         session.flush()
         for i in range(n):
-            bind(session, settings, user_id=first + i, chat_id=first + i, person=f"p-{i}",
-                 role=PersonRole.participant, pair=f"pair-{i}", language=lang)  # fmt: skip
+            bind(
+                session,
+                settings,
+                user_id=first + i,
+                chat_id=first + i,
+                person=f"p-{i}",
+                role=PersonRole.participant,
+                pair=f"pair-{i}",
+                language=lang,
+            )
         session.commit()
     return [f"pair-{i}" for i in range(n)]
 
@@ -140,8 +163,16 @@ def due_checkins(engine: Engine, pairs: list[str], due_at: datetime) -> None:
     """A first-month check-in due at ``due_at`` for the participant of each pair."""
     with Session(engine) as session:
         for pair in pairs:
-            session.add(ScheduledItem(pair=pair, role="participant", person="p-" + pair[5:],
-                                      kind="checkin", sequence=1, due_at=due_at))  # fmt: skip
+            session.add(
+                ScheduledItem(
+                    pair=pair,
+                    role="participant",
+                    person="p-" + pair[5:],
+                    kind="checkin",
+                    sequence=1,
+                    due_at=due_at,
+                )
+            )
         session.commit()
 
 

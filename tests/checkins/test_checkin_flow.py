@@ -21,9 +21,14 @@ JOB_INTERVIEW, CV, REFERENCE = 5, 6, 8  # indexes of bot.common.EVENT_TYPES
 
 def _first_checkin_due(engine, pair: str, role: str = "participant") -> ScheduledItem:
     with Session(engine) as session:
-        return session.exec(select(ScheduledItem).where(
-            ScheduledItem.pair == pair, ScheduledItem.kind == "checkin",
-            ScheduledItem.sequence == 1, ScheduledItem.role == role)).one()  # fmt: skip
+        return session.exec(
+            select(ScheduledItem).where(
+                ScheduledItem.pair == pair,
+                ScheduledItem.kind == "checkin",
+                ScheduledItem.sequence == 1,
+                ScheduledItem.role == role,
+            )
+        ).one()
 
 
 async def _finish_baseline(running: Running, person) -> None:
@@ -43,7 +48,8 @@ async def _steps(running: Running, person, indexes: list[int]) -> None:
 
 
 async def test_both_sides_check_in_one_meeting_and_steps_saved_once(
-        running: Running, clock: FakeClock) -> None:  # fmt: skip
+    running: Running, clock: FakeClock
+) -> None:
     world, engine = running.world, running.world.engine
     ids = make_pair(engine, start=date(2025, 2, 1))
     dana = await world.join(ids.pair, "participant", name="Dana", language_code="sv")
@@ -73,11 +79,19 @@ async def test_both_sides_check_in_one_meeting_and_steps_saved_once(
         assert date(2025, 2, 1) <= meetings[0].held_on <= date(2025, 2, 28)
         events = session.exec(select(Event).order_by(Event.type)).all()
         assert sorted((e.type, e.source) for e in events) == [
-            ("cv_improved", "participant"), ("interview_attended", "participant"),
-            ("reference_obtained", "mentor")]  # fmt: skip
+            ("cv_improved", "participant"),
+            ("interview_attended", "participant"),
+            ("reference_obtained", "mentor"),
+        ]
         assert all(e.participant == ids.participant for e in events)
-        states = {i.role: i.state for i in session.exec(select(ScheduledItem).where(
-            ScheduledItem.kind == "checkin", ScheduledItem.sequence == 1))}  # fmt: skip
+        states = {
+            i.role: i.state
+            for i in session.exec(
+                select(ScheduledItem).where(
+                    ScheduledItem.kind == "checkin", ScheduledItem.sequence == 1
+                )
+            )
+        }
         assert states == {"participant": "answered", "mentor": "answered"}
 
     # "Already saved this month" was said to the mentor for the interview
@@ -94,7 +108,8 @@ async def test_both_sides_check_in_one_meeting_and_steps_saved_once(
 
 
 async def test_unanswered_check_in_is_reminded_twice_then_expires(
-        running: Running, clock: FakeClock) -> None:  # fmt: skip
+    running: Running, clock: FakeClock
+) -> None:
     world, engine = running.world, running.world.engine
     ids = make_pair(engine, start=date(2025, 2, 1))
     erik = await world.join(ids.pair, "mentor", name="Erik", language_code="uk")
@@ -105,12 +120,18 @@ async def test_unanswered_check_in_is_reminded_twice_then_expires(
         assert (await running.sender.drain())["sent"] == expected, days
     openings = with_data(await world.tg.transcript(erik.chat), "ci:o:")
     assert len(openings) == 3
-    assert world.text(erik, "🔔 A reminder: this month's check-in is waiting for you.") \
-        in openings[1]["text"]  # fmt: skip
+    assert (
+        world.text(erik, "🔔 A reminder: this month's check-in is waiting for you.")
+        in openings[1]["text"]
+    )
     with Session(engine) as session:
         item = session.exec(select(ScheduledItem).where(ScheduledItem.sequence == 1)).one()
         assert (item.state, item.attempt) == ("expired", 3)
-        assert [d.attempt for d in session.exec(select(Delivery).order_by(Delivery.id))] == [1, 2, 3]
+        assert [d.attempt for d in session.exec(select(Delivery).order_by(Delivery.id))] == [
+            1,
+            2,
+            3,
+        ]
 
     # answering late still counts: the meeting is dated in the month it is about
     await world.press(erik, data=data_of(openings[-1], "ci:o:")[0])  # "yes, we met"
@@ -120,7 +141,8 @@ async def test_unanswered_check_in_is_reminded_twice_then_expires(
 
 
 async def test_own_words_are_classified_and_proposed_before_saving(
-        running: Running, clock: FakeClock) -> None:  # fmt: skip
+    running: Running, clock: FakeClock
+) -> None:
     world, engine = running.world, running.world.engine
     ids = make_pair(engine, start=date(2025, 2, 1))
     dana = await world.join(ids.pair, "participant", name="Dana", language_code="sv")
@@ -144,10 +166,13 @@ async def test_own_words_are_classified_and_proposed_before_saving(
     # "i tisdags": last Tuesday, which she picks by its date
     ago = (clock_today().weekday() - 1) % 7 or 7
     if ago >= 2:
-        [when] = await world.press(dana, data=next(d for d in data_of(when, "pg:")
-                                                   if d.endswith(":w")))  # fmt: skip
+        [when] = await world.press(
+            dana, data=next(d for d in data_of(when, "pg:") if d.endswith(":w"))
+        )
     await world.press(dana, data=next(d for d in data_of(when, "pg:") if d.endswith(f":d:{ago}")))
     with Session(engine) as session:
         [event] = session.exec(select(Event)).all()
-        assert (event.type, event.occurred_on) == ("interview_attended",
-                                                   clock_today() - timedelta(days=ago))
+        assert (event.type, event.occurred_on) == (
+            "interview_attended",
+            clock_today() - timedelta(days=ago),
+        )

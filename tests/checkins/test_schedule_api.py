@@ -30,10 +30,16 @@ def planned(db) -> str:
     ids = make_pair(db, start=datetime(2025, 2, 1).date(), cohort="c-api")
     with Session(db) as session:
         onboarded = datetime(2025, 2, 3, 10, tzinfo=STOCKHOLM)
-        schedule.plan_person(session, pair_id=ids.pair, role="participant",
-                             person=ids.participant, onboarded=onboarded)  # fmt: skip
-        schedule.plan_person(session, pair_id=ids.pair, role="mentor", person=ids.mentor,
-                             onboarded=onboarded)  # fmt: skip
+        schedule.plan_person(
+            session,
+            pair_id=ids.pair,
+            role="participant",
+            person=ids.participant,
+            onboarded=onboarded,
+        )
+        schedule.plan_person(
+            session, pair_id=ids.pair, role="mentor", person=ids.mentor, onboarded=onboarded
+        )
         session.commit()
     return ids.pair
 
@@ -49,11 +55,15 @@ def test_staff_see_the_whole_schedule_soonest_first(api: TestClient, staff, plan
     assert all(i["state"] == "pending" and i["deliveries"] == [] for i in items)
 
 
-def test_staff_move_an_item_out_of_the_night_and_it_is_audited(api: TestClient, staff, planned,
-                                                               db) -> None:
+def test_staff_move_an_item_out_of_the_night_and_it_is_audited(
+    api: TestClient, staff, planned, db
+) -> None:
     item = api.get(f"/api/v1/pairs/{planned}/schedule", headers=staff).json()["items"][3]
-    moved = api.patch(f"/api/v1/schedule/{item['id']}", headers=staff,
-                      json={"due_at": "2025-03-04T23:30:00+01:00"})  # fmt: skip
+    moved = api.patch(
+        f"/api/v1/schedule/{item['id']}",
+        headers=staff,
+        json={"due_at": "2025-03-04T23:30:00+01:00"},
+    )
     assert moved.status_code == 200, moved.text
     due = datetime.fromisoformat(moved.json()["due_at"]).astimezone(STOCKHOLM)
     assert (due.date().isoformat(), due.hour) == ("2025-03-05", 8)  # after the quiet hours
@@ -65,24 +75,36 @@ def test_staff_move_an_item_out_of_the_night_and_it_is_audited(api: TestClient, 
 
 def test_moving_needs_a_time_zone_and_a_pending_item(api: TestClient, staff, planned, db) -> None:
     items = api.get(f"/api/v1/pairs/{planned}/schedule", headers=staff).json()["items"]
-    naive = api.patch(f"/api/v1/schedule/{items[0]['id']}", headers=staff,
-                      json={"due_at": "2025-03-04T10:00:00"})  # fmt: skip
+    naive = api.patch(
+        f"/api/v1/schedule/{items[0]['id']}", headers=staff, json={"due_at": "2025-03-04T10:00:00"}
+    )
     assert naive.status_code == 422
     with Session(db) as session:
         schedule.mark_answered(session, pair=planned, role="participant", kind="baseline")
         session.commit()
-    answered = api.patch(f"/api/v1/schedule/{items[0]['id']}", headers=staff,
-                         json={"due_at": "2025-03-04T10:00:00+01:00"})  # fmt: skip
+    answered = api.patch(
+        f"/api/v1/schedule/{items[0]['id']}",
+        headers=staff,
+        json={"due_at": "2025-03-04T10:00:00+01:00"},
+    )
     assert answered.status_code == 422
     assert "pending" in answered.json()["detail"]
-    assert api.patch("/api/v1/schedule/999999", headers=staff,
-                     json={"due_at": "2025-03-04T10:00:00+01:00"}).status_code == 404  # fmt: skip
+    assert (
+        api.patch(
+            "/api/v1/schedule/999999", headers=staff, json={"due_at": "2025-03-04T10:00:00+01:00"}
+        ).status_code
+        == 404
+    )
     assert api.get("/api/v1/pairs/nope/schedule", headers=staff).status_code == 404
 
 
 def test_only_staff_and_admins(api: TestClient, analyst, admin, planned) -> None:
     assert api.get(f"/api/v1/pairs/{planned}/schedule").status_code == 401
     assert api.get(f"/api/v1/pairs/{planned}/schedule", headers=analyst).status_code == 403
-    assert api.patch("/api/v1/schedule/1", headers=analyst,
-                     json={"due_at": "2025-03-04T10:00:00+01:00"}).status_code == 403  # fmt: skip
+    assert (
+        api.patch(
+            "/api/v1/schedule/1", headers=analyst, json={"due_at": "2025-03-04T10:00:00+01:00"}
+        ).status_code
+        == 403
+    )
     assert api.get(f"/api/v1/pairs/{planned}/schedule", headers=admin).status_code == 200

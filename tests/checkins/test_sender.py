@@ -84,8 +84,9 @@ async def test_a_crashed_sender_is_taken_over_without_sending_twice(settings, db
                 assert schedule.begin_delivery(session, claim)
             session.commit()
         for i in range(3):
-            await r.app.bot.send_message(FIRST_USER + i, "🗓 (sent before the crash)",
-                                         reply_markup=None)  # fmt: skip
+            await r.app.bot.send_message(
+                FIRST_USER + i, "🗓 (sent before the crash)", reply_markup=None
+            )
         sender = Sender(r.app.bot, db, settings, worker="next", rate=None)
         assert (await sender.drain())["claimed"] == 0  # its lease has not run out yet
         clock.advance(minutes=6)
@@ -109,8 +110,12 @@ async def test_nothing_to_blocked_left_or_ended_people(settings, db, clock: Fake
         assert await _each_got(r, n) == [0, 0, 0, 1]
         with Session(db) as session:
             states = {i.person: i.state for i in session.exec(select(ScheduledItem))}
-        assert states == {"p-0": "cancelled", "p-1": "cancelled", "p-2": "cancelled",
-                          "p-3": "pending"}  # fmt: skip
+        assert states == {
+            "p-0": "cancelled",
+            "p-1": "cancelled",
+            "p-2": "cancelled",
+            "p-3": "pending",
+        }
 
 
 async def test_nothing_is_sent_between_21_and_08(settings, db, clock: FakeClock):
@@ -155,8 +160,9 @@ def test_a_late_reminder_is_not_followed_at_once_by_the_last(session: Session, d
     set_clock(lambda: now[0])
     try:
         ids = make_pair(db, start=START)
-        schedule.plan_person(session, pair_id=ids.pair, role="participant",
-                             person=ids.participant, onboarded=start)  # fmt: skip
+        schedule.plan_person(
+            session, pair_id=ids.pair, role="participant", person=ids.participant, onboarded=start
+        )
         session.commit()
         [claim] = schedule.claim_due(db, worker="w", limit=1)
         assert claim.kind == "baseline"

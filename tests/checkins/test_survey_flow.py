@@ -24,19 +24,25 @@ pytestmark = pytest.mark.e2e
 
 def _survey(engine, participant: str, wave: str) -> Survey | None:
     with Session(engine) as session:
-        return session.exec(select(Survey).where(Survey.participant == participant,
-                                                 Survey.wave == wave)).first()  # fmt: skip
+        return session.exec(
+            select(Survey).where(Survey.participant == participant, Survey.wave == wave)
+        ).first()
 
 
 def _item(engine, pair: str, kind: str) -> ScheduledItem:
     with Session(engine) as session:
-        return session.exec(select(ScheduledItem).where(
-            ScheduledItem.pair == pair, ScheduledItem.kind == kind,
-            ScheduledItem.role == "participant")).one()  # fmt: skip
+        return session.exec(
+            select(ScheduledItem).where(
+                ScheduledItem.pair == pair,
+                ScheduledItem.kind == kind,
+                ScheduledItem.role == "participant",
+            )
+        ).one()
 
 
 async def test_baseline_comes_at_joining_skip_is_no_answer_and_a_reminder_resumes(
-        running: Running, clock: FakeClock) -> None:  # fmt: skip
+    running: Running, clock: FakeClock
+) -> None:
     world, engine = running.world, running.world.engine
     ids = make_pair(engine, start=date(2025, 2, 1))
     olena = await world.join(ids.pair, "participant", name="Olena", language_code="uk")
@@ -45,15 +51,20 @@ async def test_baseline_comes_at_joining_skip_is_no_answer_and_a_reminder_resume
     assert world.text(olena, "Question {number} of {count}", number=1, count=4) in first["text"]
 
     changed = await world.press(olena, data="sv:b:emp:p")  # part time
-    assert any(world.text(olena, "Does the job match your education or your trade?") in m["text"]
-               for m in changed)  # fmt: skip
+    assert any(
+        world.text(olena, "Does the job match your education or your trade?") in m["text"]
+        for m in changed
+    )
     await world.press(olena, data="sv:b:rel:-")  # skip: no answer, not "no"
     await world.press(olena, data="sv:b:int:3")
     stored = _survey(engine, ids.participant, "baseline")
     assert stored is not None
     assert stored.status == "in_progress"
     assert (stored.employment, stored.job_relevant, stored.interviews_last_2_months) == (
-        "part_time", None, 3)  # fmt: skip
+        "part_time",
+        None,
+        3,
+    )
     assert stored.professional_contacts is None
 
     # She stops here. Three days later the reminder asks the first unanswered question.
@@ -61,15 +72,27 @@ async def test_baseline_comes_at_joining_skip_is_no_answer_and_a_reminder_resume
     sent = await running.sender.drain()
     assert sent["sent"] == 1
     reminder = await newest_with(world, olena, "sv:b:")
-    assert world.text(olena, "🔔 Your survey is not finished yet. Here is the next question:") \
-        in reminder["text"]  # fmt: skip
-    assert all(d.startswith("sv:b:con:") for _l, d in
-               [(b["text"], b["callback_data"]) for row in reminder["reply_markup"]["inline_keyboard"]
-                for b in row])  # fmt: skip
+    assert (
+        world.text(olena, "🔔 Your survey is not finished yet. Here is the next question:")
+        in reminder["text"]
+    )
+    assert all(
+        d.startswith("sv:b:con:")
+        for _l, d in [
+            (b["text"], b["callback_data"])
+            for row in reminder["reply_markup"]["inline_keyboard"]
+            for b in row
+        ]
+    )
 
     done = await world.press(olena, data="sv:b:con:10", message_id=reminder["message_id"])
-    assert any(world.text(olena, "🙏 Thank you! Your answers are saved. They help the program "
-                                 "help others.") in m["text"] for m in done)  # fmt: skip
+    assert any(
+        world.text(
+            olena, "🙏 Thank you! Your answers are saved. They help the program help others."
+        )
+        in m["text"]
+        for m in done
+    )
     stored = _survey(engine, ids.participant, "baseline")
     assert stored is not None
     assert stored.status == "complete"
@@ -85,7 +108,8 @@ async def test_baseline_comes_at_joining_skip_is_no_answer_and_a_reminder_resume
 
 
 async def test_result_survey_stores_items_and_contribution_exactly(
-        running: Running, clock: FakeClock) -> None:  # fmt: skip
+    running: Running, clock: FakeClock
+) -> None:
     world, engine = running.world, running.world.engine
     ids = make_pair(engine, start=date(2025, 2, 1))
     amal = await world.join(ids.pair, "participant", name="Amal", language_code="ar")
@@ -97,8 +121,13 @@ async def test_result_survey_stores_items_and_contribution_exactly(
     for data in ("sv:r:emp:f", "sv:r:rel:y", "sv:r:chg:n", "sv:r:int:2", "sv:r:con:4"):
         await world.press(amal, data=data)
     items = await newest_with(world, amal, "sv:r:it:")
-    ticks = [d for d in (b["callback_data"] for row in items["reply_markup"]["inline_keyboard"]
-                         for b in row) if d.startswith("sv:r:it:t")]  # fmt: skip
+    ticks = [
+        d
+        for d in (
+            b["callback_data"] for row in items["reply_markup"]["inline_keyboard"] for b in row
+        )
+        if d.startswith("sv:r:it:t")
+    ]
     assert len(ticks) == len(STEP_ITEMS)
     await world.press(amal, data=ticks[0])  # internship
     await world.press(amal, data="sv:r:it:t5")  # and the third one, CV: mask 0b101
@@ -112,7 +141,11 @@ async def test_result_survey_stores_items_and_contribution_exactly(
     result = _survey(engine, ids.participant, "result")
     assert result is not None
     assert result.status == "complete"
-    assert (result.employment, result.job_relevant, result.job_changed) == ("full_time", True, False)
+    assert (result.employment, result.job_relevant, result.job_changed) == (
+        "full_time",
+        True,
+        False,
+    )
     assert (result.interviews_last_2_months, result.professional_contacts) == (2, 4)
     assert result.item_internship is True
     assert result.item_cv_improved is True
@@ -130,23 +163,30 @@ async def test_result_survey_stores_items_and_contribution_exactly(
 def _turn(session: Session, settings, person: str) -> Turn:
     contact = find_by_person(session, person)
     assert contact is not None
-    return Turn(session=session, settings=settings, contact=contact, language_code=None,
-                user_id=1, chat_id=1)
+    return Turn(
+        session=session,
+        settings=settings,
+        contact=contact,
+        language_code=None,
+        user_id=1,
+        chat_id=1,
+    )
 
 
 FORGED = [
-    ("mentor", "sv:b:emp:f"),          # only participants answer surveys
-    ("participant", "sv:r:emp:f"),     # the result survey was not sent yet
-    ("participant", "sv:b:emp:x"),     # not an option
-    ("participant", "sv:b:int:11"),    # more than the buttons offer
-    ("participant", "sv:b:zz:1"),      # no such question
-    ("participant", "sv:r:it:t7ff"),   # more items than there are
-    ("participant", "sv:b:emp"),       # cut short
-]  # fmt: skip
+    ("mentor", "sv:b:emp:f"),  # only participants answer surveys
+    ("participant", "sv:r:emp:f"),  # the result survey was not sent yet
+    ("participant", "sv:b:emp:x"),  # not an option
+    ("participant", "sv:b:int:11"),  # more than the buttons offer
+    ("participant", "sv:b:zz:1"),  # no such question
+    ("participant", "sv:r:it:t7ff"),  # more items than there are
+    ("participant", "sv:b:emp"),  # cut short
+]
 
 
-async def test_forged_survey_buttons_change_nothing(running: Running, clock: FakeClock,
-                                                    settings) -> None:  # fmt: skip
+async def test_forged_survey_buttons_change_nothing(
+    running: Running, clock: FakeClock, settings
+) -> None:
     world, engine = running.world, running.world.engine
     ids = make_pair(engine, start=date(2025, 2, 1))
     await world.join(ids.pair, "participant", name="Sahra", language_code="so")
@@ -162,7 +202,8 @@ async def test_forged_survey_buttons_change_nothing(running: Running, clock: Fak
 
 
 async def test_survey_command_goes_on_where_the_person_stopped(
-        running: Running, clock: FakeClock) -> None:  # fmt: skip
+    running: Running, clock: FakeClock
+) -> None:
     world, engine = running.world, running.world.engine
     ids = make_pair(engine, start=date(2025, 2, 1))
     amal = await world.join(ids.pair, "participant", name="Amal", language_code="ar")
@@ -171,25 +212,40 @@ async def test_survey_command_goes_on_where_the_person_stopped(
     await world.press(amal, data="sv:b:emp:n")  # no work; then she leaves the survey
 
     [resumed] = await world.say(amal, "/survey")
-    assert world.text(amal, "🔔 Your survey is not finished yet. Here is the next question:") \
-        in resumed["text"]  # fmt: skip
+    assert (
+        world.text(amal, "🔔 Your survey is not finished yet. Here is the next question:")
+        in resumed["text"]
+    )
     assert world.text(amal, "Question {number} of {count}", number=2, count=3) in resumed["text"]
-    assert {b["callback_data"].rsplit(":", 1)[0] for row in resumed["reply_markup"]
-            ["inline_keyboard"] for b in row} == {"sv:b:int"}  # fmt: skip
+    assert {
+        b["callback_data"].rsplit(":", 1)[0]
+        for row in resumed["reply_markup"]["inline_keyboard"]
+        for b in row
+    } == {"sv:b:int"}
     await world.press(amal, data="sv:b:int:0", message_id=resumed["message_id"])
     done = await world.press(amal, data="sv:b:con:2")
-    assert any(world.text(amal, "🙏 Thank you! Your answers are saved. They help the program "
-                                "help others.") in m["text"] for m in done)  # fmt: skip
+    assert any(
+        world.text(amal, "🙏 Thank you! Your answers are saved. They help the program help others.")
+        in m["text"]
+        for m in done
+    )
     stored = _survey(engine, ids.participant, "baseline")
     assert stored is not None
-    assert (stored.status, stored.employment, stored.interviews_last_2_months,
-            stored.professional_contacts) == ("complete", "none", 0, 2)
+    assert (
+        stored.status,
+        stored.employment,
+        stored.interviews_last_2_months,
+        stored.professional_contacts,
+    ) == ("complete", "none", 0, 2)
 
     [nothing] = await world.say(amal, "/survey")
     assert nothing["text"] == world.text(
-        amal, "You have no survey to answer right now. I will send the next one when it is "
-              "time. Thank you!")  # fmt: skip
+        amal,
+        "You have no survey to answer right now. I will send the next one when it is "
+        "time. Thank you!",
+    )
     assert not nothing.get("reply_markup")
     [for_mentor] = await world.say(maria, "/survey")
     assert for_mentor["text"] == world.text(
-        maria, "The surveys are for participants; I send them to your participant.")
+        maria, "The surveys are for participants; I send them to your participant."
+    )

@@ -10,9 +10,14 @@ from outcomes.schemas import SurveyAnswers
 from outcomes.vocab import STEP_ITEMS, Wave
 
 SPEC_KEYS = {"employment", "job_relevant", "interviews_last_2_months", "professional_contacts"}
-RESULT_KEYS = SPEC_KEYS | {"job_changed", "items", "program_contributed.job",
-                           "program_contributed.internship",
-                           "program_contributed.education_started", "satisfaction"}  # fmt: skip
+RESULT_KEYS = SPEC_KEYS | {
+    "job_changed",
+    "items",
+    "program_contributed.job",
+    "program_contributed.internship",
+    "program_contributed.education_started",
+    "satisfaction",
+}
 
 
 def test_every_wave_asks_the_spec_questions_and_result_asks_more() -> None:
@@ -27,7 +32,10 @@ def test_each_button_stores_a_valid_answer_under_its_key() -> None:
     surveys = load_surveys()
     employment = surveys.questions["employment"]
     assert [employment.value_of(o.code) for o in employment.options] == [
-        "none", "part_time", "full_time"]  # fmt: skip
+        "none",
+        "part_time",
+        "full_time",
+    ]
     assert employment.answers_for("part_time") == SurveyAnswers(employment="part_time")
     relevant = surveys.questions["job_relevant"]
     assert relevant.value_of("n") is False  # "no" is False; a skip is no answer at all
@@ -55,15 +63,26 @@ def test_next_question_skips_what_does_not_apply_and_what_was_skipped() -> None:
     names = lambda answers, skipped: [q.name for q in result.open_questions(answers, skipped)]  # noqa: E731
     # not employed: no job relevance, job change or job contribution questions
     assert names({"employment": "none"}, set()) == [
-        "interviews", "contacts", "items", "satisfaction"]  # fmt: skip
+        "interviews",
+        "contacts",
+        "items",
+        "satisfaction",
+    ]
     # employed and had an internship: asked whether the program helped with both
     answers = {"employment": "full_time", "items": {"internship": True, "education_started": False}}
     assert names(answers, {"job_relevant"}) == [
-        "job_changed", "interviews", "contacts", "contributed_job", "contributed_internship",
-        "satisfaction"]  # fmt: skip
+        "job_changed",
+        "interviews",
+        "contacts",
+        "contributed_job",
+        "contributed_internship",
+        "satisfaction",
+    ]
     # resume at the first unanswered one
-    assert result.next_question({"employment": "none", "interviews_last_2_months": 0},
-                                set()).name == "contacts"  # type: ignore[union-attr]
+    assert (
+        result.next_question({"employment": "none", "interviews_last_2_months": 0}, set()).name
+        == "contacts"
+    )  # type: ignore[union-attr]
 
 
 def test_position_counts_only_questions_that_can_still_come() -> None:
@@ -76,13 +95,20 @@ def test_position_counts_only_questions_that_can_still_come() -> None:
     assert baseline.position(interviews, after_no, set()) == (2, 3)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d["questions"]["employment"]["options"].append(
-        {"code": "x", "value": "sometimes", "label": "Sometimes"}), "does not fit employment"),
-    (lambda d: d["waves"].pop("followup_2"), "every wave"),
-    (lambda d: d["waves"]["result"]["questions"].append("mood"), "unknown questions"),
-    (lambda d: d["questions"]["contacts"].update(code="emp"), "share a code"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["questions"]["employment"]["options"].append(
+                {"code": "x", "value": "sometimes", "label": "Sometimes"}
+            ),
+            "does not fit employment",
+        ),
+        (lambda d: d["waves"].pop("followup_2"), "every wave"),
+        (lambda d: d["waves"]["result"]["questions"].append("mood"), "unknown questions"),
+        (lambda d: d["questions"]["contacts"].update(code="emp"), "share a code"),
+    ],
+)
 def test_a_broken_file_is_refused_with_the_reason(change, message) -> None:
     import copy
 

@@ -26,8 +26,9 @@ async def test_a_pair_without_a_reference_is_steered_there(settings, db):
         sv, ar = Tr("sv"), Tr("ar")
         [ideas] = await world.say(maria, "/meeting", within=60)
         text = ideas["text"]
-        assert text.startswith(sv("💡 Ideas for your meeting – month {month} of {months}:",
-                                  month=1, months=8))
+        assert text.startswith(
+            sv("💡 Ideas for your meeting – month {month} of {months}:", month=1, months=8)
+        )
         assert sv.label("Getting to know each other") in text  # the first month's theme
         assert sv.label("References") in text  # no reference yet: steered there
         assert sv("📖 Read more:") in text  # with material from the knowledge base
@@ -43,10 +44,16 @@ async def test_a_pair_without_a_reference_is_steered_there(settings, db):
         assert RLM not in answer["text"]  # Swedish text is not laid out right to left
 
         with Session(db) as s:
-            record_event(s, event=EventCreate(participant=pair.participant,
-                                              type="reference_obtained",
-                                              occurred_on=today(), source="mentor"),
-                         actor="staff:test")
+            record_event(
+                s,
+                event=EventCreate(
+                    participant=pair.participant,
+                    type="reference_obtained",
+                    occurred_on=today(),
+                    source="mentor",
+                ),
+                actor="staff:test",
+            )
             s.commit()
         [ideas] = await world.say(maria, "/meeting", within=60)
         assert sv.label("References") not in ideas["text"]
@@ -70,8 +77,11 @@ async def test_both_sides_log_the_same_meeting_and_it_merges(settings, db):
         [toggled] = await world.press(maria, "✅ " + sv.label("CV"))  # changed her mind
         assert "✅ " + sv.label("Interview practice") in [b for b, _ in buttons(toggled)]
         [saved] = await world.press(maria, sv.label("💾 Save"))
-        assert saved["text"] == sv("✅ Saved: your meeting on {day} ({what}).",
-                                   day=sv.date(day), what=sv.label("Interview practice"))
+        assert saved["text"] == sv(
+            "✅ Saved: your meeting on {day} ({what}).",
+            day=sv.date(day),
+            what=sv.label("Interview practice"),
+        )
 
         await world.say(olena, "/met")
         await world.press(olena, uk.label("Another day"))
@@ -81,12 +91,18 @@ async def test_both_sides_log_the_same_meeting_and_it_merges(settings, db):
         await world.press(olena, uk.label("Language"))
         await world.press(olena, uk.label("Interview practice"))
         [saved] = await world.press(olena, uk.label("💾 Save"))
-        assert uk("Your mentor had logged this meeting too, so I added your answers to it.") in (
-            saved["text"])
+        assert (
+            uk("Your mentor had logged this meeting too, so I added your answers to it.")
+            in (saved["text"])
+        )
         with Session(db) as s:
             [meeting] = s.exec(select(Meeting)).all()
         assert (meeting.pair, meeting.held_on, meeting.kind, meeting.logged_by) == (
-            pair.pair, day, "individual", "mentor")
+            pair.pair,
+            day,
+            "individual",
+            "mentor",
+        )
         assert meeting.activities == ["interview_practice", "language"]
 
         [when] = await world.say(olena, "/met")

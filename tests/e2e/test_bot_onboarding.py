@@ -18,16 +18,20 @@ from tests.utils.pairs import make_pair
 pytestmark = pytest.mark.e2e
 
 CONSENT = "Before we start, please read what I save:"
-NOT_INVITED = ("Hello! This bot is for the participants and mentors of a job-mentoring program. "
-               "To join, open the personal invitation link you got from the program staff.")
+NOT_INVITED = (
+    "Hello! This bot is for the participants and mentors of a job-mentoring program. "
+    "To join, open the personal invitation link you got from the program staff."
+)
 
 
 async def test_a_mentor_and_participants_join_in_swedish_arabic_and_ukrainian(settings, db):
     first, second = make_pair(db, 1), make_pair(db, 2)
     async with running_bot(settings, db) as world:
-        for pair, role, lang, name in ((first.pair, "mentor", "sv", "Sven"),
-                                       (first.pair, "participant", "ar", "Amal"),
-                                       (second.pair, "participant", "uk", "Olena")):
+        for pair, role, lang, name in (
+            (first.pair, "mentor", "sv", "Sven"),
+            (first.pair, "participant", "ar", "Amal"),
+            (second.pair, "participant", "uk", "Olena"),
+        ):
             tr = Tr(lang)
             token = world.invite(pair)[role]
             person = await world.user(name, language_code=lang)
@@ -46,12 +50,15 @@ async def test_a_mentor_and_participants_join_in_swedish_arabic_and_ukrainian(se
             assert any(tr("Here is what I can do:") in t for t in texts)
             reply = await world.say(person, "/help")
             assert tr("/progress – tell me about a step towards work") in reply[0]["text"] or (
-                tr("/progress – report a step your participant took") in reply[0]["text"])
+                tr("/progress – report a step your participant took") in reply[0]["text"]
+            )
         with Session(db) as s:
             contacts = {c.person: (c.role, c.language, c.pair) for c in s.exec(select(Contact))}
-            assert contacts == {"m-1": ("mentor", "sv", "pair-1"),
-                                "p-1": ("participant", "ar", "pair-1"),
-                                "p-2": ("participant", "uk", "pair-2")}
+            assert contacts == {
+                "m-1": ("mentor", "sv", "pair-1"),
+                "p-1": ("participant", "ar", "pair-1"),
+                "p-2": ("participant", "uk", "pair-2"),
+            }
             assert s.get(Participant, "p-1").language == "ar"
             assert s.get(Mentor, "m-1").language == "sv"
 
@@ -80,8 +87,13 @@ async def test_declining_stores_only_the_refusal(settings, db):
         person = await world.user("Hodan", language_code="so")
         await world.say(person, f"/start {token}")
         [answer] = await world.press(person, Tr("so").label("No, thanks"))
-        assert Tr("so")("Understood. Nothing about you has been saved. If you change your mind, "
-                        "ask the program staff for a new invitation link.") == answer["text"]
+        assert (
+            Tr("so")(
+                "Understood. Nothing about you has been saved. If you change your mind, "
+                "ask the program staff for a new invitation link."
+            )
+            == answer["text"]
+        )
         diff = changed(before, snapshot(db))
         assert set(diff) == {"invite", "auditlog"}  # the refusal, and who saw it: nothing else
         assert all("declined_at" in row for row in diff["invite"]["new"])
@@ -89,8 +101,9 @@ async def test_declining_stores_only_the_refusal(settings, db):
             statuses = {v.role: v.status for v in list_invites(s, pair.pair)}
         assert statuses[PersonRole.participant] is InviteStatus.declined
         [again] = await world.say(person, f"/start {token}")
-        assert again["text"] == Tr("so")("This invitation link is not valid. Please ask the "
-                                         "program staff for a new one.")
+        assert again["text"] == Tr("so")(
+            "This invitation link is not valid. Please ask the program staff for a new one."
+        )
 
 
 async def test_without_a_valid_invite_nothing_is_stored(settings, db):
@@ -108,8 +121,9 @@ async def test_without_a_valid_invite_nothing_is_stored(settings, db):
         [reply] = await world.tg.wait_for_reply(stranger.chat)
         assert reply["text"] == NOT_INVITED
         [reply] = await world.say(stranger, "/start not-a-real-token-at-all")
-        assert reply["text"] == ("This invitation link is not valid. Please ask the program "
-                                 "staff for a new one.")
+        assert reply["text"] == (
+            "This invitation link is not valid. Please ask the program staff for a new one."
+        )
         [reply] = await world.say(stranger, f"/start {tokens['mentor']}")
         assert reply["text"].startswith("This invitation link has already been used.")
         assert changed(before, snapshot(db)) == {}
@@ -126,8 +140,9 @@ async def test_an_expired_invite_is_refused_politely(settings, db):
             [reply] = await world.say(person, f"/start {token}")
         finally:
             set_clock(None)
-        assert reply["text"] == Tr("ti")("This invitation link has expired. Please ask the "
-                                         "program staff for a new one.")
+        assert reply["text"] == Tr("ti")(
+            "This invitation link has expired. Please ask the program staff for a new one."
+        )
 
 
 async def test_changing_language_later(settings, db):
@@ -137,8 +152,9 @@ async def test_changing_language_later(settings, db):
         [menu] = await world.say(person, "/language")
         assert f"✓ {NAMES['ar']}" in [label for label, _ in buttons(menu)]
         [done] = await world.press(person, NAMES["uk"])
-        assert done["text"] == Tr("uk")("Done! I will write in {language} from now on.",
-                                        language=NAMES["uk"])
+        assert done["text"] == Tr("uk")(
+            "Done! I will write in {language} from now on.", language=NAMES["uk"]
+        )
         [reply] = await world.say(person, "/help")
         assert reply["text"].startswith(Tr("uk")("Here is what I can do:"))
         with Session(db) as s:

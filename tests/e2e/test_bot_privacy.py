@@ -46,8 +46,9 @@ async def test_my_data_then_delete(settings, db):
 
         await world.say(olena, "/delete")
         [gone] = await world.press(olena, uk.label("Yes, delete"))
-        assert gone["text"] == uk("Your data has been deleted. Thank you for taking part, and "
-                                  "good luck!")
+        assert gone["text"] == uk(
+            "Your data has been deleted. Thank you for taking part, and good luck!"
+        )
         with Session(db) as s:
             assert s.get(Participant, "p-1").erased_on is not None
             assert s.get(Participant, "p-1").occupation_field is None
@@ -57,9 +58,11 @@ async def test_my_data_then_delete(settings, db):
             assert s.get(Pair, mine.pair).ended_on is not None
             assert len(s.exec(select(Event).where(Event.participant == "p-2")).all()) == 1
         [reply] = await world.say(olena, "/help")
-        assert reply["text"] == uk("Hello! This bot is for the participants and mentors of a "
-                                   "job-mentoring program. To join, open the personal invitation "
-                                   "link you got from the program staff.")
+        assert reply["text"] == uk(
+            "Hello! This bot is for the participants and mentors of a "
+            "job-mentoring program. To join, open the personal invitation "
+            "link you got from the program staff."
+        )
 
 
 async def test_nobody_reaches_another_pairs_data(settings, db):

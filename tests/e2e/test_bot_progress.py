@@ -49,9 +49,16 @@ async def test_a_new_job_with_its_follow_up_questions_in_ukrainian(settings, db)
         assert saved["text"].startswith(tr("✅ Saved: {what}.", what=tr.label("💼 New job")))
         [event] = events(db)
         assert (event.participant, event.type, event.source, event.status) == (
-            "p-1", "job_started", "participant", "confirmed")
+            "p-1",
+            "job_started",
+            "participant",
+            "confirmed",
+        )
         assert (event.extent, event.relevant, event.program_contributed) == (
-            "full_time", True, "unsure")
+            "full_time",
+            True,
+            "unsure",
+        )
         assert event.occurred_on == three_days_ago
 
         [removed] = await world.press(olena, tr.label("↩ Undo"))
@@ -75,14 +82,21 @@ async def test_a_mentor_reports_for_the_participant_in_arabic(settings, db):
         [when] = await world.press(karim, tr.label("Yesterday"))
         [event] = events(db)
         assert event.occurred_on == today() - timedelta(days=1)
-        assert (event.participant, event.type, event.source, event.relevant,
-                event.program_contributed) == ("p-1", "education_started", "mentor", True, "no")
+        assert (
+            event.participant,
+            event.type,
+            event.source,
+            event.relevant,
+            event.program_contributed,
+        ) == ("p-1", "education_started", "mentor", True, "no")
         # a step without follow-up questions asks only for the day; Cancel saves nothing
         await world.say(karim, "/progress")
         [when] = await world.press(karim, tr.label("⭐ Got a reference"))
         assert tr("When did it happen?") in when["text"]
         [saved] = await world.press(karim, tr.label("Today"))
-        assert saved["text"].startswith(tr("✅ Saved: {what}.", what=tr.label("⭐ Got a reference")))
+        assert saved["text"].startswith(
+            tr("✅ Saved: {what}.", what=tr.label("⭐ Got a reference"))
+        )
         before = snapshot(db)
         await world.say(karim, "/progress")
         [question] = await world.press(karim, tr.label("🔄 Changed job"))
@@ -99,8 +113,9 @@ async def test_progress_in_own_words_is_confirmed_before_it_is_saved(settings, d
     async with running_bot(settings, db) as world:
         sara = await world.join(pair.pair, "participant", name="Sara", language_code="sv")
         tr = Tr("sv")
-        [proposal] = await world.say(sara, "Idag fick jag en referens från min chef på "
-                                           "praktiken!", within=60)
+        [proposal] = await world.say(
+            sara, "Idag fick jag en referens från min chef på praktiken!", within=60
+        )
         assert proposal["text"] == tr("It sounds like this happened. Tap to change, then save:")
         labels = [label for label, _ in buttons(proposal)]
         assert "✅ " + tr.label("⭐ Got a reference") in labels
@@ -110,8 +125,7 @@ async def test_progress_in_own_words_is_confirmed_before_it_is_saved(settings, d
         await world.press(sara, tr.label("Another day"))
         [saved] = await world.press(sara, tr.label("About a month ago"))
         assert tr.label("⭐ Got a reference") in saved["text"]
-        assert [(e.type, e.source) for e in events(db)] == [("reference_obtained",
-                                                            "participant")]
+        assert [(e.type, e.source) for e in events(db)] == [("reference_obtained", "participant")]
         assert "referens" in (events(db)[0].note or "")  # her words, kept as she confirmed
         assert events(db)[0].occurred_on == today() - timedelta(days=30)
 

@@ -28,9 +28,22 @@ def start_bot(tg, log: Path) -> subprocess.Popen[bytes]:
     """``python -m bot.run`` against the emulator, with the test's database and keys (env)."""
     with log.open("ab") as out:
         return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-            [sys.executable, "-m", "bot.run", "--base-url", tg.base_url, "--token", tg.token,
-             "--no-rate-limiter", "--no-knowledge-warmup"], cwd=ROOT, env=dict(os.environ), stdout=out,
-            stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "bot.run",
+                "--base-url",
+                tg.base_url,
+                "--token",
+                tg.token,
+                "--no-rate-limiter",
+                "--no-knowledge-warmup",
+            ],
+            cwd=ROOT,
+            env=dict(os.environ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def kill(process: subprocess.Popen[bytes]) -> None:
@@ -60,8 +73,9 @@ async def test_sigkill_in_the_middle_of_progress(settings, db, tmp_path):
         world = World(tg, settings, db)
         bot = start_bot(tg, log)
         try:
-            sara = await world.join(pair.pair, "participant", name="Sara", language_code="sv",
-                                    within=60)  # the first answer waits for the bot to start
+            sara = await world.join(
+                pair.pair, "participant", name="Sara", language_code="sv", within=60
+            )  # the first answer waits for the bot to start
             await world.say(sara, "/progress")
             await world.press(sara, sv.label("🤝 Job interview"))  # a confirmed event
             await world.press(sara, sv.label("Today"))
@@ -94,8 +108,13 @@ async def test_sigkill_in_the_middle_of_progress(settings, db, tmp_path):
                 kill(bot)
     with Session(db) as s:
         found = s.exec(select(Event).order_by(Event.recorded_at)).all()
-    assert [(e.type, e.status) for e in found] == [("interview_attended", "confirmed"),
-                                                   ("job_started", "confirmed")]
+    assert [(e.type, e.status) for e in found] == [
+        ("interview_attended", "confirmed"),
+        ("job_started", "confirmed"),
+    ]
     assert (found[1].extent, found[1].relevant, found[1].program_contributed) == (
-        "full_time", True, "yes")
+        "full_time",
+        True,
+        "yes",
+    )
     assert "Sara" not in log.read_text()  # no names or message text in the bot's log

@@ -31,16 +31,19 @@ async def test_media_edits_and_unknown_commands_get_a_friendly_answer(settings, 
         for kind in ("sticker", "photo", "voice", "location", "document"):
             await world.tg.send_media(olena.chat, kind)
             [reply] = await world.tg.wait_for_reply(olena.chat)
-            assert reply["text"] == uk("I can only read text and buttons. Write to me, or send "
-                                       "/help.")
+            assert reply["text"] == uk(
+                "I can only read text and buttons. Write to me, or send /help."
+            )
         [reply] = await world.say(olena, "/dance")
         assert reply["text"] == uk("I don't know that command. Send /help to see what I can do.")
         sent = await world.tg.send(olena.chat, "/progress")
         [menu] = await world.tg.wait_for_reply(olena.chat)
         await world.tg.edit(olena.chat, sent["message_id"], "I got a job today")
         [reply] = await world.tg.wait_for_reply(olena.chat, after=menu["message_id"])
-        assert reply["text"] == uk("I only read new messages, not changes to old ones. Please "
-                                   "send it again as a new message.")
+        assert reply["text"] == uk(
+            "I only read new messages, not changes to old ones. Please "
+            "send it again as a new message."
+        )
         assert set(changed(before, snapshot(db))) <= {"bot_conversation"}  # /progress started
         with Session(db) as s:
             assert s.exec(select(Event)).all() == []
@@ -59,10 +62,26 @@ async def test_forged_and_stale_buttons_change_nothing(settings, db):
         assert ar(STALE) in answer["text"]
         assert await world.toast(amal) == ar.label(STALE)
         nonce = buttons(new_menu)[0][1].split(":")[1]
-        forged = ["pg:zzzzzz:t:1", f"pg:{nonce}:t:99", f"pg:{nonce}:a:e:q", f"pg:{nonce}:p:0",
-                  "pu:ev-0000000000000000", "pu:../../etc", "lg:xx", "lg:", "mt:123456:d:1",
-                  "dl:abcdef:y", "ob:y:sv:AAAAAAAAAAAAAAAAAAAAAAAA", "kb:nope", "🤖",
-                  "x" * 64, "mi:extra", f"pg:{nonce}:d:99", f"pg:{nonce}:d:5", f"pg:{nonce}:w"]
+        forged = [
+            "pg:zzzzzz:t:1",
+            f"pg:{nonce}:t:99",
+            f"pg:{nonce}:a:e:q",
+            f"pg:{nonce}:p:0",
+            "pu:ev-0000000000000000",
+            "pu:../../etc",
+            "lg:xx",
+            "lg:",
+            "mt:123456:d:1",
+            "dl:abcdef:y",
+            "ob:y:sv:AAAAAAAAAAAAAAAAAAAAAAAA",
+            "kb:nope",
+            "🤖",
+            "x" * 64,
+            "mi:extra",
+            f"pg:{nonce}:d:99",
+            f"pg:{nonce}:d:5",
+            f"pg:{nonce}:w",
+        ]
         for data in forged:
             query = inject_callback(world, amal, new_menu["message_id"], data)
             await world.answered(amal, query)
@@ -107,17 +126,25 @@ async def test_every_update_delivered_twice_is_handled_once(settings, db):
         await world.say(people[1], "/help")  # every duplicate was delivered before this
         assert _duplicates(await world.tg.stats()) >= 15  # of the 20 updates of a session
         for expected, person in zip(reference, people, strict=True):
-            seen = [(m["text"], [b for b, _ in buttons(m)])
-                    for m in await world.tg.transcript(person.chat) if m["from_bot"]]
-            wanted = [(m["text"], [b for b, _ in buttons(m)])
-                      for m in await world.tg.transcript(expected.chat) if m["from_bot"]]
-            assert seen[:len(wanted)] == wanted  # the same conversation, nothing said twice
+            seen = [
+                (m["text"], [b for b, _ in buttons(m)])
+                for m in await world.tg.transcript(person.chat)
+                if m["from_bot"]
+            ]
+            wanted = [
+                (m["text"], [b for b, _ in buttons(m)])
+                for m in await world.tg.transcript(expected.chat)
+                if m["from_bot"]
+            ]
+            assert seen[: len(wanted)] == wanted  # the same conversation, nothing said twice
         with Session(db) as s:
             for p in (calm, doubled):
-                assert sorted(e.type for e in s.exec(select(Event).where(
-                    Event.participant == p.participant))) == ["job_started", "workplace_visit"]
-                assert [m.activities for m in s.exec(select(Meeting).where(
-                    Meeting.pair == p.pair))] == [["cv"]]
+                assert sorted(
+                    e.type for e in s.exec(select(Event).where(Event.participant == p.participant))
+                ) == ["job_started", "workplace_visit"]
+                assert [
+                    m.activities for m in s.exec(select(Meeting).where(Meeting.pair == p.pair))
+                ] == [["cv"]]
 
 
 def _duplicates(stats) -> int:

@@ -55,13 +55,30 @@ START = date(2025, 2, 3)
 END = date(2025, 10, 2)  # eight months
 LANGS = ("sv", "en", "ar", "fa", "uk", "so", "ti")
 SCHEDULED = ("📋", "🔔", "🗓")  # how every scheduled message (opening or reminder) begins
-STEP_CHOICES = ("interview_attended", "cv_improved", "network_expanded", "reference_obtained",
-                "workplace_visit", "swedish_improved", "learned_social_codes",
-                "internship_started", "job_started")  # fmt: skip
+STEP_CHOICES = (
+    "interview_attended",
+    "cv_improved",
+    "network_expanded",
+    "reference_obtained",
+    "workplace_visit",
+    "swedish_improved",
+    "learned_social_codes",
+    "internship_started",
+    "job_started",
+)
 WAVE_CODES = {"b": "baseline", "f1": "followup_1", "f2": "followup_2", "r": "result"}
-ITEMS = ("internship", "education_started", "cv_improved", "network_expanded",
-         "reference_obtained", "workplace_visit", "learned_education_system",
-         "learned_social_codes", "swedish_improved", "professional_swedish_improved")  # fmt: skip
+ITEMS = (
+    "internship",
+    "education_started",
+    "cv_improved",
+    "network_expanded",
+    "reference_obtained",
+    "workplace_visit",
+    "learned_education_system",
+    "learned_social_codes",
+    "swedish_improved",
+    "professional_swedish_improved",
+)
 
 
 # --- the simulated people -------------------------------------------------------------------
@@ -189,8 +206,11 @@ def survey_plan(rng: random.Random, wave: str) -> tuple[dict[str, str], dict[str
     plan["it"] = f"{sum(1 << i for i, item in enumerate(ITEMS) if ticked[item]):x}"
     answers["items"] = ticked
     contributed: dict[str, str] = {}
-    for code, key, asked in (("cj", "job", employed), ("ci", "internship", ticked["internship"]),
-                             ("ce", "education_started", ticked["education_started"])):  # fmt: skip
+    for code, key, asked in (
+        ("cj", "job", employed),
+        ("ci", "internship", ticked["internship"]),
+        ("ce", "education_started", ticked["education_started"]),
+    ):
         if asked:
             plan[code] = rng.choice("ynu")
             contributed[key] = {"y": "yes", "n": "no", "u": "unsure"}[plan[code]]
@@ -214,8 +234,13 @@ class Bot:
         self.stranger = tg.emulator.create_user("Stranger", language_code="en").user_id
 
     async def start(self, worker: str) -> None:
-        app = build_application(self.settings, base_url=self.tg.base_url, token=self.tg.token,
-                                rate_limiter=False, engine=self.engine)  # fmt: skip
+        app = build_application(
+            self.settings,
+            base_url=self.tg.base_url,
+            token=self.tg.token,
+            rate_limiter=False,
+            engine=self.engine,
+        )
         self.stack = contextlib.AsyncExitStack()
         await self.stack.enter_async_context(polling(app))
         background, task = app.bot_data.pop(SENDER_KEY)
@@ -252,8 +277,15 @@ async def fake_clock(start: datetime) -> AsyncIterator[list[datetime]]:
 
 def _make_round(engine: Engine, rng: random.Random) -> tuple[list[Person], list[dict[str, Any]]]:
     """The cohort and 50 pairs; the people, and the records the reference needs."""
-    records: list[dict[str, Any]] = [{"kind": "cohort", "id": "r1", "name": "Round 1",
-                                      "start": START.isoformat(), "end": END.isoformat()}]
+    records: list[dict[str, Any]] = [
+        {
+            "kind": "cohort",
+            "id": "r1",
+            "name": "Round 1",
+            "start": START.isoformat(),
+            "end": END.isoformat(),
+        }
+    ]
     people: list[Person] = []
     with Session(engine) as session:
         session.add(Cohort(id="r1", name="Round 1", start=START, end=END))
@@ -288,8 +320,10 @@ async def test_a_whole_round_every_message_once_and_indicators_match(settings, d
     expected: Counter[tuple[str, str]] = Counter()  # (person, item key) -> messages
     sent: Counter[tuple[str, str]] = Counter()  # the scheduled messages that arrived
 
-    async with running_emulator(rate_limits=False) as tg, \
-            fake_clock(datetime(2025, 2, 3, 9, tzinfo=STOCKHOLM)) as now:  # fmt: skip
+    async with (
+        running_emulator(rate_limits=False) as tg,
+        fake_clock(datetime(2025, 2, 3, 9, tzinfo=STOCKHOLM)) as now,
+    ):
         em = tg.emulator
         bot = Bot(tg, settings, db)
         await bot.start("first")
@@ -325,8 +359,18 @@ async def test_a_whole_round_every_message_once_and_indicators_match(settings, d
                     data = _buttons(message)
                     if text.startswith(SCHEDULED) and data:
                         sent[(p.person, _key(data))] += 1
-                        _react(p, message, data, today, rng, expected, answers_given,
-                               survey_plans, events, db)  # fmt: skip
+                        _react(
+                            p,
+                            message,
+                            data,
+                            today,
+                            rng,
+                            expected,
+                            answers_given,
+                            survey_plans,
+                            events,
+                            db,
+                        )
                 p.seen = max([m["message_id"] for m in new] or [p.seen])
 
         # -- everyone opens their invite link and agrees ---------------------------------------
@@ -343,8 +387,11 @@ async def test_a_whole_round_every_message_once_and_indicators_match(settings, d
         await bot.barrier()
         for p in people:
             token = tokens[(p.pair, p.role)]
-            em.user_presses(p.chat, message_id=em.transcript(p.chat)[-1]["message_id"],
-                            callback_data=f"ob:y:{p.lang}:{token}")  # fmt: skip
+            em.user_presses(
+                p.chat,
+                message_id=em.transcript(p.chat)[-1]["message_id"],
+                callback_data=f"ob:y:{p.lang}:{token}",
+            )
         await bot.barrier()
         scan(now[0].astimezone(STOCKHOLM).date())  # the baseline survey came with the welcome
         await rounds()
@@ -353,13 +400,17 @@ async def test_a_whole_round_every_message_once_and_indicators_match(settings, d
         restarted = False
         while True:
             with Session(db) as session:
-                next_due = session.exec(select(func.min(ScheduledItem.due_at)).where(
-                    ScheduledItem.state == "pending")).one()  # fmt: skip
+                next_due = session.exec(
+                    select(func.min(ScheduledItem.due_at)).where(ScheduledItem.state == "pending")
+                ).one()
                 if next_due is None:
                     break
                 now[0] = max(now[0], next_due)
-                due_now = session.exec(select(func.count()).select_from(ScheduledItem).where(
-                    ScheduledItem.state == "pending", ScheduledItem.due_at <= now[0])).one()  # fmt: skip
+                due_now = session.exec(
+                    select(func.count())
+                    .select_from(ScheduledItem)
+                    .where(ScheduledItem.state == "pending", ScheduledItem.due_at <= now[0])
+                ).one()
             today = now[0].astimezone(STOCKHOLM).date()
             if not restarted and today > date(2025, 4, 15) and due_now >= 60:
                 # restart in the middle of a month's fan-out, as a redeploy would
@@ -387,28 +438,53 @@ async def test_a_whole_round_every_message_once_and_indicators_match(settings, d
         stats = await tg.stats()
 
     assert restarted
-    assert sent == expected, {k: (sent[k], expected[k]) for k in sent.keys() | expected.keys()
-                              if sent[k] != expected[k]}  # fmt: skip
+    assert sent == expected, {
+        k: (sent[k], expected[k]) for k in sent.keys() | expected.keys() if sent[k] != expected[k]
+    }
     with Session(db) as session:
         deliveries = Counter()
-        for d, item in session.exec(select(Delivery, ScheduledItem)
-                                    .where(Delivery.item_id == ScheduledItem.id)):  # fmt: skip
+        for d, item in session.exec(
+            select(Delivery, ScheduledItem).where(Delivery.item_id == ScheduledItem.id)
+        ):
             assert d.outcome == "sent"
             deliveries[(item.person, _item_key(item))] += 1
-        assert deliveries == expected, {k: (deliveries[k], expected[k]) for k in
-                                        deliveries.keys() | expected.keys()
-                                        if deliveries[k] != expected[k]}  # fmt: skip
-        assert session.exec(select(func.count()).select_from(ScheduledItem).where(
-            ScheduledItem.state.in_(("pending", "claimed")))).one() == 0  # type: ignore[attr-defined]
+        assert deliveries == expected, {
+            k: (deliveries[k], expected[k])
+            for k in deliveries.keys() | expected.keys()
+            if deliveries[k] != expected[k]
+        }
+        assert (
+            session.exec(
+                select(func.count())
+                .select_from(ScheduledItem)
+                .where(ScheduledItem.state.in_(("pending", "claimed")))
+            ).one()
+            == 0
+        )  # type: ignore[attr-defined]
     assert stats["too_many_requests"] == 0
 
     # -- the indicators from what was stored = the reference from what was answered ----------
     for (participant, wave), answers in answers_given.items():
-        records.append({"kind": "survey", "participant": participant, "wave": wave,
-                        "answered_on": "2025-01-01", "answers": answers})  # fmt: skip
+        records.append(
+            {
+                "kind": "survey",
+                "participant": participant,
+                "wave": wave,
+                "answered_on": "2025-01-01",
+                "answers": answers,
+            }
+        )
     for n, ((participant, _month, event_type), day) in enumerate(sorted(events.items())):
-        records.append({"kind": "event", "id": f"e{n:04d}", "participant": participant,
-                        "type": event_type, "occurred_on": day.isoformat(), "source": "participant"})  # fmt: skip
+        records.append(
+            {
+                "kind": "event",
+                "id": f"e{n:04d}",
+                "participant": participant,
+                "type": event_type,
+                "occurred_on": day.isoformat(),
+                "source": "participant",
+            }
+        )
     with Session(db) as session:
         for basis in ("measured", "enrolled"):
             for by in (None, "gender"):
@@ -435,10 +511,18 @@ def _item_key(item: ScheduledItem) -> str:
     return f"checkin:{item.id}" if item.kind == "checkin" else item.kind
 
 
-def _react(p: Person, message: dict[str, Any], data: list[str], today: date, rng: random.Random,
-           expected: Counter[tuple[str, str]], answers_given: dict[tuple[str, str], dict[str, Any]],
-           survey_plans: dict[tuple[str, str], dict[str, str]],
-           events: dict[tuple[str, int, str], date], engine: Engine) -> None:  # fmt: skip
+def _react(
+    p: Person,
+    message: dict[str, Any],
+    data: list[str],
+    today: date,
+    rng: random.Random,
+    expected: Counter[tuple[str, str]],
+    answers_given: dict[tuple[str, str], dict[str, Any]],
+    survey_plans: dict[tuple[str, str], dict[str, str]],
+    events: dict[tuple[str, int, str], date],
+    engine: Engine,
+) -> None:
     """A person got a scheduled message: count it as expected, and plan what they do."""
     key = _key(data)
     first = (p.person, key) not in expected
@@ -470,5 +554,8 @@ def _react(p: Person, message: dict[str, Any], data: list[str], today: date, rng
         answers_given[(p.person, wave)] = answers
     plan = survey_plans[(p.person, wave)]
     limit = 1 if (p.behaviour == "late" and first) else None
-    p.tasks.append(SurveyTask(next(k for k, v in WAVE_CODES.items() if v == wave), plan,
-                              message["message_id"], limit))  # fmt: skip
+    p.tasks.append(
+        SurveyTask(
+            next(k for k, v in WAVE_CODES.items() if v == wave), plan, message["message_id"], limit
+        )
+    )

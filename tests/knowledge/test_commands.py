@@ -89,12 +89,18 @@ def test_eval_refuses_unknown_topics(tmp_path: Path) -> None:
     assert "dev.jsonl:1: unknown or missing topic" in result.stderr
 
 
-@pytest.mark.parametrize(("content", "words"), [
-    ('{"q": "Hur skriver jag ett CV?", "topic": "cv"}\n\n{"q": 3}\n', 'dev.jsonl:3: expected an object with a "q" string'),
-    ('{"q": "CV?", "topic": "cv"}\nnot json\n', "dev.jsonl:2: not JSON"),
-    ('{"q": "   ", "topic": "cv"}\n', 'dev.jsonl:1: expected an object with a "q" string'),
-    ("\n\n", "dev.jsonl: no questions"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (
+            '{"q": "Hur skriver jag ett CV?", "topic": "cv"}\n\n{"q": 3}\n',
+            'dev.jsonl:3: expected an object with a "q" string',
+        ),
+        ('{"q": "CV?", "topic": "cv"}\nnot json\n', "dev.jsonl:2: not JSON"),
+        ('{"q": "   ", "topic": "cv"}\n', 'dev.jsonl:1: expected an object with a "q" string'),
+        ("\n\n", "dev.jsonl: no questions"),
+    ],
+)
 def test_eval_names_the_bad_line(tmp_path: Path, content: str, words: str) -> None:
     labelled = tmp_path / "dev.jsonl"
     labelled.write_text(content, encoding="utf-8")

@@ -16,12 +16,23 @@ from tests.utils.factories import line, small_program
 EXTRA = [
     line("mentor", id="m9", cohort="c1", occupation_field="vård", language="sv"),
     line("pair", id="pr9", mentor="m9", participant="p1", matched_on="2025-01-20"),
-    line("meeting", pair="pr9", held_on="2025-02-03", meeting_kind="workshop_interview",
-         activities=["cv", "språk – ord"]),
-    line("event", id="e9", participant="p1", type="education_started", occurred_on="2025-03-01",
-         source="participant", attributes={"relevant": False, "program_contributed": "unsure",
-                                           "note": "SFI, kväll"}),
-]  # fmt: skip
+    line(
+        "meeting",
+        pair="pr9",
+        held_on="2025-02-03",
+        meeting_kind="workshop_interview",
+        activities=["cv", "språk – ord"],
+    ),
+    line(
+        "event",
+        id="e9",
+        participant="p1",
+        type="education_started",
+        occurred_on="2025-03-01",
+        source="participant",
+        attributes={"relevant": False, "program_contributed": "unsure", "note": "SFI, kväll"},
+    ),
+]
 
 
 def _rows() -> dict[str, list[dict[str, Any]]]:
@@ -37,9 +48,12 @@ def _read(engine: Engine) -> dict[str, list[dict[str, Any]]]:
             table = MODELS[kind].__table__  # type: ignore[attr-defined]
             order = [c for c in table.columns if c.name != "id" and not isinstance(c.type, JSON)]
             rows = conn.execute(select(table).order_by(*order)).mappings()
-            out[kind] = [{k: v for k, v in r.items() if k not in ("id", "recorded_at")}
-                         if kind == "survey" else {k: v for k, v in r.items() if k != "recorded_at"}
-                         for r in rows]  # fmt: skip
+            out[kind] = [
+                {k: v for k, v in r.items() if k not in ("id", "recorded_at")}
+                if kind == "survey"
+                else {k: v for k, v in r.items() if k != "recorded_at"}
+                for r in rows
+            ]
     return out
 
 

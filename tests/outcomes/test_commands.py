@@ -96,17 +96,20 @@ def test_indicators_table_and_json(stegvis, round_file) -> None:
     assert "target total participants: 3" in targets
 
 
-@pytest.mark.parametrize(("args", "code", "words"), [
-    (("indicators", "--by", "shoe"), 2, "unknown grouping 'shoe'"),
-    (("indicators", "--basis", "all"), 2, "unknown basis 'all'"),
-    (("indicators", "--cohort", "nope"), 1, "cohort 'nope' does not exist"),
-    (("indicators", "--from", "2025-13-01"), 2, "2025-13-01"),
-    (("export", "tokens"), 2, "unknown table 'tokens'"),
-    (("export", "events", "--type", "party"), 2, "unknown event type 'party'"),
-    (("export", "events", "--from", "2025-02-01", "--to", "2025-01-01"), 2, "before it starts"),
-    (("token", "create", "--role", "root", "--name", "x"), 2, "unknown role 'root'"),
-    (("token", "revoke", "999"), 1, "token 999 does not exist"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (("indicators", "--by", "shoe"), 2, "unknown grouping 'shoe'"),
+        (("indicators", "--basis", "all"), 2, "unknown basis 'all'"),
+        (("indicators", "--cohort", "nope"), 1, "cohort 'nope' does not exist"),
+        (("indicators", "--from", "2025-13-01"), 2, "2025-13-01"),
+        (("export", "tokens"), 2, "unknown table 'tokens'"),
+        (("export", "events", "--type", "party"), 2, "unknown event type 'party'"),
+        (("export", "events", "--from", "2025-02-01", "--to", "2025-01-01"), 2, "before it starts"),
+        (("token", "create", "--role", "root", "--name", "x"), 2, "unknown role 'root'"),
+        (("token", "revoke", "999"), 1, "token 999 does not exist"),
+    ],
+)
 def test_bad_input_is_a_message_and_an_exit_code(stegvis, args, code: int, words: str) -> None:
     result = stegvis(*args)
     assert result.exit_code == code, result.output
@@ -173,8 +176,10 @@ def test_the_embedded_default_migrates_itself(tmp_path, monkeypatch) -> None:
     get_settings.cache_clear()
     try:
         path = tmp_path / "one.jsonl"
-        path.write_text(jsonl(line("cohort", id="c1", name="R1", start="2025-01-01",
-                                   end="2025-12-31")), encoding="utf-8")  # fmt: skip
+        path.write_text(
+            jsonl(line("cohort", id="c1", name="R1", start="2025-01-01", end="2025-12-31")),
+            encoding="utf-8",
+        )
         result = CliRunner().invoke(build_cli(), ["import", str(path)])
         assert result.exit_code == 0, result.output
         assert (tmp_path / "fresh" / "stegvis.db").exists()
@@ -182,8 +187,9 @@ def test_the_embedded_default_migrates_itself(tmp_path, monkeypatch) -> None:
         get_settings.cache_clear()
 
 
-@pytest.mark.parametrize("command", [("indicators",), ("export", "events"), ("token", "list"),
-                                     ("invite", "pair-1")])  # fmt: skip
+@pytest.mark.parametrize(
+    "command", [("indicators",), ("export", "events"), ("token", "list"), ("invite", "pair-1")]
+)
 def test_a_configured_database_without_the_schema_is_named_not_a_traceback(
     tmp_path, monkeypatch, command
 ) -> None:

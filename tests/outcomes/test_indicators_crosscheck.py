@@ -60,12 +60,16 @@ def test_the_generated_programs_exercise_every_edge() -> None:
         store = load(records)
         ids = Counter(r["id"] for r in records if r["kind"] == "event")
         seen["replaced event"] += sum(
-            1 for i in ids if ids[i] > 1 and len({json.dumps(r, sort_keys=True) for r in records
-                                                   if r.get("id") == i}) > 1)  # fmt: skip
+            1
+            for i in ids
+            if ids[i] > 1
+            and len({json.dumps(r, sort_keys=True) for r in records if r.get("id") == i}) > 1
+        )
         seen["voided event"] += sum(e["status"] == "voided" for e in store.events.values())
         seen["control arm"] += sum(p.get("arm") == "control" for p in store.participants.values())
-        seen["no migration category"] += sum("migration_category" not in p
-                                             for p in store.participants.values())  # fmt: skip
+        seen["no migration category"] += sum(
+            "migration_category" not in p for p in store.participants.values()
+        )
         seen["no region"] += sum("region" not in c for c in store.cohorts.values())
         seen["targets"] += sum("targets" in c for c in store.cohorts.values())
         for pid, p in store.participants.items():
@@ -82,35 +86,70 @@ def test_the_generated_programs_exercise_every_edge() -> None:
             seen["event on last day"] += we in days
             seen["event the day before"] += ws - timedelta(days=1) in days
             seen["event the day after"] += we + timedelta(days=1) in days
-            interviews = {date.fromisoformat(e["occurred_on"]) for e in events
-                          if e["type"] == "interview_attended"}  # fmt: skip
+            interviews = {
+                date.fromisoformat(e["occurred_on"])
+                for e in events
+                if e["type"] == "interview_attended"
+            }
             seen["interview on end - 60"] += we - timedelta(days=60) in interviews
             seen["interview on end - 61"] += we - timedelta(days=61) in interviews
-            edu = [e.get("attributes", {}).get("relevant") for e in events
-                   if e["type"] == "education_started"]  # fmt: skip
+            edu = [
+                e.get("attributes", {}).get("relevant")
+                for e in events
+                if e["type"] == "education_started"
+            ]
             seen["education relevant false"] += False in edu
             seen["education relevant absent"] += None in edu
             types_by_day: dict[str, set[str]] = {}
             for e in events:
                 types_by_day.setdefault(e["occurred_on"], set()).add(e["type"])
             seen["job started and ended the same day"] += any(
-                {"job_started", "job_ended"} <= t for t in types_by_day.values())
+                {"job_started", "job_ended"} <= t for t in types_by_day.values()
+            )
             out = person_outcomes(store, pid)
-            for name in ("got_job", "measurable_steps", "interviews_plus_two", "internship",
-                         "education_started", "relevant_job_contributed"):  # fmt: skip
+            for name in (
+                "got_job",
+                "measurable_steps",
+                "interviews_plus_two",
+                "internship",
+                "education_started",
+                "relevant_job_contributed",
+            ):
                 flags[(name, out[name])] += 1
             for key in ("c_job", "c_internship", "c_education_started"):
                 flags[(key, out[key])] += 1
             minor_counts[sum(out[m] for m in MINOR)] += 1
-    for edge in ("duplicate line", "replaced event", "voided event", "control arm",
-                 "no migration category", "no region", "targets", "joined_on", "left_on",
-                 "no baseline", "no result", "event on first day", "event on last day",
-                 "event the day before", "event the day after", "interview on end - 60",
-                 "interview on end - 61", "education relevant false",
-                 "education relevant absent", "job started and ended the same day"):  # fmt: skip
+    for edge in (
+        "duplicate line",
+        "replaced event",
+        "voided event",
+        "control arm",
+        "no migration category",
+        "no region",
+        "targets",
+        "joined_on",
+        "left_on",
+        "no baseline",
+        "no result",
+        "event on first day",
+        "event on last day",
+        "event the day before",
+        "event the day after",
+        "interview on end - 60",
+        "interview on end - 61",
+        "education relevant false",
+        "education relevant absent",
+        "job started and ended the same day",
+    ):
         assert seen[edge] > 0, edge
-    for name in ("got_job", "measurable_steps", "interviews_plus_two", "internship",
-                 "education_started", "relevant_job_contributed"):  # fmt: skip
+    for name in (
+        "got_job",
+        "measurable_steps",
+        "interviews_plus_two",
+        "internship",
+        "education_started",
+        "relevant_job_contributed",
+    ):
         assert flags[(name, True)] > 0, name
         assert flags[(name, False)] > 0, name
     for key in ("c_job", "c_internship", "c_education_started"):

@@ -46,8 +46,9 @@ def test_two_single_use_links_per_pair(session: Session, settings, pair):
     assert {i.role for i in stored} == {PersonRole.mentor, PersonRole.participant}
     assert all(mentor.token not in i.token_hash and len(i.token_hash) == 64 for i in stored)
 
-    contact = redeem(session, settings, token=participant.token, user_id=501, chat_id=501,
-                     language="ar")
+    contact = redeem(
+        session, settings, token=participant.token, user_id=501, chat_id=501, language="ar"
+    )
     session.commit()
     assert (contact.person, contact.role, contact.pair) == ("p-1", PersonRole.participant, "pair-1")
     assert session.get(Participant, "p-1").language == "ar"
@@ -59,8 +60,14 @@ def test_two_single_use_links_per_pair(session: Session, settings, pair):
 
 def test_chat_id_is_encrypted_and_user_found_by_keyed_hash(session: Session, settings, pair):
     issued = create_invites(session, pair_id=pair.pair, actor="staff:t", settings=settings)
-    redeem(session, settings, token=issued[PersonRole.mentor].token, user_id=777001,
-           chat_id=777001, language="sv")
+    redeem(
+        session,
+        settings,
+        token=issued[PersonRole.mentor].token,
+        user_id=777001,
+        chat_id=777001,
+        language="sv",
+    )
     session.commit()
     row = session.exec(select(Contact)).one()
     assert "777001" not in row.chat_enc
@@ -73,22 +80,35 @@ def test_chat_id_is_encrypted_and_user_found_by_keyed_hash(session: Session, set
 
 
 def test_expired_and_revoked_invites_are_refused(session: Session, settings, pair):
-    issued = create_invites(session, pair_id=pair.pair, actor="staff:t", settings=settings,
-                            ttl_days=1)
+    issued = create_invites(
+        session, pair_id=pair.pair, actor="staff:t", settings=settings, ttl_days=1
+    )
     session.commit()
     later = utcnow() + timedelta(days=1, seconds=1)
     set_clock(lambda: later)
     try:
         with pytest.raises(InviteUnusable) as expired:
-            redeem(session, settings, token=issued[PersonRole.mentor].token, user_id=1,
-                   chat_id=1, language="sv")
+            redeem(
+                session,
+                settings,
+                token=issued[PersonRole.mentor].token,
+                user_id=1,
+                chat_id=1,
+                language="sv",
+            )
         assert expired.value.status is InviteStatus.expired
     finally:
         set_clock(None)
     assert revoke(session, pair_id=pair.pair, actor="staff:t", role=PersonRole.participant) == 1
     with pytest.raises(InviteUnusable) as revoked:
-        redeem(session, settings, token=issued[PersonRole.participant].token, user_id=1,
-               chat_id=1, language="sv")
+        redeem(
+            session,
+            settings,
+            token=issued[PersonRole.participant].token,
+            user_id=1,
+            chat_id=1,
+            language="sv",
+        )
     assert revoked.value.status is InviteStatus.revoked
 
 
@@ -97,8 +117,14 @@ def test_new_invites_revoke_the_unused_ones(session: Session, settings, pair):
     create_invites(session, pair_id=pair.pair, actor="staff:t", settings=settings)
     session.commit()
     with pytest.raises(InviteUnusable):
-        redeem(session, settings, token=first[PersonRole.mentor].token, user_id=1, chat_id=1,
-               language="sv")
+        redeem(
+            session,
+            settings,
+            token=first[PersonRole.mentor].token,
+            user_id=1,
+            chat_id=1,
+            language="sv",
+        )
     statuses = [v.status for v in list_invites(session, pair.pair)]
     assert statuses.count(InviteStatus.active) == 2
     assert statuses.count(InviteStatus.revoked) == 2
@@ -113,8 +139,14 @@ def test_declining_records_only_the_refusal(session: Session, settings, pair):
     assert views[PersonRole.participant] is InviteStatus.declined
     assert views[PersonRole.mentor] is InviteStatus.active
     with pytest.raises(InviteUnusable):
-        redeem(session, settings, token=issued[PersonRole.participant].token, user_id=5,
-               chat_id=5, language="sv")
+        redeem(
+            session,
+            settings,
+            token=issued[PersonRole.participant].token,
+            user_id=5,
+            chat_id=5,
+            language="sv",
+        )
 
 
 def test_unknown_or_malformed_tokens(session: Session, settings, pair):
@@ -130,20 +162,38 @@ def test_one_account_cannot_speak_for_two_people_in_running_pairs(session: Sessi
     a, b = make_pair(db, 1), make_pair(db, 2)
     first = create_invites(session, pair_id=a.pair, actor="staff:t", settings=settings)
     second = create_invites(session, pair_id=b.pair, actor="staff:t", settings=settings)
-    redeem(session, settings, token=first[PersonRole.mentor].token, user_id=42, chat_id=42,
-           language="sv")
+    redeem(
+        session,
+        settings,
+        token=first[PersonRole.mentor].token,
+        user_id=42,
+        chat_id=42,
+        language="sv",
+    )
     session.commit()
     with pytest.raises(Conflict):
-        redeem(session, settings, token=second[PersonRole.participant].token, user_id=42,
-               chat_id=42, language="sv")
+        redeem(
+            session,
+            settings,
+            token=second[PersonRole.participant].token,
+            user_id=42,
+            chat_id=42,
+            language="sv",
+        )
     session.rollback()
     # once the first pair has ended, the account may join a new one
     pair = session.get(Pair, a.pair)
     pair.ended_on = pair.matched_on
     session.add(pair)
     session.commit()
-    contact = redeem(session, settings, token=second[PersonRole.participant].token, user_id=42,
-                     chat_id=42, language="uk")
+    contact = redeem(
+        session,
+        settings,
+        token=second[PersonRole.participant].token,
+        user_id=42,
+        chat_id=42,
+        language="uk",
+    )
     session.commit()
     assert contact.person == b.participant
     assert [c.person for c in session.exec(select(Contact)).all()] == [b.participant]
@@ -151,11 +201,23 @@ def test_one_account_cannot_speak_for_two_people_in_running_pairs(session: Sessi
 
 def test_a_new_account_for_the_same_person_replaces_the_old(session: Session, settings, pair):
     first = create_invites(session, pair_id=pair.pair, actor="staff:t", settings=settings)
-    redeem(session, settings, token=first[PersonRole.participant].token, user_id=1, chat_id=1,
-           language="sv")
+    redeem(
+        session,
+        settings,
+        token=first[PersonRole.participant].token,
+        user_id=1,
+        chat_id=1,
+        language="sv",
+    )
     second = create_invites(session, pair_id=pair.pair, actor="staff:t", settings=settings)
-    redeem(session, settings, token=second[PersonRole.participant].token, user_id=2, chat_id=2,
-           language="fa")
+    redeem(
+        session,
+        settings,
+        token=second[PersonRole.participant].token,
+        user_id=2,
+        chat_id=2,
+        language="fa",
+    )
     session.commit()
     assert find_by_user(session, settings, 1) is None
     assert chat_id_of(session, settings, "p-1") == 2

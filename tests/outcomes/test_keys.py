@@ -36,10 +36,20 @@ def keys(tmp_path: Path, hmac_key: str, contact_key: str) -> Settings:
 def bind_both(db: Engine, settings: Settings) -> tuple[str, str]:
     ids = make_pair(db)
     with Session(db) as s:
-        for user, person, role in ((501, ids.participant, PersonRole.participant),
-                                   (502, ids.mentor, PersonRole.mentor)):  # fmt: skip
-            bind(s, settings, user_id=user, chat_id=user, person=person, role=role,
-                 pair=ids.pair, language="sv")  # fmt: skip
+        for user, person, role in (
+            (501, ids.participant, PersonRole.participant),
+            (502, ids.mentor, PersonRole.mentor),
+        ):
+            bind(
+                s,
+                settings,
+                user_id=user,
+                chat_id=user,
+                person=person,
+                role=role,
+                pair=ids.pair,
+                language="sv",
+            )
         s.commit()
     return ids.participant, ids.mentor
 
@@ -63,7 +73,11 @@ def test_with_new_and_old_keys_everyone_is_found_and_moves_to_the_new_key(
         report = rotate_keys(s, rotating)
         s.commit()
         assert (report.contacts, report.rotated, report.unreadable, report.not_rekeyed) == (
-            2, 2, [], [])
+            2,
+            2,
+            [],
+            [],
+        )
         for user, person in ((501, participant), (502, mentor)):
             contact = find_by_user(s, new_only, user)
             assert contact is not None
@@ -81,7 +95,9 @@ def test_an_unreadable_contact_is_reported_and_left_alone(db: Engine, tmp_path: 
         s.add(row)
         s.commit()
         before = (row.user_key, row.chat_enc)
-        report = rotate_keys(s, keys(tmp_path, f"{NEW_HMAC},{OLD_HMAC}", f"{NEW_FERNET},{OLD_FERNET}"))
+        report = rotate_keys(
+            s, keys(tmp_path, f"{NEW_HMAC},{OLD_HMAC}", f"{NEW_FERNET},{OLD_FERNET}")
+        )
         s.commit()
         assert report.unreadable == [mentor]
         assert report.rotated == 1
@@ -97,14 +113,21 @@ def cli_env(settings: Settings, db: Engine):
     get_settings.cache_clear()
 
 
-def test_stegvis_keys_rotate_generate_replaces_the_generated_keys(cli_env: Settings, db: Engine) -> None:
+def test_stegvis_keys_rotate_generate_replaces_the_generated_keys(
+    cli_env: Settings, db: Engine
+) -> None:
     participant, mentor = bind_both(db, cli_env)
     path = cli_env.data_dir / KEYS_FILE
     before = json.loads(path.read_text())
     result = CliRunner().invoke(build_cli(), ["keys", "rotate", "--generate", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"contacts": 2, "rotated": 2, "unreadable": [],
-                                         "not_rekeyed": [], "old_keys_dropped": True}  # fmt: skip
+    assert json.loads(result.stdout) == {
+        "contacts": 2,
+        "rotated": 2,
+        "unreadable": [],
+        "not_rekeyed": [],
+        "old_keys_dropped": True,
+    }
     after = json.loads(path.read_text())
     assert set(after) == {"hmac_key", "contact_key"}
     assert all(isinstance(v, str) and v != before[k] for k, v in after.items())

@@ -26,30 +26,71 @@ def filled(db, settings):
     ids, other = make_pair(db, 1), make_pair(db, 2)
     with Session(db) as s:
         issued = create_invites(s, pair_id=ids.pair, actor="staff:t", settings=settings)
-        redeem(s, settings, token=issued[PersonRole.participant].token, user_id=11, chat_id=11,
-               language="ar")
-        redeem(s, settings, token=issued[PersonRole.mentor].token, user_id=12, chat_id=12,
-               language="sv")
+        redeem(
+            s,
+            settings,
+            token=issued[PersonRole.participant].token,
+            user_id=11,
+            chat_id=11,
+            language="ar",
+        )
+        redeem(
+            s,
+            settings,
+            token=issued[PersonRole.mentor].token,
+            user_id=12,
+            chat_id=12,
+            language="sv",
+        )
         day = today()
-        record_event(s, event=EventCreate(participant="p-1", type="job_started", occurred_on=day,
-                                          source="participant",
-                                          attributes=EventAttributes(extent="full_time",
-                                                                     note="my own words")),
-                     actor="bot:participant:p-1")
-        gone = record_event(s, event=EventCreate(participant="p-1", type="cv_improved",
-                                                 occurred_on=day, source="mentor"),
-                            actor="bot:mentor:m-1")
+        record_event(
+            s,
+            event=EventCreate(
+                participant="p-1",
+                type="job_started",
+                occurred_on=day,
+                source="participant",
+                attributes=EventAttributes(extent="full_time", note="my own words"),
+            ),
+            actor="bot:participant:p-1",
+        )
+        gone = record_event(
+            s,
+            event=EventCreate(
+                participant="p-1", type="cv_improved", occurred_on=day, source="mentor"
+            ),
+            actor="bot:mentor:m-1",
+        )
         void_event(s, event_id=gone.id, actor="bot:mentor:m-1")
-        record_event(s, event=EventCreate(participant="p-1", type="interview_attended",
-                                          occurred_on=day, source="mentor"),
-                     actor="bot:mentor:m-1")
-        save_survey_answer(s, participant="p-1", wave="baseline", answered_on=day,
-                           answers=SurveyAnswers(employment="none"), complete=True,
-                           actor="bot:participant:p-1")
-        log_meeting(s, meeting=MeetingCreate(pair=ids.pair, held_on=day, activities=["cv"]),
-                    logged_by="mentor", actor="bot:mentor:m-1")
-        record_event(s, event=EventCreate(participant="p-2", type="job_started", occurred_on=day,
-                                          source="staff"), actor="staff:t")
+        record_event(
+            s,
+            event=EventCreate(
+                participant="p-1", type="interview_attended", occurred_on=day, source="mentor"
+            ),
+            actor="bot:mentor:m-1",
+        )
+        save_survey_answer(
+            s,
+            participant="p-1",
+            wave="baseline",
+            answered_on=day,
+            answers=SurveyAnswers(employment="none"),
+            complete=True,
+            actor="bot:participant:p-1",
+        )
+        log_meeting(
+            s,
+            meeting=MeetingCreate(pair=ids.pair, held_on=day, activities=["cv"]),
+            logged_by="mentor",
+            actor="bot:mentor:m-1",
+        )
+        record_event(
+            s,
+            event=EventCreate(
+                participant="p-2", type="job_started", occurred_on=day, source="staff"
+            ),
+            actor="staff:t",
+        )
         s.commit()
     return ids, other
 
@@ -62,8 +103,11 @@ def test_export_holds_everything_about_the_person(session: Session, settings, fi
     assert doc["person"]["occupation_field"] == "nurse"
     assert doc["telegram"]["chat_id"] == 11
     assert doc["telegram"]["language"] == "ar"
-    assert sorted(e["type"] for e in doc["events"]) == ["cv_improved", "interview_attended",
-                                                        "job_started"]
+    assert sorted(e["type"] for e in doc["events"]) == [
+        "cv_improved",
+        "interview_attended",
+        "job_started",
+    ]
     assert [s["wave"] for s in doc["surveys"]] == ["baseline"]
     assert [m["activities"] for m in doc["meetings"]] == [["cv"]]
     assert "p-2" not in json.dumps(doc)
@@ -87,7 +131,11 @@ def test_erasing_a_participant(session: Session, settings, filled):
     tomb = session.get(Participant, "p-1")
     assert tomb.erased_on == today()
     assert (tomb.birth_year, tomb.occupation_field, tomb.language, tomb.gender) == (
-        None, None, None, "unspecified")
+        None,
+        None,
+        None,
+        "unspecified",
+    )
     assert session.exec(select(Event).where(Event.participant == "p-1")).all() == []
     assert session.exec(select(Survey).where(Survey.participant == "p-1")).all() == []
     assert erased_counts(session, ids.cohort) == {"job_started": 1, "interview_attended": 1}
@@ -110,7 +158,8 @@ def test_erasing_a_participant(session: Session, settings, filled):
 
 
 def test_erasing_a_mentor_revokes_open_invites_and_keeps_the_participants_events(
-        session: Session, settings, filled):
+    session: Session, settings, filled
+):
     ids, _ = filled
     create_invites(session, pair_id=ids.pair, actor="staff:t", settings=settings)
     session.commit()
@@ -122,9 +171,14 @@ def test_erasing_a_mentor_revokes_open_invites_and_keeps_the_participants_events
     assert len(session.exec(select(Event).where(Event.participant == "p-1")).all()) == 3
     statuses = {v.role: v.status for v in list_invites(session, ids.pair)[:2]}
     assert statuses[PersonRole.mentor] is InviteStatus.revoked
-    assert session.exec(select(Invite).where(Invite.role == "mentor",
-                                             Invite.revoked_at.is_(None),
-                                             Invite.used_at.is_(None))).all() == []
+    assert (
+        session.exec(
+            select(Invite).where(
+                Invite.role == "mentor", Invite.revoked_at.is_(None), Invite.used_at.is_(None)
+            )
+        ).all()
+        == []
+    )
     assert [c.person for c in session.exec(select(Contact)).all()] == ["p-1"]
 
 
@@ -136,11 +190,20 @@ def test_erasure_is_idempotent_and_counts_accumulate(session: Session, settings,
     assert erased_counts(session) == {"job_started": 1, "interview_attended": 1}
     third = make_pair(db, 3, cohort="c-1")
     with Session(db) as s:
-        record_event(s, event=EventCreate(participant=third.participant, type="job_started",
-                                          occurred_on=today() - timedelta(days=1),
-                                          source="staff"), actor="staff:t")
+        record_event(
+            s,
+            event=EventCreate(
+                participant=third.participant,
+                type="job_started",
+                occurred_on=today() - timedelta(days=1),
+                source="staff",
+            ),
+            actor="staff:t",
+        )
         s.commit()
     erase_person(session, person=third.participant, actor="staff:t")
     session.commit()
-    rows = session.exec(select(ErasedEventCount).where(ErasedEventCount.type == "job_started")).all()
+    rows = session.exec(
+        select(ErasedEventCount).where(ErasedEventCount.type == "job_started")
+    ).all()
     assert [(r.cohort, r.count) for r in rows] == [("c-1", 2)]

@@ -32,8 +32,9 @@ def local(y: int, m: int, d: int, h: int = 10) -> datetime:
 
 def test_participant_gets_baseline_checkins_followups_and_result(session: Session) -> None:
     _pair(session)
-    added = schedule.plan_person(session, pair_id="pr1", role="participant", person="p1",
-                                 onboarded=local(2025, 1, 14, 12))
+    added = schedule.plan_person(
+        session, pair_id="pr1", role="participant", person="p1", onboarded=local(2025, 1, 14, 12)
+    )
     session.commit()
     items = schedule.pair_schedule(session, "pr1")
     kinds = [(i.kind, i.sequence) for i in items]
@@ -54,8 +55,9 @@ def test_planning_twice_adds_nothing_and_mentor_gets_only_checkins(session: Sess
     _pair(session)
     onboarded = local(2025, 1, 14)
     schedule.plan_person(session, pair_id="pr1", role="mentor", person="m1", onboarded=onboarded)
-    again = schedule.plan_person(session, pair_id="pr1", role="mentor", person="m1",
-                                 onboarded=onboarded)
+    again = schedule.plan_person(
+        session, pair_id="pr1", role="mentor", person="m1", onboarded=onboarded
+    )
     assert again == 0
     assert {i.kind for i in schedule.pair_schedule(session, "pr1")} == {"checkin"}
 
@@ -74,8 +76,9 @@ def test_nothing_is_planned_between_21_and_08(moment: datetime, expected: dateti
 
 def test_claims_nothing_at_night_and_each_due_item_once(session: Session, db) -> None:
     _pair(session)
-    schedule.plan_person(session, pair_id="pr1", role="participant", person="p1",
-                         onboarded=local(2025, 1, 14, 12))
+    schedule.plan_person(
+        session, pair_id="pr1", role="participant", person="p1", onboarded=local(2025, 1, 14, 12)
+    )
     session.commit()
     assert schedule.claim_due(db, worker="w", now=local(2025, 1, 14, 23)) == []
     first = schedule.claim_due(db, worker="a", now=local(2025, 1, 15, 9))
@@ -86,8 +89,9 @@ def test_claims_nothing_at_night_and_each_due_item_once(session: Session, db) ->
 
 def test_reminders_after_3_and_7_days_then_expired(session: Session, db) -> None:
     _pair(session)
-    schedule.plan_person(session, pair_id="pr1", role="participant", person="p1",
-                         onboarded=local(2025, 1, 14, 12))
+    schedule.plan_person(
+        session, pair_id="pr1", role="participant", person="p1", onboarded=local(2025, 1, 14, 12)
+    )
     session.commit()
     now = local(2025, 1, 14, 12)
     sends = []
@@ -106,8 +110,9 @@ def test_reminders_after_3_and_7_days_then_expired(session: Session, db) -> None
 
 def test_answer_stops_reminders(session: Session, db) -> None:
     _pair(session)
-    schedule.plan_person(session, pair_id="pr1", role="participant", person="p1",
-                         onboarded=local(2025, 1, 14, 12))
+    schedule.plan_person(
+        session, pair_id="pr1", role="participant", person="p1", onboarded=local(2025, 1, 14, 12)
+    )
     session.commit()
     claim = schedule.claim_due(db, worker="w", now=local(2025, 1, 14, 12))[0]
     schedule.begin_delivery(session, claim)
@@ -120,13 +125,16 @@ def test_answer_stops_reminders(session: Session, db) -> None:
 
 def test_a_crashed_sender_is_taken_over_without_a_second_send(session: Session, db) -> None:
     _pair(session)
-    schedule.plan_person(session, pair_id="pr1", role="participant", person="p1",
-                         onboarded=local(2025, 1, 14, 12))
+    schedule.plan_person(
+        session, pair_id="pr1", role="participant", person="p1", onboarded=local(2025, 1, 14, 12)
+    )
     session.commit()
     claim = schedule.claim_due(db, worker="dead", now=local(2025, 1, 14, 12))[0]
     assert schedule.begin_delivery(session, claim)
     session.commit()  # ...and the sender dies before finishing
-    retaken = schedule.claim_due(db, worker="alive", now=local(2025, 1, 14, 12) + timedelta(minutes=6))
+    retaken = schedule.claim_due(
+        db, worker="alive", now=local(2025, 1, 14, 12) + timedelta(minutes=6)
+    )
     assert [c.id for c in retaken] == [claim.id]
     assert schedule.begin_delivery(session, retaken[0]) is False
     session.commit()
@@ -136,8 +144,9 @@ def test_a_crashed_sender_is_taken_over_without_a_second_send(session: Session, 
 
 def test_cancelled_person_gets_nothing(session: Session, db) -> None:
     _pair(session)
-    schedule.plan_person(session, pair_id="pr1", role="participant", person="p1",
-                         onboarded=local(2025, 1, 14, 12))
+    schedule.plan_person(
+        session, pair_id="pr1", role="participant", person="p1", onboarded=local(2025, 1, 14, 12)
+    )
     assert schedule.cancel_person(session, "p1") > 0
     session.commit()
     assert schedule.claim_due(db, worker="w", now=local(2025, 9, 30, 12)) == []
@@ -145,10 +154,12 @@ def test_cancelled_person_gets_nothing(session: Session, db) -> None:
 
 def test_concurrent_claimers_never_share_an_item(session: Session, db) -> None:
     _pair(session)
-    schedule.plan_person(session, pair_id="pr1", role="participant", person="p1",
-                         onboarded=local(2025, 1, 14, 12))
-    schedule.plan_person(session, pair_id="pr1", role="mentor", person="m1",
-                         onboarded=local(2025, 1, 14, 12))
+    schedule.plan_person(
+        session, pair_id="pr1", role="participant", person="p1", onboarded=local(2025, 1, 14, 12)
+    )
+    schedule.plan_person(
+        session, pair_id="pr1", role="mentor", person="m1", onboarded=local(2025, 1, 14, 12)
+    )
     session.commit()
     now = datetime(2025, 12, 1, 10, tzinfo=UTC)
     got: list[list[int]] = []
@@ -169,8 +180,9 @@ def test_concurrent_claimers_never_share_an_item(session: Session, db) -> None:
 
 def test_staff_move_shifts_out_of_quiet_hours(session: Session) -> None:
     _pair(session)
-    schedule.plan_person(session, pair_id="pr1", role="mentor", person="m1",
-                         onboarded=local(2025, 1, 14, 12))
+    schedule.plan_person(
+        session, pair_id="pr1", role="mentor", person="m1", onboarded=local(2025, 1, 14, 12)
+    )
     item = schedule.pair_schedule(session, "pr1")[0]
     moved = schedule.move_item(session, item_id=item.id or 0, due_at=local(2025, 2, 1, 23))
     assert moved.due_at == local(2025, 2, 2, 8)

@@ -36,10 +36,14 @@ def test_verify_and_revoke(session: Session) -> None:
         tokens.revoke_token(session, 99999, actor="cli")
 
 
-@pytest.mark.parametrize(("name", "role", "words"), [
-    ("x", "root", "unknown role 'root'"), ("  ", "staff", "1 to 100 characters"),
-    ("x" * 101, "staff", "1 to 100 characters"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "role", "words"),
+    [
+        ("x", "root", "unknown role 'root'"),
+        ("  ", "staff", "1 to 100 characters"),
+        ("x" * 101, "staff", "1 to 100 characters"),
+    ],
+)
 def test_bad_tokens_are_refused(session: Session, name: str, role: str, words: str) -> None:
     with pytest.raises(Invalid, match=words):
         tokens.create_token(session, name=name, role=role, actor="cli")

@@ -48,8 +48,11 @@ class Person:
 def buttons(message: Message) -> list[tuple[str, str]]:
     """(label, callback_data) of every inline button of a message."""
     markup = message.get("reply_markup") or {}
-    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", [])
-            for b in row]
+    return [
+        (b["text"], b.get("callback_data", ""))
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    ]
 
 
 class World:
@@ -63,7 +66,9 @@ class World:
     def invite(self, pair: str) -> dict[str, str]:
         """Fresh invite tokens for a pair, by role."""
         with Session(self.engine) as session:
-            issued = create_invites(session, pair_id=pair, actor="staff:test", settings=self.settings)
+            issued = create_invites(
+                session, pair_id=pair, actor="staff:test", settings=self.settings
+            )
             session.commit()
         return {str(role): inv.token for role, inv in issued.items()}
 
@@ -71,28 +76,39 @@ class World:
         user = await self.tg.create_user(name, language_code=language_code)
         return Person(user, language_code or "sv")
 
-    async def say(self, person: Person, text: str, *, count: int = 1,
-                  within: float = 10) -> list[Message]:
+    async def say(
+        self, person: Person, text: str, *, count: int = 1, within: float = 10
+    ) -> list[Message]:
         """The person writes; the bot's ``count`` new messages."""
         await self.tg.send(person.chat, text)
         return await self.tg.wait_for_reply(person.chat, count=count, timeout=within)
 
-    async def press(self, person: Person, label: str | None = None, *,
-                    data: str | None = None, message_id: int | None = None,
-                    within: float = 10) -> list[Message]:
+    async def press(
+        self,
+        person: Person,
+        label: str | None = None,
+        *,
+        data: str | None = None,
+        message_id: int | None = None,
+        within: float = 10,
+    ) -> list[Message]:
         """Press a button (by label: the newest message that has it); messages new or changed."""
         before = {m["message_id"]: m for m in await self.tg.transcript(person.chat)}
         if data is not None and message_id is None:
-            message_id = next(m["message_id"] for m in reversed(list(before.values()))
-                              if any(d == data for _l, d in buttons(m)))
-        pressed = await self.tg.press(person.chat, label, message_id=message_id,
-                                      callback_data=data)
+            message_id = next(
+                m["message_id"]
+                for m in reversed(list(before.values()))
+                if any(d == data for _l, d in buttons(m))
+            )
+        pressed = await self.tg.press(person.chat, label, message_id=message_id, callback_data=data)
         query_id = pressed["callback_query_id"]
         await self.answered(person, query_id, within=within)
         after = await self.tg.transcript(person.chat)
         return [m for m in after if m["from_bot"] and before.get(m["message_id"]) != m]
 
-    async def answered(self, person: Person, query_id: str, *, within: float = 10) -> dict[str, Any]:
+    async def answered(
+        self, person: Person, query_id: str, *, within: float = 10
+    ) -> dict[str, Any]:
         """Wait until the bot answered a button press; the answer (its toast)."""
         deadline = asyncio.get_running_loop().time() + within
         while True:
@@ -104,16 +120,31 @@ class World:
                 raise TimeoutError(f"button press {query_id} was not answered")
             await asyncio.sleep(0.02)
 
-    async def join(self, pair: str, role: str, *, name: str = "Ada",
-                   language_code: str | None = "sv", choose: str | None = None,
-                   within: float = 10) -> Person:
+    async def join(
+        self,
+        pair: str,
+        role: str,
+        *,
+        name: str = "Ada",
+        language_code: str | None = "sv",
+        choose: str | None = None,
+        within: float = 10,
+    ) -> Person:
         """A person opens their invite link and agrees (choosing another language if given)."""
         token = self.invite(pair)[role]
-        return await self.join_with(token, name=name, language_code=language_code, choose=choose,
-                                    within=within)
+        return await self.join_with(
+            token, name=name, language_code=language_code, choose=choose, within=within
+        )
 
-    async def join_with(self, token: str, *, name: str = "Ada", language_code: str | None = "sv",
-                        choose: str | None = None, within: float = 10) -> Person:
+    async def join_with(
+        self,
+        token: str,
+        *,
+        name: str = "Ada",
+        language_code: str | None = "sv",
+        choose: str | None = None,
+        within: float = 10,
+    ) -> Person:
         person = await self.user(name, language_code)
         await self.say(person, f"/start {token}", within=within)
         lang = person.lang if choose is None else choose
@@ -139,13 +170,15 @@ class World:
         """The newest bot message in the person's chat."""
         return [m for m in await self.tg.transcript(person.chat) if m["from_bot"]][-1]
 
-    async def wait(self, person: Person, condition: Callable[[list[Message]], Any],
-                   within: float = 10) -> list[Message]:
+    async def wait(
+        self, person: Person, condition: Callable[[list[Message]], Any], within: float = 10
+    ) -> list[Message]:
         return await self.tg.wait_for(person.chat, condition, timeout=within)
 
 
-def snapshot(engine: Engine, *, skip: tuple[str, ...] = ("bot_processed_update",)
-             ) -> dict[str, list[str]]:  # fmt: skip
+def snapshot(
+    engine: Engine, *, skip: tuple[str, ...] = ("bot_processed_update",)
+) -> dict[str, list[str]]:
     """Every row of every table (but ``skip``), as sorted JSON strings: compare two of them."""
     out: dict[str, list[str]] = {}
     with engine.connect() as conn:
@@ -188,9 +221,13 @@ def inject_callback(world: World, person: Person, message_id: int, data: str) ->
         from emulator.state import CallbackRecord
 
         bot.callbacks[query_id] = CallbackRecord(chat.chat_id, message_id, data)
-        payload = {"id": query_id, "from": chat.user.to_api(),
-                   "message": message.to_api(chat, bot.user_api()),
-                   "chat_instance": "1", "data": data}
+        payload = {
+            "id": query_id,
+            "from": chat.user.to_api(),
+            "message": message.to_api(chat, bot.user_api()),
+            "chat_instance": "1",
+            "data": data,
+        }
         bot.updates.push({"update_id": bot.new_update_id(), "callback_query": payload})
     bot.updates.signal.notify()
     return query_id
@@ -231,8 +268,9 @@ async def running_bot(settings: Settings, engine: Engine, **emulator: Any) -> As
 
     with installed_knowledge():
         async with running_emulator(rate_limits=False, **emulator) as tg:
-            app = build_application(settings, base_url=tg.base_url, token=tg.token,
-                                    rate_limiter=False, engine=engine)
+            app = build_application(
+                settings, base_url=tg.base_url, token=tg.token, rate_limiter=False, engine=engine
+            )
             async with polling(app):
                 yield World(tg, settings, engine)
 

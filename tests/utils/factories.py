@@ -51,18 +51,32 @@ def _id(record: str | Any | None) -> str | None:
     return record if record is None or isinstance(record, str) else record.id
 
 
-def make_cohort(session: Session, *, id: str | None = None, name: str | None = None,
-                start: date = COHORT_START, end: date = COHORT_END, region: str | None = None,
-                targets: dict[str, float] | None = None) -> Cohort:  # fmt: skip
+def make_cohort(
+    session: Session,
+    *,
+    id: str | None = None,
+    name: str | None = None,
+    start: date = COHORT_START,
+    end: date = COHORT_END,
+    region: str | None = None,
+    targets: dict[str, float] | None = None,
+) -> Cohort:
     """A cohort running through 2025 by default."""
     cid = id or uid("c")
-    data = CohortCreate(id=cid, name=name or f"Cohort {cid}", start=start, end=end,
-                        region=region, targets=targets)  # fmt: skip
+    data = CohortCreate(
+        id=cid, name=name or f"Cohort {cid}", start=start, end=end, region=region, targets=targets
+    )
     return service.create_record(session, Cohort, data, actor=ACTOR)
 
 
-def make_participant(session: Session, *, id: str | None = None, cohort: str | Cohort | None = None,
-                     gender: str = "woman", **fields: Any) -> Participant:  # fmt: skip
+def make_participant(
+    session: Session,
+    *,
+    id: str | None = None,
+    cohort: str | Cohort | None = None,
+    gender: str = "woman",
+    **fields: Any,
+) -> Participant:
     """A participant (in a new cohort unless one is given); ``fields`` as in the spec."""
     cohort_id = _id(cohort) or make_cohort(session).id
     data = ParticipantCreate.model_validate(
@@ -71,17 +85,24 @@ def make_participant(session: Session, *, id: str | None = None, cohort: str | C
     return service.create_record(session, Participant, data, actor=ACTOR)
 
 
-def make_mentor(session: Session, *, id: str | None = None, cohort: str | Cohort | None = None,
-                **fields: Any) -> Mentor:  # fmt: skip
+def make_mentor(
+    session: Session, *, id: str | None = None, cohort: str | Cohort | None = None, **fields: Any
+) -> Mentor:
     """A mentor (in a new cohort unless one is given)."""
     cohort_id = _id(cohort) or make_cohort(session).id
     data = MentorCreate.model_validate({"id": id or uid("m"), "cohort": cohort_id, **fields})
     return service.create_record(session, Mentor, data, actor=ACTOR)
 
 
-def make_pair(session: Session, *, id: str | None = None, mentor: str | Mentor | None = None,
-              participant: str | Participant | None = None,
-              matched_on: date = date(2025, 1, 15), ended_on: date | None = None) -> Pair:  # fmt: skip
+def make_pair(
+    session: Session,
+    *,
+    id: str | None = None,
+    mentor: str | Mentor | None = None,
+    participant: str | Participant | None = None,
+    matched_on: date = date(2025, 1, 15),
+    ended_on: date | None = None,
+) -> Pair:
     """A pair; a missing participant or mentor is made (in the other one's cohort)."""
     if participant is None:
         cohort = session.get(Mentor, _id(mentor)).cohort if mentor is not None else None  # type: ignore[union-attr]
@@ -89,42 +110,84 @@ def make_pair(session: Session, *, id: str | None = None, mentor: str | Mentor |
     if mentor is None:
         person = session.get(Participant, _id(participant))
         mentor = make_mentor(session, cohort=person.cohort if person else None)
-    data = PairCreate(id=id or uid("pair"), mentor=_id(mentor), participant=_id(participant),  # type: ignore[arg-type]
-                      matched_on=matched_on, ended_on=ended_on)  # fmt: skip
+    data = PairCreate(
+        id=id or uid("pair"),
+        mentor=_id(mentor),
+        participant=_id(participant),  # type: ignore[arg-type]
+        matched_on=matched_on,
+        ended_on=ended_on,
+    )
     return service.create_record(session, Pair, data, actor=ACTOR)
 
 
-def make_event(session: Session, *, participant: str | Participant | None = None,
-               type: str = "cv_improved", occurred_on: date = date(2025, 3, 1),
-               source: str = "staff", status: str = "confirmed", id: str | None = None,
-               **attributes: Any) -> Event:  # fmt: skip
+def make_event(
+    session: Session,
+    *,
+    participant: str | Participant | None = None,
+    type: str = "cv_improved",
+    occurred_on: date = date(2025, 3, 1),
+    source: str = "staff",
+    status: str = "confirmed",
+    id: str | None = None,
+    **attributes: Any,
+) -> Event:
     """An event; ``attributes`` are ``extent``, ``relevant``, ``program_contributed``, ``note``."""
     person = _id(participant) or make_participant(session).id
-    data = EventCreate.model_validate({
-        "id": id or uid("ev"), "participant": person, "type": type, "occurred_on": occurred_on,
-        "source": source, "status": status, "attributes": attributes or None})  # fmt: skip
+    data = EventCreate.model_validate(
+        {
+            "id": id or uid("ev"),
+            "participant": person,
+            "type": type,
+            "occurred_on": occurred_on,
+            "source": source,
+            "status": status,
+            "attributes": attributes or None,
+        }
+    )
     return service.record_event(session, event=data, actor=ACTOR)
 
 
-def make_survey(session: Session, *, participant: str | Participant | None = None,
-                wave: str = "result", answered_on: date = date(2025, 12, 1),
-                answers: dict[str, Any] | None = None) -> Survey:  # fmt: skip
+def make_survey(
+    session: Session,
+    *,
+    participant: str | Participant | None = None,
+    wave: str = "result",
+    answered_on: date = date(2025, 12, 1),
+    answers: dict[str, Any] | None = None,
+) -> Survey:
     """A complete survey response; ``answers`` as in the spec (default: not employed)."""
     person = _id(participant) or make_participant(session).id
-    data = SurveyCreate.model_validate({
-        "participant": person, "wave": wave, "answered_on": answered_on,
-        "answers": answers if answers is not None else {"employment": "none"}})  # fmt: skip
+    data = SurveyCreate.model_validate(
+        {
+            "participant": person,
+            "wave": wave,
+            "answered_on": answered_on,
+            "answers": answers if answers is not None else {"employment": "none"},
+        }
+    )
     return service.save_survey(session, survey=data, actor=ACTOR)
 
 
-def make_meeting(session: Session, *, pair: str | Pair | None = None,
-                 held_on: date = date(2025, 2, 1), kind: str = "individual",
-                 activities: Iterable[str] = ("cv",), id: str | None = None) -> Meeting:  # fmt: skip
+def make_meeting(
+    session: Session,
+    *,
+    pair: str | Pair | None = None,
+    held_on: date = date(2025, 2, 1),
+    kind: str = "individual",
+    activities: Iterable[str] = ("cv",),
+    id: str | None = None,
+) -> Meeting:
     """A meeting of a pair (a new pair unless one is given)."""
     pair_id = _id(pair) or make_pair(session).id
-    data = MeetingCreate.model_validate({"id": id or uid("mt"), "pair": pair_id,
-                                         "held_on": held_on, "kind": kind,
-                                         "activities": list(activities)})  # fmt: skip
+    data = MeetingCreate.model_validate(
+        {
+            "id": id or uid("mt"),
+            "pair": pair_id,
+            "held_on": held_on,
+            "kind": kind,
+            "activities": list(activities),
+        }
+    )
     row, _merged = service.log_meeting(session, meeting=data, logged_by="staff", actor=ACTOR)
     return row
 
@@ -142,27 +205,82 @@ def jsonl(*lines: str) -> str:
 def small_program() -> list[str]:
     """Import lines of a small but complete round: every kind of record, a voided event."""
     return [
-        line("cohort", id="c1", name="Round 1", start="2025-01-01", end="2025-12-31",
-             region="Skåne", targets={"participants": 3, "job_or_steps": 0.5}),
-        line("participant", id="p1", cohort="c1", gender="woman", arm="intervention",
-             migration_category="family", language="ar"),
-        line("participant", id="p2", cohort="c1", gender="man", arm="control",
-             joined_on="2025-02-01"),
+        line(
+            "cohort",
+            id="c1",
+            name="Round 1",
+            start="2025-01-01",
+            end="2025-12-31",
+            region="Skåne",
+            targets={"participants": 3, "job_or_steps": 0.5},
+        ),
+        line(
+            "participant",
+            id="p1",
+            cohort="c1",
+            gender="woman",
+            arm="intervention",
+            migration_category="family",
+            language="ar",
+        ),
+        line(
+            "participant", id="p2", cohort="c1", gender="man", arm="control", joined_on="2025-02-01"
+        ),
         line("mentor", id="m1", cohort="c1", occupation_field="nursing", language="sv"),
         line("pair", id="pair1", mentor="m1", participant="p1", matched_on="2025-01-20"),
-        line("survey", participant="p1", wave="baseline", answered_on="2025-01-10",
-             answers={"employment": "none", "interviews_last_2_months": 0}),
-        line("survey", participant="p1", wave="result", answered_on="2025-12-10",
-             answers={"employment": "full_time", "job_relevant": True,
-                      "interviews_last_2_months": 3, "job_changed": False,
-                      "items": {"cv_improved": True, "network_expanded": True},
-                      "program_contributed": {"job": "yes"}}),
-        line("event", id="e1", participant="p1", type="cv_improved", occurred_on="2025-03-01",
-             source="mentor"),
-        line("event", id="e2", participant="p2", type="job_started", occurred_on="2025-05-01",
-             source="staff", attributes={"extent": "part_time", "relevant": True}),
-        line("event", id="e3", participant="p2", type="internship_started",
-             occurred_on="2025-04-01", source="import", status="voided"),
-        line("meeting", id="mt1", pair="pair1", held_on="2025-02-03", meeting_kind="individual",
-             activities=["cv", "language"]),
-    ]  # fmt: skip
+        line(
+            "survey",
+            participant="p1",
+            wave="baseline",
+            answered_on="2025-01-10",
+            answers={"employment": "none", "interviews_last_2_months": 0},
+        ),
+        line(
+            "survey",
+            participant="p1",
+            wave="result",
+            answered_on="2025-12-10",
+            answers={
+                "employment": "full_time",
+                "job_relevant": True,
+                "interviews_last_2_months": 3,
+                "job_changed": False,
+                "items": {"cv_improved": True, "network_expanded": True},
+                "program_contributed": {"job": "yes"},
+            },
+        ),
+        line(
+            "event",
+            id="e1",
+            participant="p1",
+            type="cv_improved",
+            occurred_on="2025-03-01",
+            source="mentor",
+        ),
+        line(
+            "event",
+            id="e2",
+            participant="p2",
+            type="job_started",
+            occurred_on="2025-05-01",
+            source="staff",
+            attributes={"extent": "part_time", "relevant": True},
+        ),
+        line(
+            "event",
+            id="e3",
+            participant="p2",
+            type="internship_started",
+            occurred_on="2025-04-01",
+            source="import",
+            status="voided",
+        ),
+        line(
+            "meeting",
+            id="mt1",
+            pair="pair1",
+            held_on="2025-02-03",
+            meeting_kind="individual",
+            activities=["cv", "language"],
+        ),
+    ]

@@ -185,7 +185,9 @@ def _participant(g: _Gen, pid: str, cohort: dict[str, Any], study: bool) -> dict
     if g.chance(0.9):
         rec["birth_year"] = rng.randint(1965, 2003)
     if g.chance(0.85):
-        rec["education_level"] = g.pick(("primary", "secondary", "post_secondary", "tertiary", "tertiary"))
+        rec["education_level"] = g.pick(
+            ("primary", "secondary", "post_secondary", "tertiary", "tertiary")
+        )
     if g.chance(0.85):
         rec["arrival_year"] = rng.randint(2010, 2024)
     mc = g.pick(MIGRATION)
@@ -264,8 +266,11 @@ def _people_records(
     b_int = g.pick((0, 0, 0, 1, 1, 2, 3))
     baseline: dict[str, Any] | None = None
     if has_b:
-        baseline = {"employment": b_emp, "interviews_last_2_months": b_int,
-                    "professional_contacts": rng.randint(0, 6)}  # fmt: skip
+        baseline = {
+            "employment": b_emp,
+            "interviews_last_2_months": b_int,
+            "professional_contacts": rng.randint(0, 6),
+        }
         if b_emp != "none":
             baseline["job_relevant"] = g.chance(0.5)
         baseline = _maybe_drop(g, baseline, 0.03)
@@ -276,8 +281,12 @@ def _people_records(
         has_r = False
     result: dict[str, Any] | None = None
     if has_r:
-        employed = (b_emp != "none" or (job_track and g.chance(0.7)) or g.chance(0.04)
-                    or scenario == "no_baseline_employed")  # fmt: skip
+        employed = (
+            b_emp != "none"
+            or (job_track and g.chance(0.7))
+            or g.chance(0.04)
+            or scenario == "no_baseline_employed"
+        )
         result = {
             "employment": g.pick(("part_time", "full_time")) if employed else "none",
             "interviews_last_2_months": max(0, b_int + g.pick((-1, 0, 0, 1, 1, 2, 2, 3))),
@@ -344,7 +353,9 @@ def _people_records(
     elif scenario == "same_day_start_end":
         d = g.day_in(ws, we)
         # plain string order: "-" < "." < digits < upper case < "_" < lower case
-        a, b = g.pick((("A", "b"), ("b", "A"), ("_x", "Zx"), ("Zx", "_x"), ("-1", ".1"), ("9", "a")))
+        a, b = g.pick(
+            (("A", "b"), ("b", "A"), ("_x", "Zx"), ("Zx", "_x"), ("-1", ".1"), ("9", "a"))
+        )
         add("job_started", d, new_id(a))
         add("job_ended", d, new_id(b))
     elif scenario == "education_relevance":
@@ -354,7 +365,11 @@ def _people_records(
             attrs: dict[str, Any] = {"program_contributed": g.pick(("no", "unsure", "yes"))}
             if g.chance(0.5):
                 attrs["relevant"] = True
-            add("education_started", min(we, d + timedelta(days=rng.randint(0, 20))), attributes=attrs)
+            add(
+                "education_started",
+                min(we, d + timedelta(days=rng.randint(0, 20))),
+                attributes=attrs,
+            )
     elif scenario == "interviews_by_events":
         recent = we - timedelta(days=60)
         for off in rng.sample((0, 1, 30, 60, 61, 62), rng.randint(1, 4)):
@@ -393,15 +408,29 @@ def _people_records(
         d = g.day_in(ws, we)
         if result is not None:
             result.pop("program_contributed", None)
-        add("job_started", d, new_id("J1"), attributes={"program_contributed": "no", "relevant": False})
-        add("job_changed", d, new_id("J2"), attributes={"program_contributed": "yes", "relevant": True})
+        add(
+            "job_started",
+            d,
+            new_id("J1"),
+            attributes={"program_contributed": "no", "relevant": False},
+        )
+        add(
+            "job_changed",
+            d,
+            new_id("J2"),
+            attributes={"program_contributed": "yes", "relevant": True},
+        )
         add("internship_started", d, new_id("I2"), attributes={"program_contributed": "yes"})
         add("internship_started", d, new_id("I10"), attributes={"program_contributed": "unsure"})
     elif scenario == "window_edges":
         for day in (ws, we, ws - timedelta(days=1), we + timedelta(days=1)):
             add(g.pick(MINOR + ("internship_started", "job_changed")), day, attributes=None)
     elif scenario == "job_changed_only":
-        add("job_changed", g.day_in(ws, we), attributes={"program_contributed": g.pick(CONTRIB[:-1])})
+        add(
+            "job_changed",
+            g.day_in(ws, we),
+            attributes={"program_contributed": g.pick(CONTRIB[:-1])},
+        )
     elif scenario == "replaced_and_voided":
         if events:
             victim = g.pick(events)
@@ -409,13 +438,26 @@ def _people_records(
         d = g.day_in(ws, we)
         first = add("internship_started", d)
         # corrected later: it was a workplace visit after all, a day later
-        events.append({**first, "type": "workplace_visit", "occurred_on": min(we, d + timedelta(days=1)).isoformat()})
+        events.append(
+            {
+                **first,
+                "type": "workplace_visit",
+                "occurred_on": min(we, d + timedelta(days=1)).isoformat(),
+            }
+        )
 
     if baseline is not None:
         yield _survey(pid, "baseline", ws - timedelta(days=rng.randint(0, 10)), baseline)
     if g.chance(0.3):
-        yield _survey(pid, "followup_1", ws + timedelta(days=min(days, 60)),
-                      {"employment": g.pick(("none", "part_time")), "interviews_last_2_months": rng.randint(0, 3)})  # fmt: skip
+        yield _survey(
+            pid,
+            "followup_1",
+            ws + timedelta(days=min(days, 60)),
+            {
+                "employment": g.pick(("none", "part_time")),
+                "interviews_last_2_months": rng.randint(0, 3),
+            },
+        )
     if result is not None:
         day = we + timedelta(days=rng.randint(0, 14))
         if g.edges and g.chance(0.03):  # answered twice: the later line counts
@@ -439,8 +481,10 @@ def generate_records(
     rng = random.Random(seed)
     g = _Gen(rng, events_per_participant, edges)
     n_cohorts = n_cohorts or max(1, round(n_participants / 51))
-    sizes = [n_participants // n_cohorts + (1 if i < n_participants % n_cohorts else 0)
-             for i in range(n_cohorts)]  # fmt: skip
+    sizes = [
+        n_participants // n_cohorts + (1 if i < n_participants % n_cohorts else 0)
+        for i in range(n_cohorts)
+    ]
     cohorts = _cohorts(g, n_cohorts, sizes, first_start)
     yield from cohorts
     width = max(4, len(str(n_participants)))
@@ -457,12 +501,20 @@ def generate_records(
                 mid = f"m{number:0{width}d}"
                 ws, we = _window(p, cohort)
                 yield {"kind": "mentor", "id": mid, "cohort": cohort["id"]}
-                yield {"kind": "pair", "id": f"pair{number:0{width}d}", "mentor": mid,
-                       "participant": pid, "matched_on": ws.isoformat()}  # fmt: skip
+                yield {
+                    "kind": "pair",
+                    "id": f"pair{number:0{width}d}",
+                    "mentor": mid,
+                    "participant": pid,
+                    "matched_on": ws.isoformat(),
+                }
                 for k in range(2):  # the meeting's own `kind` clashes with the line's `kind`
-                    yield {"kind": "meeting", "pair": f"pair{number:0{width}d}",
-                           "held_on": (ws + timedelta(days=14 * k)).isoformat(),
-                           "activities": ["cv"] if k else ["labour_market"]}  # fmt: skip
+                    yield {
+                        "kind": "meeting",
+                        "pair": f"pair{number:0{width}d}",
+                        "held_on": (ws + timedelta(days=14 * k)).isoformat(),
+                        "activities": ["cv"] if k else ["labour_market"],
+                    }
             for rec in lines:
                 yield rec
                 if edges and rng.random() < 0.01:  # a duplicate line

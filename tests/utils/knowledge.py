@@ -36,8 +36,9 @@ def fake_retriever() -> Retriever:
         for topic in TOPICS:
             for path in MATERIALS_DIR.glob(f"{topic}.*.md"):
                 shutil.copy(path, materials / path.name)
-        settings = Settings(data_dir=root / "data", materials_dir=materials,
-                            chroma_collection="stegvis_bot_tests")
+        settings = Settings(
+            data_dir=root / "data", materials_dir=materials, chroma_collection="stegvis_bot_tests"
+        )
         embeddings = DeterministicFakeEmbedding(size=64)
         build_index(settings, embeddings=embeddings)
         collection = open_collection(settings, embeddings=embeddings)

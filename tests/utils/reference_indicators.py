@@ -115,8 +115,7 @@ def person_outcomes(store: Store, pid: str) -> dict[str, Any]:
     E = [
         e
         for e in store.events_for(pid)
-        if e.get("status", "confirmed") == "confirmed"
-        and start <= _d(e["occurred_on"]) <= end
+        if e.get("status", "confirmed") == "confirmed" and start <= _d(e["occurred_on"]) <= end
     ]
     E.sort(key=lambda e: (e["occurred_on"], e["id"]))  # ISO dates sort as text; ids plain order
 
@@ -156,11 +155,15 @@ def person_outcomes(store: Store, pid: str) -> dict[str, Any]:
         plus_two = r_int - b_int >= 2
     else:
         first_counted_day = end - timedelta(days=60)  # the 61 days ending on the window's end
-        recent = [e for e in of_type("interview_attended") if _d(e["occurred_on"]) >= first_counted_day]
+        recent = [
+            e for e in of_type("interview_attended") if _d(e["occurred_on"]) >= first_counted_day
+        ]
         plus_two = len(recent) - (b_int or 0) >= 2
 
     minor5 = sum(items[i] for i in MINOR_ITEMS) >= 5
-    steps = not got_job and (items["internship"] or items["education_started"] or plus_two or minor5)
+    steps = not got_job and (
+        items["internship"] or items["education_started"] or plus_two or minor5
+    )
 
     def contribution(key: str, events: list[dict[str, Any]]) -> str | None:
         answer = ((r or {}).get("program_contributed") or {}).get(key)
@@ -233,8 +236,11 @@ def _targets(targets: dict[str, Any] | None, block: dict[str, Any]) -> dict[str,
             actual = block["response_rate"]
         else:
             actual = block["indicators"].get(key, {}).get("share")
-        out[key] = {"target": target, "actual": actual,
-                    "met": None if actual is None else actual >= target}  # fmt: skip
+        out[key] = {
+            "target": target,
+            "actual": actual,
+            "met": None if actual is None else actual >= target,
+        }
     return out
 
 
@@ -266,8 +272,11 @@ def reference_indicators(
     if window is not None:
         filters["from"] = window[0].isoformat() if window[0] else None
         filters["to"] = window[1].isoformat() if window[1] else None
-    out: dict[str, Any] = {"filters": filters, "total": _block(list(people.values()), basis),
-                           "groups": []}  # fmt: skip
+    out: dict[str, Any] = {
+        "filters": filters,
+        "total": _block(list(people.values()), basis),
+        "groups": [],
+    }
     if cohort is not None:
         t = _targets(store.cohorts[cohort].get("targets"), out["total"])
         if t is not None:
