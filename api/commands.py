@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from stegvis.settings import get_settings
+from core.settings import get_settings
 
 
 def api_command(

@@ -25,10 +25,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from core.vocab import Role
 from outcomes.filters import RecordFilter
 from outcomes.models import ID, ApiToken
 from outcomes.tokens import verify_token
-from outcomes.vocab import Role
 
 bearer = HTTPBearer(
     auto_error=False,

@@ -20,9 +20,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors
 from api.deps import UNAUTHORIZED_HEADERS
+from core.settings import Settings, get_settings
 from outcomes.db import get_engine
 from outcomes.tokens import verify_token
-from stegvis.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
 ROUTERS = (

@@ -36,6 +36,7 @@ from sqlmodel import Session, SQLModel, select
 
 from bot.app import build_application
 from bot.scheduler import DEFAULT_RATE, Sender
+from core.settings import Settings
 from emulator.config import EmulatorConfig, UserSpec
 from emulator.testing import EmulatorClient, running_emulator
 from outcomes.clock import STOCKHOLM, set_clock
@@ -43,7 +44,6 @@ from outcomes.contacts import Contact, encrypt_chat_id, user_key
 from outcomes.db import make_engine, migrate
 from outcomes.models import Cohort, Mentor, Pair, Participant
 from outcomes.schedule_models import Delivery, ScheduledItem
-from stegvis.settings import Settings
 
 FIRST_USER = 600_000_001
 LANGS = ("sv", "ar", "uk", "fa", "en", "so", "ti")

@@ -35,7 +35,7 @@ BUILD = """
 import json, sys, time
 from pathlib import Path
 from knowledge.index import build_index
-from stegvis.settings import Settings
+from core.settings import Settings
 settings = Settings(data_dir=Path(sys.argv[1]))
 started = time.perf_counter()
 first = build_index(settings)
@@ -93,8 +93,8 @@ def main() -> None:
     except (AttributeError, OSError):
         pass
 
+    from core.settings import Settings
     from knowledge import service
-    from stegvis.settings import Settings
 
     settings = Settings(data_dir=data)
     questions: list[str] = []

@@ -33,8 +33,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=60, help="single messages to time")
     args = parser.parse_args()
 
+    from core.settings import Settings
     from progress.classify import build_classifier
-    from stegvis.settings import Settings
 
     print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
     started = time.perf_counter()

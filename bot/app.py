@@ -27,7 +27,7 @@ from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Tr
 from bot.replies import answer_button
 from bot.scheduler import install as install_sender
 from bot.state import DEPS_KEY, BotDeps, deps, prune_processed
-from stegvis.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

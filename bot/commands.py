@@ -15,9 +15,9 @@ from typing import Annotated, NoReturn
 import typer
 from sqlmodel import Session
 
+from core.settings import get_settings
 from outcomes.db import ready_engine
 from outcomes.errors import DomainError, NotReady
-from stegvis.settings import get_settings
 
 CLI_ACTOR = "cli"
 

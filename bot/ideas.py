@@ -20,9 +20,9 @@ from typing import Any
 import yaml
 from sqlmodel import Session, select
 
+from core.vocab import EventStatus, EventType
 from outcomes.models import Cohort, Event, Meeting, Pair, Participant
 from outcomes.service import get
-from outcomes.vocab import EventStatus, EventType
 
 IDEAS_FILE = Path(__file__).with_name("ideas.yaml")
 MAX_NUDGES = 2

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from telegram.ext import Application
 
 from bot.app import build_application
+from core.settings import get_settings
 from outcomes.db import get_engine
-from stegvis.settings import get_settings
 
 
 def quiet_logs(level: int = logging.INFO) -> None:

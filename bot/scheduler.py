@@ -49,13 +49,13 @@ from telegram.ext import Application
 from bot.handlers import checkin, survey
 from bot.replies import Reply
 from bot.send import Recipient, send_to_person
+from core.settings import Settings
 from outcomes import schedule
 from outcomes.clock import today, utcnow
 from outcomes.contacts import Contact, decrypt_chat_id
 from outcomes.models import Pair, Participant
 from outcomes.schedule import Claim
 from outcomes.schedule_models import ScheduledItem
-from stegvis.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
 from bot.replies import Rows, markup
+from core.settings import Settings
 from outcomes.contacts import decrypt_chat_id, find_by_person
-from stegvis.settings import Settings
 
 log = logging.getLogger(__name__)
 

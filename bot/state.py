@@ -43,9 +43,9 @@ from telegram.ext import ContextTypes
 
 from bot.i18n import Tr, pick_language
 from bot.models import Conversation, ProcessedUpdate
+from core.settings import Settings
 from outcomes.clock import today, utcnow
 from outcomes.contacts import Contact, find_by_user
-from stegvis.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
+from core.vocab import STEP_ITEMS, Wave
 from outcomes.schemas import SurveyAnswers
-from outcomes.vocab import STEP_ITEMS, Wave
 
 SURVEYS_FILE = Path(__file__).with_name("surveys.yaml")
 KINDS = ("choice", "number", "multi")

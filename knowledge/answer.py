@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from knowledge.retrieve import ScoredPassage, SearchResult
 
 if TYPE_CHECKING:
-    from stegvis.settings import Settings
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from core.jsonl import JsonlError, read_objects
 from stegvis.eval_cli import eval_group
-from stegvis.jsonl import JsonlError, read_objects
 
 knowledge_app = typer.Typer(no_args_is_help=True, help="The knowledge base index.")
 
@@ -24,9 +24,9 @@ def build_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Index the materials (only new or changed passages are embedded; removed ones deleted)."""
+    from core.settings import get_settings
     from knowledge.index import build_index
     from knowledge.materials import MaterialError
-    from stegvis.settings import get_settings
 
     try:
         report = build_index(get_settings())

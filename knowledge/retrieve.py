@@ -45,7 +45,7 @@ from knowledge.langid import detect_language
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
-    from stegvis.settings import Settings
+    from core.settings import Settings
 
 CARD_WEIGHT = 1.0  # the best card's centred e5 score, next to the best passage's
 LEXICAL_WEIGHT = 0.25  # n-gram cosine of the question with the topic's cards

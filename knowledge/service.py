@@ -34,7 +34,7 @@ from knowledge.retrieve import Retriever, ScoredPassage, SearchResult
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from stegvis.settings import Settings
+    from core.settings import Settings
 
 MAX_K = 5
 MAX_QUESTION_CHARS = 1000
@@ -49,7 +49,7 @@ _chat_model_ready = False
 def _settings(settings: Settings | None) -> Settings:
     if settings is not None:
         return settings
-    from stegvis.settings import get_settings
+    from core.settings import get_settings
 
     return get_settings()
 

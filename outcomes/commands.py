@@ -21,14 +21,14 @@ import typer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from core.settings import get_settings
+from core.vocab import EventType, Role
 from outcomes import contacts, exports, tokens
 from outcomes.db import get_engine, migrate, ready_engine
 from outcomes.errors import DomainError, NotReady
 from outcomes.filters import RecordFilter
 from outcomes.importer import ImportRejected, import_jsonl, iter_file
 from outcomes.indicators import BASES, GROUPINGS, INDICATORS, compute_indicators
-from outcomes.vocab import EventType, Role
-from stegvis.settings import get_settings
 
 EXPORTS = (*(t.value for t in exports.Table), "indicators")
 CLI_ACTOR = "cli"
@@ -342,7 +342,7 @@ def keys_rotate(
     ("new,old"), restart, run this, then remove the old keys. The embedded default:
     ``--generate`` does it all with the keys file.
     """
-    from stegvis.settings import add_generated_keys, drop_old_generated_keys
+    from core.settings import add_generated_keys, drop_old_generated_keys
 
     settings = get_settings()
     if generate and settings.keys_from_environment:

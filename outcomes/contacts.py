@@ -27,10 +27,10 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import UniqueConstraint
 from sqlmodel import AutoString, Field, Session, SQLModel, select
 
+from core.settings import Settings
 from outcomes.clock import utcnow
 from outcomes.models import ID, LANG
 from outcomes.types import UTCDateTime
-from stegvis.settings import Settings
 
 
 class PersonRole(StrEnum):

@@ -17,8 +17,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
+from core.settings import Settings, get_settings
 from outcomes.errors import NotReady
-from stegvis.settings import Settings, get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -24,10 +24,10 @@ from typing import Any, TextIO
 from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, TypeDecorator, select
 from sqlmodel import Session, SQLModel
 
+from core.vocab import CONTRIBUTION_KEYS, STEP_ITEMS
 from outcomes.filters import RecordFilter, clauses
 from outcomes.indicators import INDICATORS, compute_indicators
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
-from outcomes.vocab import CONTRIBUTION_KEYS, STEP_ITEMS
 
 BATCH = 2000
 

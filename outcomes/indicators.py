@@ -85,9 +85,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
+from core.vocab import MINOR_ITEMS, STEP_ITEMS, EventStatus, EventType, SurveyStatus, Wave
 from outcomes.errors import Invalid, NotFound
 from outcomes.models import Cohort, Event, Participant, Survey
-from outcomes.vocab import MINOR_ITEMS, STEP_ITEMS, EventStatus, EventType, SurveyStatus, Wave
 
 Basis = Literal["measured", "enrolled"]
 Grouping = Literal["gender", "cohort", "arm", "migration_category", "region"]

@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
+from core.settings import Settings
 from outcomes.audit import audit
 from outcomes.clock import today, utcnow
 from outcomes.contacts import Contact, Invite, PersonRole, bind, find_by_user, set_language
@@ -28,7 +29,6 @@ from outcomes.errors import Conflict, Invalid
 from outcomes.models import Mentor, Pair, Participant
 from outcomes.schemas import MentorUpdate, ParticipantUpdate
 from outcomes.service import get, update_record
-from stegvis.settings import Settings
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what Telegram allows in a start parameter
 

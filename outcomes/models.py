@@ -14,9 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
-from outcomes.clock import utcnow
-from outcomes.types import UTCDateTime
-from outcomes.vocab import (
+from core.vocab import (
     Arm,
     EducationLevel,
     EventSource,
@@ -28,6 +26,8 @@ from outcomes.vocab import (
     SurveyStatus,
     Wave,
 )
+from outcomes.clock import utcnow
+from outcomes.types import UTCDateTime
 
 ID = 64  # max length of every identifier
 LANG = 35  # BCP-47

@@ -28,6 +28,8 @@ from sqlalchemy import Table, delete, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
+from core.settings import Settings
+from core.vocab import EventStatus, Gender
 from outcomes.audit import audit
 from outcomes.clock import today, utcnow
 from outcomes.contacts import (
@@ -41,9 +43,7 @@ from outcomes.contacts import (
 from outcomes.errors import NotFound
 from outcomes.models import AuditLog, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.service import event_public, meeting_public, survey_public
-from outcomes.vocab import EventStatus, Gender
 from stegvis.schema import metadata
-from stegvis.settings import Settings
 
 PARTICIPANT_CLEARED = (
     "birth_year",

@@ -14,18 +14,7 @@ from typing import Any, Generic, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlmodel.main import SQLModelConfig
 
-from outcomes.models import (
-    ID,
-    LANG,
-    CohortBase,
-    EventBase,
-    MeetingBase,
-    MentorBase,
-    PairBase,
-    ParticipantBase,
-    SurveyBase,
-)
-from outcomes.vocab import (
+from core.vocab import (
     Arm,
     Contribution,
     EducationLevel,
@@ -40,6 +29,17 @@ from outcomes.vocab import (
     Role,
     SurveyStatus,
     Wave,
+)
+from outcomes.models import (
+    ID,
+    LANG,
+    CohortBase,
+    EventBase,
+    MeetingBase,
+    MentorBase,
+    PairBase,
+    ParticipantBase,
+    SurveyBase,
 )
 
 FORBID = ConfigDict(extra="forbid")

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
+from core.vocab import EventStatus, SurveyStatus
 from outcomes.audit import audit
 from outcomes.errors import Conflict, Invalid, NotFound
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
@@ -34,7 +35,6 @@ from outcomes.schemas import (
     SurveyPublic,
     SurveyUpdate,
 )
-from outcomes.vocab import EventStatus, SurveyStatus
 
 M = TypeVar("M", bound=SQLModel)
 

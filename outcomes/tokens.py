@@ -14,12 +14,12 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
+from core.vocab import Role
 from outcomes.audit import audit
 from outcomes.clock import utcnow
 from outcomes.errors import Invalid, NotFound
 from outcomes.models import ApiToken
 from outcomes.schemas import ApiTokenPublic
-from outcomes.vocab import Role
 
 PREFIX = "stv_"
 TOUCH_EVERY = timedelta(minutes=1)  # ``last_used_at`` is written at most this often

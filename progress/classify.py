@@ -47,13 +47,13 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from pydantic import BaseModel, Field
 
-from outcomes.vocab import EventType
+from core.vocab import EventType
 from progress.cues import Clause, Cues, get_cues
 from progress.embed import embed
 from progress.exemplars import NONE_PREFIX, Embed, Exemplar, exemplar_vectors, load_exemplars
 
 if TYPE_CHECKING:
-    from stegvis.settings import Settings
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -420,7 +420,7 @@ def build_classifier(
 ) -> Classifier:
     """Assemble the classifier from the packaged exemplars and cues (and the LLM if configured)."""
     if settings is None:
-        from stegvis.settings import get_settings
+        from core.settings import get_settings
 
         settings = get_settings()
     exemplars = load_exemplars()

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from core.jsonl import JsonlError, read_objects
 from stegvis.eval_cli import eval_group
-from stegvis.jsonl import JsonlError, read_objects
 
 BATCH = 64  # messages embedded per call when classifying a file
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.jsonl import JsonlError, read_objects
 from progress.classify import EVENT_TYPES, Classification, Classifier
-from stegvis.jsonl import JsonlError, read_objects
 
 LANGUAGE_ORDER = ("sv", "en", "ar", "fa", "uk", "so", "ti")
 TARGET_SV_EN = 0.90

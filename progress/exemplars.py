@@ -93,7 +93,7 @@ def save_vectors(path: Path, key: str, vectors: np.ndarray) -> None:
 
 
 def _cache_dir() -> Path:
-    from stegvis.settings import get_settings
+    from core.settings import get_settings
 
     return get_settings().data_dir / "cache"
 

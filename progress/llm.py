@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from outcomes.vocab import EventType
+from core.vocab import EventType
 from progress.classify import EVENT_TYPES, Classification, EventGuess
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.runnables import Runnable
 
-    from stegvis.settings import Settings
+    from core.settings import Settings
 
 
 # Confidence given to an event only the LLM found (the offline confidence when both found it).

@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from stegvis.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -193,13 +193,13 @@ class SandboxInvites:
     def _new_pair(self) -> dict[str, str]:
         from datetime import timedelta
 
+        from core.vocab import Gender
         from outcomes.clock import today
         from outcomes.db import session_scope
         from outcomes.invites import create_invites
         from outcomes.models import Cohort, Mentor, Pair, Participant
         from outcomes.schemas import CohortCreate, MentorCreate, PairCreate, ParticipantCreate
         from outcomes.service import create_record, new_id
-        from outcomes.vocab import Gender
 
         actor = "sandbox"
         day = today()

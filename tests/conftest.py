@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from core.settings import Settings, get_settings
 from outcomes.db import make_engine, migrate
 from stegvis.schema import metadata
-from stegvis.settings import Settings, get_settings
 
 
 @pytest.fixture(scope="session")

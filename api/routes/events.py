@@ -14,11 +14,11 @@ from fastapi import APIRouter, Query, status
 from sqlmodel import col
 
 from api.deps import FilterDep, PagingDep, RecordId, SessionDep, StaffDep, actor
+from core.vocab import EventType
 from outcomes import service
 from outcomes.filters import clauses
 from outcomes.models import AuditLog, Event
 from outcomes.schemas import AuditLogPublic, EventCreate, EventPublic, EventUpdate, Page
-from outcomes.vocab import EventType
 
 router = APIRouter(prefix="/events", tags=["events"])
 

@@ -14,8 +14,8 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from api.deps import AnalystReader, EngineDep, FilterDep, SessionDep
 from api.routes.indicators import BasisQuery, ByQuery, CohortQuery, FromQuery, ToQuery, window
+from core.vocab import EventType
 from outcomes import exports
-from outcomes.vocab import EventType
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 CSV = "text/csv; charset=utf-8"

@@ -16,10 +16,10 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import RecordId, SessionDep, StaffDep, actor
+from core.settings import Settings, get_settings
 from outcomes import invites
 from outcomes.contacts import PersonRole
 from outcomes.invites import InviteStatus
-from stegvis.settings import Settings, get_settings
 
 router = APIRouter(prefix="/pairs", tags=["invites"])
 

@@ -42,12 +42,12 @@ from bot.handlers import ask, progress
 from bot.i18n import Html, Tr, escape
 from bot.replies import Outcome, Reply, Rows, deliver, rows, say
 from bot.state import Turn, once, peek
+from core.vocab import EventSource, EventStatus, MeetingKind
 from outcomes import schedule
 from outcomes.models import Event, Meeting, Pair
 from outcomes.schedule_models import ScheduledItem
 from outcomes.schemas import EventCreate, MeetingCreate
 from outcomes.service import log_meeting, record_event
-from outcomes.vocab import EventSource, EventStatus, MeetingKind
 
 log = logging.getLogger(__name__)
 

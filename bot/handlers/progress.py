@@ -41,10 +41,10 @@ from bot.common import (
 from bot.i18n import N_, Tr, escape
 from bot.replies import Outcome, Rows, deliver, rows, say
 from bot.state import Turn, once
+from core.vocab import EventSource, EventStatus
 from outcomes.models import Event, Pair
 from outcomes.schemas import EventAttributes, EventCreate
 from outcomes.service import record_event, void_event
-from outcomes.vocab import EventSource, EventStatus
 
 FLOW = "progress"
 NOTES_KEY = "progress_notes"  # bot_data: (person, nonce) -> the person's words, kept in memory

@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.main import create_app
+from core.settings import Settings
 from outcomes.tokens import create_token
-from stegvis.settings import Settings
 
 
 @pytest.fixture

@@ -28,9 +28,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.main import create_app
+from core.settings import Settings
 from outcomes.db import make_engine
 from outcomes.importer import import_jsonl
-from stegvis.settings import Settings
 from tests.api.conftest import bearer
 from tests.utils.factories import small_program
 

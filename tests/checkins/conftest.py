@@ -16,14 +16,14 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.scheduler import SENDER_KEY, Sender
+from core.settings import Settings
+from core.vocab import Gender
 from emulator.config import UserSpec
 from emulator.testing import polling, running_emulator
 from outcomes.clock import STOCKHOLM, set_clock
 from outcomes.contacts import PersonRole, bind
 from outcomes.models import Cohort, Mentor, Pair, Participant
 from outcomes.schedule_models import ScheduledItem
-from outcomes.vocab import Gender
-from stegvis.settings import Settings
 from tests.utils.botdriver import Message, Person, World, buttons
 
 

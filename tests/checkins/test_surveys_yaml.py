@@ -6,8 +6,8 @@ import pytest
 
 from bot.common import EVENT_LABELS
 from bot.surveys import SurveyFileError, load_surveys, parse_surveys
+from core.vocab import STEP_ITEMS, Wave
 from outcomes.schemas import SurveyAnswers
-from outcomes.vocab import STEP_ITEMS, Wave
 
 SPEC_KEYS = {"employment", "job_relevant", "interviews_last_2_months", "professional_contacts"}
 RESULT_KEYS = SPEC_KEYS | {

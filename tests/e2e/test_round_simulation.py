@@ -37,6 +37,8 @@ from sqlmodel import Session, select
 from bot.app import build_application
 from bot.common import EVENT_TYPES
 from bot.scheduler import SENDER_KEY, Sender
+from core.settings import Settings
+from core.vocab import Gender
 from emulator.testing import EmulatorClient, polling, running_emulator
 from outcomes import schedule
 from outcomes.clock import STOCKHOLM, set_clock
@@ -44,8 +46,6 @@ from outcomes.indicators import compute_indicators
 from outcomes.invites import create_invites
 from outcomes.models import Cohort, Mentor, Pair, Participant
 from outcomes.schedule_models import Delivery, ScheduledItem
-from outcomes.vocab import Gender
-from stegvis.settings import Settings
 from tests.utils.reference_indicators import reference_indicators
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

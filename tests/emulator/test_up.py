@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import Session, select
 from telegram.ext import Application, ApplicationBuilder
 
+from core.settings import Settings
 from emulator.server import bind_socket, serve_in_loop
 from outcomes.contacts import Invite
 from outcomes.db import get_engine
 from outcomes.models import Pair
-from stegvis.settings import Settings
 from stegvis.up import SANDBOX_USERS_FILE, assemble_sandbox, sandbox_token_for
 from tests.emulator.minibot import build_minibot
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from knowledge import service
 from knowledge.embeddings import E5Embeddings
 from knowledge.index import build_index
 from knowledge.retrieve import Retriever
-from stegvis.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -116,8 +116,8 @@ async def test_llm_failure_falls_back_to_the_extract(retriever: Retriever) -> No
 
 @pytest.mark.parametrize("provider", ["openai", "ollama"])
 def test_chat_model_from_settings(provider: str) -> None:
+    from core.settings import Settings
     from knowledge.answer import build_chat_model
-    from stegvis.settings import Settings
 
     model = build_chat_model(
         Settings(llm_provider=provider, llm_model="m", llm_base_url="http://127.0.0.1:9")  # type: ignore[arg-type]

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from core.settings import Settings
 from knowledge.embeddings import E5Embeddings
 from knowledge.index import build_index
 from knowledge.retrieve import Retriever
-from stegvis.settings import Settings
 
 CHROMA = shutil.which("chroma", path=str(Path(sys.executable).parent))
 

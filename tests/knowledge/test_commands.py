@@ -113,7 +113,7 @@ def test_eval_names_the_bad_line(tmp_path: Path, content: str, words: str) -> No
 def test_knowledge_build_reports_what_it_did(
     materials_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from stegvis.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("STEGVIS_MATERIALS_DIR", str(materials_copy))

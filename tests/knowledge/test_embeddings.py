@@ -10,8 +10,8 @@ import pytest
 from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import known_embedding_functions
 
+from core.settings import Settings
 from knowledge.embeddings import E5Embeddings, StegvisEmbeddingFunction, get_embeddings
-from stegvis.settings import Settings
 
 
 def test_query_and_passage_use_different_prefixes(e5: E5Embeddings) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from knowledge.embeddings import E5Embeddings
 from knowledge.index import build_index, ensure_index, open_collection
-from stegvis.settings import Settings
 
 
 @pytest.fixture

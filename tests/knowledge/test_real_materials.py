@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from knowledge import service
 from knowledge.embeddings import E5Embeddings
 from knowledge.evaluate import evaluate, read_labelled
 from knowledge.index import build_index
 from knowledge.retrieve import Retriever
-from stegvis.settings import Settings
 
 HELDOUT = Path(__file__).parent / "heldout.jsonl"
 

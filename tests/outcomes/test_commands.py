@@ -169,7 +169,7 @@ def test_db_upgrade_is_safe_to_repeat(stegvis, db: Engine) -> None:
 
 
 def test_the_embedded_default_migrates_itself(tmp_path, monkeypatch) -> None:
-    from stegvis.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path / "fresh"))
     monkeypatch.delenv("STEGVIS_DATABASE_URL", raising=False)
@@ -193,7 +193,7 @@ def test_the_embedded_default_migrates_itself(tmp_path, monkeypatch) -> None:
 def test_a_configured_database_without_the_schema_is_named_not_a_traceback(
     tmp_path, monkeypatch, command
 ) -> None:
-    from stegvis.settings import get_settings
+    from core.settings import get_settings
 
     empty = tmp_path / "empty.db"
     monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path / "data"))
@@ -210,7 +210,7 @@ def test_a_configured_database_without_the_schema_is_named_not_a_traceback(
 
 
 def test_an_unreachable_database_is_named(tmp_path, monkeypatch) -> None:
-    from stegvis.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("STEGVIS_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+from core.vocab import MINOR_ITEMS
 from outcomes.errors import Invalid, NotFound
 from outcomes.importer import import_jsonl
 from outcomes.indicators import INDICATORS, compute_indicators, share
 from outcomes.models import Participant, Survey
-from outcomes.vocab import MINOR_ITEMS
 
 START, END = "2025-01-01", "2025-06-30"  # the cohort's window in most tests
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from core.settings import KEYS_FILE, Settings, get_settings
 from outcomes.contacts import (
     Contact,
     PersonRole,
@@ -22,7 +23,6 @@ from outcomes.contacts import (
     rotate_keys,
 )
 from stegvis.cli import build_cli
-from stegvis.settings import KEYS_FILE, Settings, get_settings
 from tests.utils.pairs import make_pair
 
 OLD_HMAC, NEW_HMAC = "old-hmac-key-0123456789", "new-hmac-key-9876543210"

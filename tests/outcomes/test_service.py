@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, col, select
 
+from core.vocab import SurveyStatus
 from outcomes import service
 from outcomes.errors import Conflict, Invalid, NotFound
 from outcomes.models import AuditLog, Cohort, Event, Participant, Survey
@@ -20,7 +21,6 @@ from outcomes.schemas import (
     SurveyCreate,
     SurveyUpdate,
 )
-from outcomes.vocab import SurveyStatus
 from tests.utils.factories import (
     make_cohort,
     make_event,

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.settings import Settings
 from progress.classify import Classifier, Params, get_classifier
 from progress.cues import Cues, get_cues
 from progress.exemplars import Exemplar, exemplar_vectors, load_exemplars
-from stegvis.settings import Settings
 
 HERE = Path(__file__).parent
 HELDOUT = HERE / "heldout.jsonl"

@@ -9,9 +9,9 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
+from core.settings import Settings
 from progress.classify import Classification, Classifier, EventGuess, Params, build_classifier
 from progress.llm import INSTRUCTIONS, LLM_ONLY_CONFIDENCE, LLMProposer, ProposedEvents
-from stegvis.settings import Settings
 
 
 class ToolCallingFake(GenericFakeChatModel):

@@ -26,11 +26,11 @@ from sqlmodel import Session
 
 from bot.app import build_application
 from bot.i18n import Tr
+from core.settings import Settings
 from emulator.testing import EmulatorClient, EmulatorUser, polling, running_emulator
 from outcomes.contacts import PersonRole
 from outcomes.invites import create_invites
 from stegvis.schema import metadata
-from stegvis.settings import Settings
 
 Message = dict[str, Any]
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
+from core.settings import Settings
 from knowledge import service
 from knowledge.index import build_index, open_collection
 from knowledge.materials import MATERIALS_DIR
 from knowledge.retrieve import Retriever
-from stegvis.settings import Settings
 
 # the topics the bot tests touch: meeting ideas of month 1 and questions about CVs
 TOPICS = ("cv", "references", "mentor_meetings", "workplace_visit", "swedish_language")
