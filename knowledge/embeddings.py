@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.api.types import Documents, Embeddable, EmbeddingFunction, Space
 from chromadb.api.types import Embeddings as ChromaEmbeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings
@@ -231,7 +231,12 @@ class StegvisEmbeddingFunction(EmbeddingFunction[Documents]):
     def name() -> str:
         return "stegvis"
 
-    def default_space(self) -> str:  # type: ignore[override]
+    def for_chroma(self) -> EmbeddingFunction[Embeddable]:
+        """This function as Chroma's collection methods type their argument: they ask for one
+        that can embed images too, and Stegvis gives Chroma documents only."""
+        return cast(EmbeddingFunction[Embeddable], self)
+
+    def default_space(self) -> Space:
         return "cosine"
 
     def get_config(self) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def open_collection(
     function = StegvisEmbeddingFunction(**config, embeddings=emb)
     existing = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
     if name in existing:
-        collection = client.get_collection(name, embedding_function=function)  # type: ignore[arg-type]
+        collection = client.get_collection(name, embedding_function=function.for_chroma())
         if (collection.metadata or {}).get("embedder") == _collection_metadata(settings)[
             "embedder"
         ]:
@@ -125,7 +125,7 @@ def open_collection(
         return None
     return client.create_collection(
         name,
-        embedding_function=function,  # type: ignore[arg-type]
+        embedding_function=function.for_chroma(),
         metadata=_collection_metadata(settings),
         configuration={"hnsw": {"space": "cosine"}},
     )
@@ -195,7 +195,7 @@ def _build(
             ids=[c.id for c in batch],
             embeddings=vectors,
             documents=[c.text for c in batch],
-            metadatas=[c.metadata() for c in batch],  # type: ignore[misc]
+            metadatas=[c.metadata() for c in batch],
         )
     if stale:
         collection.delete(ids=stale)

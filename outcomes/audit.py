@@ -11,6 +11,7 @@ from sqlmodel import Session
 from outcomes.bulk import insert_rows
 from outcomes.clock import utcnow
 from outcomes.models import AuditLog
+from outcomes.types import table_of
 
 
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -62,7 +63,7 @@ def audit_rows(
     now = utcnow()
     insert_rows(
         session,
-        AuditLog.__table__,  # type: ignore[attr-defined]
+        table_of(AuditLog),
         [
             {
                 "actor": actor,

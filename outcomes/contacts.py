@@ -25,7 +25,7 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import UniqueConstraint
-from sqlmodel import AutoString, Field, Session, SQLModel, select
+from sqlmodel import AutoString, Field, Session, SQLModel, col, select
 
 from core.settings import Settings
 from outcomes.clock import utcnow
@@ -131,7 +131,7 @@ def find_by_user(session: Session, settings: Settings, user_id: int) -> Contact 
     keys = user_keys(settings, user_id)
     if len(keys) == 1:
         return session.exec(select(Contact).where(Contact.user_key == keys[0])).first()
-    found = session.exec(select(Contact).where(Contact.user_key.in_(keys))).all()  # type: ignore[attr-defined]
+    found = session.exec(select(Contact).where(col(Contact.user_key).in_(keys))).all()
     if not found:
         return None
     contact = min(found, key=lambda c: keys.index(c.user_key))
@@ -170,7 +170,7 @@ def bind(
     keys = user_keys(settings, user_id)
     key = keys[0]
     for old in session.exec(
-        select(Contact).where(Contact.user_key.in_(keys) | (Contact.person == person))  # type: ignore[attr-defined]
+        select(Contact).where(col(Contact.user_key).in_(keys) | (col(Contact.person) == person))
     ).all():
         session.delete(old)
     session.flush()
@@ -231,7 +231,7 @@ def rotate_keys(session: Session, settings: Settings) -> Rotation:
     key can read is left alone and reported. Afterwards the older keys can be removed.
     """
     report = Rotation()
-    for contact in session.exec(select(Contact).order_by(Contact.id)).all():  # type: ignore[arg-type]
+    for contact in session.exec(select(Contact).order_by(col(Contact.id))).all():
         report.contacts += 1
         chat_id = decrypt_chat_id(settings, contact.chat_enc)
         if chat_id is None:

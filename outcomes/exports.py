@@ -28,6 +28,7 @@ from core.vocab import CONTRIBUTION_KEYS, STEP_ITEMS
 from outcomes.filters import RecordFilter, clauses
 from outcomes.indicators import INDICATORS, compute_indicators
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
+from outcomes.types import table_of
 
 BATCH = 2000
 
@@ -154,7 +155,7 @@ def _converter(name: str, column: Any) -> Callable[[Any], Any] | None:
 
 def _rows(session: Session, table: Table, f: RecordFilter) -> Iterator[list[Any]]:
     model = MODELS[table]
-    sql_table = model.__table__  # type: ignore[attr-defined]
+    sql_table = table_of(model)
     columns = [sql_table.c[col] for _, col in COLUMNS[table]]
     convert = [_converter(name, c) for (name, _), c in zip(COLUMNS[table], columns, strict=True)]
     special = [(i, fn) for i, fn in enumerate(convert) if fn is not None]

@@ -12,20 +12,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Mapped
 from sqlmodel import SQLModel, col
 
 from outcomes.errors import Invalid
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
 
-DATE_COLUMN: dict[type[SQLModel], Any] = {
-    Pair: Pair.matched_on,
-    Survey: Survey.answered_on,
-    Event: Event.occurred_on,
-    Meeting: Meeting.held_on,
+DATE_COLUMN: dict[type[SQLModel], Mapped[date]] = {
+    Pair: col(Pair.matched_on),
+    Survey: col(Survey.answered_on),
+    Event: col(Event.occurred_on),
+    Meeting: col(Meeting.held_on),
 }
+
+PERSON_COLUMN: dict[type[SQLModel], Mapped[str]] = {
+    Pair: col(Pair.participant),
+    Survey: col(Survey.participant),
+    Event: col(Event.participant),
+}
+"""The participant a record is about, for the tables that name one."""
 
 
 @dataclass(frozen=True)
@@ -54,17 +61,17 @@ def _cohorts_overlapping(f: RecordFilter) -> list[ColumnElement[bool]]:
     return out
 
 
-def _in_cohort(column: Any, cohort: str) -> ColumnElement[bool]:
+def _in_cohort(column: Mapped[str], cohort: str) -> ColumnElement[bool]:
     """``column`` (a participant id) belongs to a participant of that cohort."""
-    return column.in_(select(col(Participant.id)).where(col(Participant.cohort) == cohort))  # type: ignore[no-any-return]
+    return column.in_(select(col(Participant.id)).where(col(Participant.cohort) == cohort))
 
 
 def clauses(model: type[SQLModel], f: RecordFilter) -> list[ColumnElement[bool]]:
     """SQL conditions selecting the records of ``model`` that ``f`` keeps."""
-    out: list[Any] = []
+    out: list[ColumnElement[bool]] = []
     if model is Cohort:
         if f.cohort is not None:
-            out.append(Cohort.id == f.cohort)
+            out.append(col(Cohort.id) == f.cohort)
         if f.participant is not None:
             out.append(
                 col(Cohort.id).in_(
@@ -73,12 +80,12 @@ def clauses(model: type[SQLModel], f: RecordFilter) -> list[ColumnElement[bool]]
             )
         out += _cohorts_overlapping(f)
     elif model is Participant or model is Mentor:
-        cohort_col: Any = model.cohort  # type: ignore[attr-defined]
+        cohort_col = col(Participant.cohort) if model is Participant else col(Mentor.cohort)
         if f.cohort is not None:
             out.append(cohort_col == f.cohort)
         if f.participant is not None:
             if model is Participant:
-                out.append(Participant.id == f.participant)
+                out.append(col(Participant.id) == f.participant)
             else:
                 out.append(
                     col(Mentor.id).in_(
@@ -95,8 +102,8 @@ def clauses(model: type[SQLModel], f: RecordFilter) -> list[ColumnElement[bool]]
             pairs = pairs.where(col(Pair.participant) == f.participant)
         if f.cohort is not None or f.participant is not None:
             out.append(col(Meeting.pair).in_(pairs))
-    elif model in (Pair, Survey, Event):
-        person: Any = model.participant  # type: ignore[attr-defined]
+    elif model in PERSON_COLUMN:
+        person = PERSON_COLUMN[model]
         if f.cohort is not None:
             out.append(_in_cohort(person, f.cohort))
         if f.participant is not None:

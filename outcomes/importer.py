@@ -35,6 +35,7 @@ from outcomes.schemas import (
     ParticipantCreate,
     SurveyCreate,
 )
+from outcomes.types import table_of
 
 KINDS: dict[str, type[BaseModel]] = {
     "cohort": CohortCreate,
@@ -275,7 +276,12 @@ def _check_references(
     known: dict[str, set[Any]] = {
         k: {key[0] for key in parsed[k]} for k in ("cohort", "participant", "mentor", "pair")
     }
-    tables = {"cohort": Cohort, "participant": Participant, "mentor": Mentor, "pair": Pair}
+    tables: dict[str, type[SQLModel]] = {
+        "cohort": Cohort,
+        "participant": Participant,
+        "mentor": Mentor,
+        "pair": Pair,
+    }
     refs = {  # kind -> [(field, referenced kind)]
         "participant": [("cohort", "cohort")],
         "mentor": [("cohort", "cohort")],
@@ -292,7 +298,7 @@ def _check_references(
                     wanted[target].add(item.row[fld])
     for target, ids in wanted.items():
         if ids:
-            known[target] |= _existing(session, tables[target].__table__, "id", ids)  # type: ignore[attr-defined]
+            known[target] |= _existing(session, table_of(tables[target]), "id", ids)
     errors = []
     for kind, fields in refs.items():
         for item in parsed[kind].values():
@@ -348,7 +354,7 @@ def _write_kind(
     report: ImportReport,
     actor: str,
 ) -> None:
-    table: Table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     rows = [i.row for i in items]
     if not rows:
         return

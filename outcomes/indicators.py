@@ -88,6 +88,7 @@ from sqlmodel import Session
 from core.vocab import MINOR_ITEMS, STEP_ITEMS, EventStatus, EventType, SurveyStatus, Wave
 from outcomes.errors import Invalid, NotFound
 from outcomes.models import Cohort, Event, Participant, Survey
+from outcomes.types import table_of
 
 Basis = Literal["measured", "enrolled"]
 Grouping = Literal["gender", "cohort", "arm", "migration_category", "region"]
@@ -127,10 +128,10 @@ DEFAULT_PLAN: Plan = "correlated"
 INTERVIEW_DAYS = 61
 """``interviews_plus_two`` without R or B counts interview events in this many last days."""
 
-_T = Event.__table__  # type: ignore[attr-defined]
-_P = Participant.__table__  # type: ignore[attr-defined]
-_C = Cohort.__table__  # type: ignore[attr-defined]
-_S = Survey.__table__  # type: ignore[attr-defined]
+_T = table_of(Event)
+_P = table_of(Participant)
+_C = table_of(Cohort)
+_S = table_of(Survey)
 
 _JOB_STARTED = EventType.job_started.value
 _JOB_ENDED = EventType.job_ended.value
@@ -319,7 +320,8 @@ class _Scope:
     def group_column(self) -> ColumnElement[Any] | None:
         if self.by is None:
             return None
-        return _C.c.region if self.by == "region" else _P.c[self.by]  # type: ignore[no-any-return]
+        column: ColumnElement[Any] = _C.c.region if self.by == "region" else _P.c[self.by]
+        return column
 
     def group_value(self) -> list[ColumnElement[Any]]:
         column = self.group_column()
@@ -592,7 +594,7 @@ def build_query(
     basis: Basis = "measured",
     window: tuple[date | None, date | None] | None = None,
     plan: Plan | None = None,
-) -> Select[Any] | CompoundSelect:
+) -> Select[Any] | CompoundSelect[Any]:
     """The one statement: per group, ``enrolled``, ``measured`` and ``n_<ind>`` / ``of_<ind>``.
 
     ``plan``: ``DEFAULT_PLAN`` unless given (tests run both; the numbers never depend on it).

@@ -201,7 +201,7 @@ def list_invites(session: Session, pair_id: str) -> list[InviteView]:
     """Every invite of a pair with its status (newest first), for staff."""
     get(session, Pair, pair_id)
     rows = session.exec(
-        select(Invite).where(Invite.pair == pair_id).order_by(Invite.id.desc())  # type: ignore[union-attr]
+        select(Invite).where(Invite.pair == pair_id).order_by(col(Invite.id).desc())
     ).all()
     return [_view(r) for r in rows]
 

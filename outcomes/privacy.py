@@ -104,8 +104,8 @@ def _pairs_of(session: Session, person: str) -> list[Pair]:
     return list(
         session.exec(
             select(Pair)
-            .where(or_(Pair.mentor == person, Pair.participant == person))  # type: ignore[arg-type]
-            .order_by(Pair.id)
+            .where(or_(col(Pair.mentor) == person, col(Pair.participant) == person))
+            .order_by(col(Pair.id))
         ).all()
     )
 
@@ -192,10 +192,7 @@ def export_person(session: Session, settings: Settings, person: str) -> dict[str
         ).all()
         doc["meetings"] = [meeting_public(m).model_dump(mode="json") for m in meetings]
         invites = session.exec(
-            select(Invite).where(
-                Invite.pair.in_(pair_ids),  # type: ignore[attr-defined]
-                Invite.role == role,
-            )
+            select(Invite).where(col(Invite.pair).in_(pair_ids), Invite.role == role)
         ).all()
         doc["invites"] = [
             {

@@ -23,6 +23,7 @@ from outcomes.clock import STOCKHOLM, utcnow
 from outcomes.errors import Invalid, NotFound
 from outcomes.models import Cohort, Pair, Participant
 from outcomes.schedule_models import Delivery, ScheduledItem
+from outcomes.types import table_of
 
 QUIET_FROM = time(21, 0)
 QUIET_UNTIL = time(8, 0)
@@ -125,8 +126,8 @@ def plan_person(
     start, end = window(session, pair.participant)
     existing = set(
         session.execute(
-            select(ScheduledItem.kind, ScheduledItem.sequence).where(  # type: ignore[call-overload]
-                ScheduledItem.pair == pair_id, ScheduledItem.role == role
+            select(col(ScheduledItem.kind), col(ScheduledItem.sequence)).where(
+                col(ScheduledItem.pair) == pair_id, col(ScheduledItem.role) == role
             )
         ).tuples()
     )
@@ -151,7 +152,7 @@ def claim_due(
     now = now or utcnow()
     if is_quiet(now):
         return []
-    t = ScheduledItem.__table__  # type: ignore[attr-defined]
+    t = table_of(ScheduledItem)
     due = or_(
         and_(t.c.state == "pending", t.c.due_at <= now),
         and_(t.c.state == "claimed", t.c.claimed_until < now),
@@ -195,7 +196,7 @@ def begin_deliveries(session: Session, claims: list[Claim]) -> list[bool]:
     try:
         with session.begin_nested():
             session.execute(
-                insert(Delivery.__table__),  # type: ignore[attr-defined]
+                insert(table_of(Delivery)),
                 [
                     {
                         "item_id": c.id,
@@ -300,24 +301,24 @@ def mark_answered(session: Session, *, pair: str, role: str, kind: str, sequence
 
 def cancel_person(session: Session, person: str) -> int:
     """Nothing more to someone who left, declined or deleted themselves; returns items cancelled."""
-    t = ScheduledItem.__table__  # type: ignore[attr-defined]
-    result = session.execute(
+    t = table_of(ScheduledItem)
+    result = session.exec(
         update(t)
         .where(t.c.person == person, t.c.state.in_(OPEN_STATES))
         .values(state="cancelled", updated_at=utcnow())
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)
 
 
 def cancel_pair(session: Session, pair: str) -> int:
     """Cancel every open item of a pair (the pair ended)."""
-    t = ScheduledItem.__table__  # type: ignore[attr-defined]
-    result = session.execute(
+    t = table_of(ScheduledItem)
+    result = session.exec(
         update(t)
         .where(t.c.pair == pair, t.c.state.in_(OPEN_STATES))
         .values(state="cancelled", updated_at=utcnow())
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)
 
 
 def pair_schedule(session: Session, pair: str) -> list[ScheduledItem]:
@@ -325,8 +326,8 @@ def pair_schedule(session: Session, pair: str) -> list[ScheduledItem]:
     return list(
         session.execute(
             select(ScheduledItem)
-            .where(ScheduledItem.pair == pair)  # type: ignore[arg-type]
-            .order_by(ScheduledItem.due_at, ScheduledItem.id)  # type: ignore[arg-type]
+            .where(col(ScheduledItem.pair) == pair)
+            .order_by(col(ScheduledItem.due_at), col(ScheduledItem.id))
         ).scalars()
     )
 

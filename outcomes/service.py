@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from core.vocab import EventStatus, SurveyStatus
+from core.vocab import EventStatus, SurveyStatus, Wave
 from outcomes.audit import audit
 from outcomes.errors import Conflict, Invalid, NotFound
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
@@ -35,6 +35,7 @@ from outcomes.schemas import (
     SurveyPublic,
     SurveyUpdate,
 )
+from outcomes.types import table_of
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -103,7 +104,7 @@ def create_record(session: Session, model: type[M], data: SQLModel, *, actor: st
 
 def check_required(model: type[SQLModel], changes: dict[str, Any]) -> None:
     """An update may leave a field out, but may not empty a field the record needs."""
-    columns = model.__table__.c  # type: ignore[attr-defined]
+    columns = table_of(model).c
     for key, value in changes.items():
         if value is None and (key not in columns or not columns[key].nullable):
             raise Invalid(f"'{key}' cannot be empty; leave it out to keep it")
@@ -416,7 +417,7 @@ def save_survey_answer(
             merged[key] = value
     survey = SurveyCreate(
         participant=participant,
-        wave=wave,  # type: ignore[arg-type]
+        wave=Wave(wave),
         answered_on=answered_on,
         answers=SurveyAnswers.model_validate(merged),
     )

@@ -99,7 +99,7 @@ def revoke_token(session: Session, token_id: int, *, actor: str) -> ApiToken:
 
 def list_tokens(session: Session) -> list[ApiToken]:
     """Every token, newest first (revoked ones too: their history stays readable)."""
-    return list(session.exec(select(ApiToken).order_by(ApiToken.id.desc())).all())  # type: ignore[union-attr]
+    return list(session.exec(select(ApiToken).order_by(col(ApiToken.id).desc())).all())
 
 
 def token_public(row: ApiToken) -> ApiTokenPublic:
