@@ -19,11 +19,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
 from bot.handlers import fallback
 from bot.handlers.help import menu
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Tr
+from bot.ptb import BotApplication, BotBuilder
 from bot.replies import answer_button
 from bot.scheduler import install as install_sender
 from bot.state import DEPS_KEY, BotDeps, deps, prune_processed
@@ -52,7 +53,7 @@ def file_url_for(base_url: str) -> str:
     return (root.removesuffix("/bot") if root.endswith("/bot") else root) + "/file/bot"
 
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(app: BotApplication) -> None:
     """Start-up: the command menu in every language, and old dedupe records pruned."""
     try:
         for lang in LANGUAGES:
@@ -123,7 +124,7 @@ def build_application(
     rate_limiter: bool = True,
     engine: Engine | None = None,
     token: str | None = None,
-) -> Application:  # type: ignore[type-arg]
+) -> BotApplication:
     """The bot: every flow's handlers, its database, and Telegram (or the emulator)."""
     from outcomes.db import get_engine
 
@@ -132,12 +133,12 @@ def build_application(
     )
     if not secret:
         raise ValueError("the bot needs a token: set STEGVIS_TELEGRAM_TOKEN (or run the sandbox)")
-    builder = ApplicationBuilder().token(secret).post_init(_post_init)
+    builder: BotBuilder = ApplicationBuilder().token(secret).post_init(_post_init)
     url = base_url or settings.telegram_base_url
     if url:
         builder = builder.base_url(url).base_file_url(base_file_url or file_url_for(url))
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
     app = builder.build()
     app.bot_data[DEPS_KEY] = BotDeps(
         settings=settings,

@@ -38,17 +38,18 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application
 
 from bot.handlers import checkin, survey
+from bot.ptb import BotApplication
 from bot.replies import Reply
 from bot.send import Recipient, send_to_person
+from bot.state import DEPS_KEY, BotDeps, Turn
 from core.settings import Settings
 from outcomes import schedule
 from outcomes.clock import today, utcnow
@@ -56,6 +57,7 @@ from outcomes.contacts import Contact, decrypt_chat_id
 from outcomes.models import Pair, Participant
 from outcomes.schedule import Claim
 from outcomes.schedule_models import ScheduledItem
+from outcomes.types import table_of
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,13 @@ SENDER_KEY = "stegvis_sender"
 SURVEY_KINDS = ("baseline", "followup_1", "followup_2", "result")
 
 Outcome = str  # sent | unreachable | failed | skipped | taken_over
-M = TypeVar("M", bound=SQLModel)
+
+
+class _WithId(Protocol):
+    id: str
+
+
+M = TypeVar("M", bound=_WithId)
 
 
 @dataclass
@@ -349,47 +357,45 @@ class Sender:
 
 
 def _by_id(session: Session, model: type[M], ids: set[str]) -> dict[str, M]:
-    rows = session.exec(select(model).where(model.id.in_(ids)))  # type: ignore[attr-defined]
-    return {row.id: row for row in rows}  # type: ignore[attr-defined]
+    rows = session.exec(select(model).where(col(model.id).in_(ids)))
+    return {row.id: row for row in rows}
 
 
 def release(session: Session, item_ids: list[int], worker: str) -> int:
     """Give claimed items back (not sent: the sender is stopping), due at once for the next."""
-    t = ScheduledItem.__table__  # type: ignore[attr-defined]
-    result = session.execute(
+    t = table_of(ScheduledItem)
+    result = session.exec(
         update(t)
         .where(t.c.id.in_(item_ids), t.c.state == "claimed", t.c.claimed_by == worker)
         .values(state="pending", claimed_by=None, claimed_until=None, updated_at=utcnow())
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return int(result.rowcount or 0)
 
 
 # --- in the bot's process -------------------------------------------------------------------
 
-Hook = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
+Hook = Callable[[BotApplication], Awaitable[None]]
 
 
 def install(
-    app: Application,
+    app: BotApplication,
     *,
-    interval: float = INTERVAL,  # type: ignore[type-arg]
+    interval: float = INTERVAL,
     rate: float | None = DEFAULT_RATE,
 ) -> None:
     """Run a ``Sender`` alongside the bot: started after ``post_init``, stopped in ``post_stop``."""
     before_init: Hook | None = app.post_init
     before_stop: Hook | None = app.post_stop
 
-    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(application: BotApplication) -> None:
         if before_init is not None:
             await before_init(application)
-        from bot.state import DEPS_KEY
-
-        deps: Any = application.bot_data[DEPS_KEY]
+        deps: BotDeps = application.bot_data[DEPS_KEY]
         sender = Sender(application.bot, deps.engine, deps.settings, rate=rate, interval=interval)
         task = asyncio.create_task(sender.run(), name="stegvis-scheduled-sender")
         application.bot_data[SENDER_KEY] = (sender, task)
 
-    async def post_stop(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_stop(application: BotApplication) -> None:
         running = application.bot_data.pop(SENDER_KEY, None)
         if running is not None:
             sender, task = running
@@ -405,7 +411,7 @@ def install(
     app.post_stop = post_stop
 
 
-def plan_after_join(turn: Any) -> list[Reply]:
+def plan_after_join(turn: Turn) -> list[Reply]:
     """``bot.hooks.AFTER_JOIN``: plan the person's check-ins and surveys; a participant gets the
     baseline survey's first question right away (recorded as its first delivery)."""
     contact = turn.contact

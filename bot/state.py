@@ -33,11 +33,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -49,6 +49,7 @@ from outcomes.contacts import Contact, find_by_user
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+P = ParamSpec("P")
 DEPS_KEY = "stegvis"
 PRUNE_EVERY = 5000  # update ids: now and then, forget the handled ids older than two weeks
 DB_THREADS = 4
@@ -200,9 +201,10 @@ def _db_threads() -> ThreadPoolExecutor:
         return _executor
 
 
-async def in_db_thread(function: Callable[..., T], *args: Any) -> T:
+async def in_db_thread(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a blocking database function in the bot's database threads."""
-    return await asyncio.get_running_loop().run_in_executor(_db_threads(), partial(function, *args))
+    work = partial(function, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_db_threads(), work)
 
 
 async def once(
@@ -239,6 +241,6 @@ def prune_processed(engine: Engine, *, keep_days: int = 14) -> int:
     """Forget handled update ids older than ``keep_days`` (Telegram keeps updates for 24 hours)."""
     cutoff = utcnow() - timedelta(days=keep_days)
     with Session(engine) as session:
-        result = session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < cutoff))  # type: ignore[arg-type]
+        result = session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.at) < cutoff))
         session.commit()
-        return int(getattr(result, "rowcount", 0) or 0)
+        return int(result.rowcount or 0)

@@ -35,7 +35,7 @@ class SurveyFileError(ValueError):
 @dataclass(frozen=True)
 class Option:
     code: str
-    value: Any
+    value: object  # from surveys.yaml, checked against SurveyAnswers when loaded
     label: str  # a msgid, or for ``multi`` the event type whose step label is shown
     event: str | None = None
 
@@ -49,13 +49,13 @@ class Question:
     text: str
     options: tuple[Option, ...] = ()
     max: int = 0
-    when: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    when: tuple[tuple[str, tuple[object, ...]], ...] = ()
 
     def option(self, code: str) -> Option | None:
         """The option with that code (choice questions), or None."""
         return next((o for o in self.options if o.code == code), None)
 
-    def value_of(self, code: str) -> Any:
+    def value_of(self, code: str) -> object:
         """The value an answer code stands for; ``KeyError`` when the code is not one of ours."""
         if self.kind == "choice":
             option = self.option(code)
@@ -71,12 +71,12 @@ class Question:
             raise KeyError(code)
         return {o.value: bool(mask >> i & 1) for i, o in enumerate(self.options)}
 
-    def answers_for(self, value: Any) -> SurveyAnswers:
+    def answers_for(self, value: object) -> SurveyAnswers:
         """A SurveyAnswers holding only this question's answer."""
         field, _, sub = self.key.partition(".")
         return SurveyAnswers.model_validate({field: {sub: value} if sub else value})
 
-    def stored(self, answers: dict[str, Any]) -> Any:
+    def stored(self, answers: dict[str, Any]) -> object:
         """The stored answer to this question (None: no answer)."""
         value = lookup(answers, self.key)
         if self.kind == "multi" and isinstance(value, dict):
@@ -92,9 +92,9 @@ class Question:
         return all(lookup(answers, key) in (None, *values) for key, values in self.when)
 
 
-def lookup(answers: dict[str, Any], key: str) -> Any:
+def lookup(answers: dict[str, Any], key: str) -> object:
     """``answers["a"]["b"]`` for the key ``"a.b"`` (None when missing)."""
-    value: Any = answers
+    value: object = answers
     for part in key.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value

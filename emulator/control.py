@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
@@ -18,6 +19,8 @@ from emulator.config import BotSpec, FaultRule, LimitsConfig
 from emulator.core import MEDIA_KINDS, ControlError, Emulator
 from emulator.state import BotState
 
+P = ParamSpec("P")
+R = TypeVar("R")
 BotSelector = Annotated[str | None, Query(description="bot id or username; default the first")]
 MAX_WAIT = 30.0
 
@@ -104,7 +107,7 @@ def build_control_router(emulator: Emulator) -> APIRouter:
     """The ``/_emulator`` routes acting on ``emulator``."""
     router = APIRouter(prefix="/_emulator", tags=["emulator control"])
 
-    def run(action: Any, *args: Any, **kwargs: Any) -> Any:
+    def run(action: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return action(*args, **kwargs)
         except ControlError as exc:
@@ -127,7 +130,7 @@ def build_control_router(emulator: Emulator) -> APIRouter:
     @router.post("/users", status_code=201)
     async def create_user(user: UserIn) -> dict[str, Any]:
         """Create a Telegram user; their private chat id is their user id."""
-        return run(emulator.create_user, **user.model_dump()).public()  # type: ignore[no-any-return]
+        return run(emulator.create_user, **user.model_dump()).public()
 
     @router.get("/users")
     async def list_users() -> list[dict[str, Any]]:
@@ -144,7 +147,7 @@ def build_control_router(emulator: Emulator) -> APIRouter:
     @router.post("/messages", status_code=201)
     async def send_message(body: MessageIn) -> dict[str, Any]:
         """The user writes a message (a command is just text)."""
-        return run(  # type: ignore[no-any-return]
+        return run(
             emulator.user_sends,
             body.chat_id,
             body.text,
@@ -155,14 +158,12 @@ def build_control_router(emulator: Emulator) -> APIRouter:
     @router.post("/edit")
     async def edit_message(body: EditIn) -> dict[str, Any]:
         """The user edits a text message they sent (the bot gets ``edited_message``)."""
-        return run(  # type: ignore[no-any-return]
-            emulator.user_edits, body.chat_id, body.message_id, body.text, bot=body.bot
-        )
+        return run(emulator.user_edits, body.chat_id, body.message_id, body.text, bot=body.bot)
 
     @router.post("/press")
     async def press(body: PressIn) -> dict[str, Any]:
         """The user presses an inline button (or a reply keyboard button, by text)."""
-        return run(  # type: ignore[no-any-return]
+        return run(
             emulator.user_presses,
             body.chat_id,
             button_text=body.button_text,
@@ -181,7 +182,7 @@ def build_control_router(emulator: Emulator) -> APIRouter:
             except (binascii.Error, ValueError):
                 raise HTTPException(400, "content_base64 is not valid base64") from None
         assert body.kind in MEDIA_KINDS
-        return run(  # type: ignore[no-any-return]
+        return run(
             emulator.user_sends_media,
             body.chat_id,
             body.kind,

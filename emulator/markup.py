@@ -66,7 +66,7 @@ def _reply_button(button: Any) -> dict[str, Any]:
     return dict(button)
 
 
-def check_markup(markup: Any, *, inline_only: bool = False) -> dict[str, Any] | None:
+def check_markup(markup: object, *, inline_only: bool = False) -> dict[str, Any] | None:
     """Validate a decoded ``reply_markup``; return it with reply buttons as objects."""
     if markup is None:
         return None

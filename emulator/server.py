@@ -10,9 +10,20 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import FrameType
-from typing import Any
+from typing import Protocol
 
 import uvicorn
+from starlette.types import ASGIApp
+
+
+class _ServedEmulator(Protocol):
+    """What the server needs of the emulator an app serves (``app.state.emulator``)."""
+
+    closing: bool
+
+    def wake_all(self) -> None: ...
+
+    async def aclose(self) -> None: ...
 
 
 def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -29,7 +40,7 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-def _config(app: Any, log_level: str) -> uvicorn.Config:
+def _config(app: ASGIApp, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         log_level=log_level,
@@ -49,11 +60,12 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-def _emulator_of(app: Any) -> Any:
-    return getattr(getattr(app, "state", None), "emulator", None)
+def _emulator_of(app: ASGIApp) -> _ServedEmulator | None:
+    emulator: _ServedEmulator | None = getattr(getattr(app, "state", None), "emulator", None)
+    return emulator
 
 
-async def _wake_long_polls(app: Any) -> None:
+async def _wake_long_polls(app: ASGIApp) -> None:
     emulator = _emulator_of(app)
     if emulator is not None:
         await emulator.aclose()
@@ -61,7 +73,7 @@ async def _wake_long_polls(app: Any) -> None:
 
 @contextlib.asynccontextmanager
 async def serve_in_loop(
-    app: Any,
+    app: ASGIApp,
     host: str = "127.0.0.1",
     port: int = 0,
     log_level: str = "warning",
@@ -93,7 +105,7 @@ async def serve_in_loop(
 
 @contextlib.contextmanager
 def serve_in_thread(
-    app: Any, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
+    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
 ) -> Iterator[str]:
     """Serve ``app`` from a background thread with its own event loop; yield its root URL."""
     sock = bind_socket(host, port)
@@ -152,7 +164,7 @@ class _GracefulServer(uvicorn.Server):
 
 
 async def serve_until_interrupted(
-    app: Any,
+    app: ASGIApp,
     sock: socket.socket,
     *,
     before_exit: list[Callable[[], Awaitable[None]]] | None = None,

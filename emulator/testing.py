@@ -28,10 +28,10 @@ import base64
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 import httpx
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, JobQueue
 
 from emulator.app import create_emulator_app
 from emulator.config import EmulatorConfig, LimitsConfig
@@ -40,6 +40,16 @@ from emulator.server import serve_in_loop, serve_in_thread
 
 Message = dict[str, Any]
 Predicate = Callable[[Message], bool]
+Builder: TypeAlias = ApplicationBuilder[
+    ExtBot[None],
+    ContextTypes.DEFAULT_TYPE,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[Any, Any],
+    JobQueue[ContextTypes.DEFAULT_TYPE],
+]
+"""PTB's ``ApplicationBuilder()`` with its default types."""
+App = TypeVar("App", bound="Application[Any, Any, Any, Any, Any, Any]")
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,7 @@ class EmulatorClient:
         """For ``ApplicationBuilder().base_file_url(...)``: ``<root>/file/bot``."""
         return f"{self.root_url}/file/bot"
 
-    def application_builder(self) -> ApplicationBuilder:  # type: ignore[type-arg]
+    def application_builder(self) -> Builder:
         """An ``ApplicationBuilder`` with this bot's token and the emulator's URLs."""
         return (
             ApplicationBuilder()
@@ -107,6 +117,18 @@ class EmulatorClient:
             detail = response.json().get("detail", response.text)
             raise AssertionError(f"{method} {path} -> {response.status_code}: {detail}")
         return response.json()
+
+    async def _object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        data = await self._call(method, path, **kwargs)
+        if not isinstance(data, dict):
+            raise AssertionError(f"{method} {path}: expected a JSON object, got {data!r}")
+        return data
+
+    async def _list(self, method: str, path: str, **kwargs: Any) -> list[dict[str, Any]]:
+        data = await self._call(method, path, **kwargs)
+        if not isinstance(data, list):
+            raise AssertionError(f"{method} {path}: expected a JSON array, got {data!r}")
+        return data
 
     def _with_bot(self, body: dict[str, Any]) -> dict[str, Any]:
         return body | {"bot": self._bot} if self._bot else body
@@ -169,7 +191,7 @@ class EmulatorClient:
     async def edit(self, chat_id: int, message_id: int, text: str) -> dict[str, int]:
         """The user edits a message they sent (the bot gets an ``edited_message`` update)."""
         body = {"chat_id": chat_id, "message_id": message_id, "text": text}
-        return await self._call("POST", "/_emulator/edit", json=self._with_bot(body))  # type: ignore[no-any-return]
+        return await self._object("POST", "/_emulator/edit", json=self._with_bot(body))
 
     async def press(
         self,
@@ -215,13 +237,13 @@ class EmulatorClient:
 
     async def transcript(self, chat_id: int) -> list[Message]:
         """Every message of the chat, both ways, oldest first."""
-        return await self._call(  # type: ignore[no-any-return]
+        return await self._list(
             "GET", f"/_emulator/chats/{chat_id}/messages", params=self._params()
         )
 
     async def chat(self, chat_id: int) -> dict[str, Any]:
         """The sandbox's view: messages, reply keyboard, typing, button answers, commands."""
-        return await self._call("GET", f"/_emulator/chats/{chat_id}", params=self._params())  # type: ignore[no-any-return]
+        return await self._object("GET", f"/_emulator/chats/{chat_id}", params=self._params())
 
     async def wait_for(
         self,
@@ -331,7 +353,7 @@ class EmulatorClient:
 
     async def stats(self) -> dict[str, Any]:
         """Methods called, messages per chat, 429s returned, duplicates delivered, ..."""
-        return await self._call("GET", "/_emulator/stats")  # type: ignore[no-any-return]
+        return await self._object("GET", "/_emulator/stats")
 
     async def reset(self) -> None:
         """Forget users, chats, statistics and faults."""
@@ -340,7 +362,7 @@ class EmulatorClient:
 
     async def set_limits(self, **limits: Any) -> dict[str, Any]:
         """``enabled``, ``bot_rate``, ``bot_burst``, ``chat_rate``, ``chat_burst``."""
-        return await self._call("POST", "/_emulator/limits", json=limits)  # type: ignore[no-any-return]
+        return await self._object("POST", "/_emulator/limits", json=limits)
 
     async def add_fault(self, kind: str, **rule: Any) -> list[dict[str, Any]]:
         """Inject a fault: ``delay`` (delay_ms), ``error`` (status), ``drop``, ``duplicate_update``.
@@ -348,7 +370,7 @@ class EmulatorClient:
         ``methods=[...]`` limits it to some Bot API methods, ``times`` (default 1) to a count,
         ``after=True`` makes an error/drop happen after the method took effect.
         """
-        return await self._call("POST", "/_emulator/faults", json={"kind": kind, **rule})  # type: ignore[no-any-return]
+        return await self._list("POST", "/_emulator/faults", json={"kind": kind, **rule})
 
     async def clear_faults(self) -> None:
         """Remove every fault rule."""
@@ -394,12 +416,12 @@ async def running_emulator(
 
 @contextlib.asynccontextmanager
 async def polling(
-    application: Application,  # type: ignore[type-arg]
+    application: App,
     *,
     poll_timeout: float = 10.0,
     drop_pending_updates: bool = False,
     allowed_updates: list[str] | None = None,
-) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+) -> AsyncIterator[App]:
     """Run ``application`` with long polling (as ``run_polling`` does, hooks included)."""
     await application.initialize()
     if application.post_init:

@@ -26,7 +26,7 @@ from sqlmodel import Session, SQLModel
 
 from core.vocab import CONTRIBUTION_KEYS, STEP_ITEMS
 from outcomes.filters import RecordFilter, clauses
-from outcomes.indicators import INDICATORS, compute_indicators
+from outcomes.indicators import INDICATORS, as_basis, as_grouping, compute_indicators
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.types import table_of
 
@@ -117,7 +117,7 @@ COLUMNS: dict[Table, list[tuple[str, str]]] = {
 ORDER: dict[Table, tuple[str, ...]] = {Table.surveys: ("participant", "wave")}
 
 
-def cell(name: str, value: Any) -> str:
+def cell(name: str, value: object) -> str:
     """One CSV cell in the export's conventions."""
     if value is None:
         return ""
@@ -287,12 +287,15 @@ def indicators_csv(
     session: Session,
     *,
     cohort: str | None = None,
-    by: Any = None,
-    basis: Any = "measured",
+    by: str | None = None,
+    basis: str = "measured",
     window: tuple[date | None, date | None] | None = None,
 ) -> str:
-    """The indicators as tidy CSV, computed by the one engine."""
-    result = compute_indicators(session, cohort=cohort, by=by, basis=basis, window=window)
+    """The indicators as tidy CSV, computed by the one engine (``Invalid`` for an unknown
+    grouping or basis)."""
+    result = compute_indicators(
+        session, cohort=cohort, by=as_grouping(by), basis=as_basis(basis), window=window
+    )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(INDICATOR_HEADER)

@@ -96,6 +96,25 @@ Plan = Literal["joined", "correlated"]
 BASES: tuple[str, ...] = get_args(Basis)
 GROUPINGS: tuple[str, ...] = get_args(Grouping)
 PLANS: tuple[str, ...] = get_args(Plan)
+_GROUPING_OF: dict[str, Grouping] = {g: g for g in get_args(Grouping)}
+_BASIS_OF: dict[str, Basis] = {b: b for b in get_args(Basis)}
+
+
+def as_grouping(value: str | None) -> Grouping | None:
+    """A grouping given as text (a command's option), checked: ``Invalid`` names the choices."""
+    if value is None:
+        return None
+    if value not in _GROUPING_OF:
+        raise Invalid(f"unknown grouping {value!r}; expected one of {', '.join(GROUPINGS)}")
+    return _GROUPING_OF[value]
+
+
+def as_basis(value: str) -> Basis:
+    """A basis given as text (a command's option), checked: ``Invalid`` names the choices."""
+    if value not in _BASIS_OF:
+        raise Invalid(f"unknown basis {value!r}; expected one of {', '.join(BASES)}")
+    return _BASIS_OF[value]
+
 
 INDICATORS: tuple[str, ...] = (
     "got_job",

@@ -39,6 +39,7 @@ from outcomes.models import (
     MentorBase,
     PairBase,
     ParticipantBase,
+    Survey,
     SurveyBase,
 )
 
@@ -265,7 +266,7 @@ class SurveyAnswers(BaseModel):
         }
 
     @classmethod
-    def from_columns(cls, row: Any) -> SurveyAnswers:
+    def from_columns(cls, row: Survey) -> SurveyAnswers:
         """Rebuild the answers object from a ``models.Survey`` row."""
         items = {k: getattr(row, f"item_{k}") for k in StepItems.model_fields}
         contributed = {

@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, SQLModel, select
 
 from core.vocab import EventStatus, SurveyStatus, Wave
@@ -433,7 +434,13 @@ def save_survey_answer(
 
 
 def list_page(
-    session: Session, model: type[M], *, filters: list[Any], limit: int, offset: int, order_by: Any
+    session: Session,
+    model: type[M],
+    *,
+    filters: list[ColumnElement[bool]],
+    limit: int,
+    offset: int,
+    order_by: ColumnElement[Any] | Mapped[Any],
 ) -> tuple[list[M], int]:
     """One page of records matching the filters, and how many match in all."""
     total = session.exec(select(func.count()).select_from(model).where(*filters)).one()

@@ -12,11 +12,12 @@ import re
 from typing import TYPE_CHECKING
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.common import match, not_invited, stale_button
 from bot.i18n import Tr, escape
 from bot.lookup import lookup
+from bot.ptb import Handler
 from bot.replies import Outcome, deliver, say
 from bot.state import Turn, once, peek
 
@@ -112,7 +113,7 @@ async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver(update, context, await once(update, context, _work))
 
 
-def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_handlers() -> list[Handler]:
     return [
         CommandHandler("ask", ask, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(more, pattern=r"^kb:"),

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.common import (
     EVENT_LABELS,
@@ -40,6 +40,7 @@ from bot.common import (
 )
 from bot.handlers import ask, progress
 from bot.i18n import Html, Tr, escape
+from bot.ptb import Handler
 from bot.replies import Outcome, Reply, Rows, deliver, rows, say
 from bot.state import Turn, once, peek
 from core.vocab import EventSource, EventStatus, MeetingKind
@@ -360,7 +361,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     await deliver(update, context, outcome)
 
 
-def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_handlers() -> list[Handler]:
     return [
         CallbackQueryHandler(opened, pattern=r"^ci:o:"),
         CallbackQueryHandler(pressed, pattern=r"^ci:"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
-    BaseHandler,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -17,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot.common import not_invited, stale_button
+from bot.ptb import Handler
 from bot.replies import Outcome, deliver, say
 from bot.state import Turn, once
 
@@ -65,12 +65,12 @@ async def stray_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await deliver(update, context, await once(update, context, lambda t: stale_button(t.tr)))
 
 
-def build_guards() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_guards() -> list[Handler]:
     """Handlers that run before all others (group -1)."""
     return [MessageHandler(filters.UpdateType.EDITED & filters.ChatType.PRIVATE, edited)]
 
 
-def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_handlers() -> list[Handler]:
     """Handlers that catch what no flow took (added last)."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     return [

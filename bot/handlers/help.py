@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from telegram import BotCommand, Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import CommandHandler, ContextTypes, filters
 
 from bot.common import not_invited
 from bot.i18n import N_, Html, Tr
+from bot.ptb import Handler
 from bot.replies import Outcome, deliver, say
 from bot.state import Turn, once
 
@@ -92,5 +93,5 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver(update, context, await once(update, context, _help))
 
 
-def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_handlers() -> list[Handler]:
     return [CommandHandler("help", show_help, filters=filters.ChatType.PRIVATE)]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.common import match, not_invited, stale_button
 from bot.i18n import LANGUAGES, NAMES, Tr
+from bot.ptb import Handler
 from bot.replies import Outcome, deliver, rows, say
 from bot.state import Turn, once
 from outcomes.invites import set_person_language
@@ -44,7 +45,7 @@ async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await deliver(update, context, await once(update, context, lambda t: _set(t, data)))
 
 
-def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_handlers() -> list[Handler]:
     return [
         CommandHandler("language", choose_language, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(language_chosen, pattern=r"^lg:"),

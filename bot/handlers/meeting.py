@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from functools import partial
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.common import (
     ACTIVITIES,
@@ -31,6 +31,7 @@ from bot.common import (
 from bot.i18n import FSI, PDI, RTL, Html, Tr, bold, escape
 from bot.ideas import Agenda, agenda_for
 from bot.lookup import lookup
+from bot.ptb import Handler
 from bot.replies import Outcome, Rows, deliver, rows, say
 from bot.state import Turn, once, peek
 from outcomes.errors import DomainError
@@ -268,7 +269,7 @@ async def met_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await deliver(update, context, await once(update, context, lambda t: _pressed(t, data)))
 
 
-def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_handlers() -> list[Handler]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("meeting", ideas, filters=private),

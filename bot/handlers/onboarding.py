@@ -9,12 +9,13 @@ declining marks only the invite as declined, for staff to see.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.common import match, not_invited, stale_button
 from bot.handlers.help import help_text
 from bot.hooks import after_join
 from bot.i18n import LANGUAGES, NAMES, Tr
+from bot.ptb import Handler
 from bot.replies import Outcome, Reply, Rows, deliver, say
 from bot.state import Turn, once
 from outcomes import invites
@@ -162,7 +163,7 @@ async def consent_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await deliver(update, context, await once(update, context, lambda t: _pressed(t, data)))
 
 
-def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_handlers() -> list[Handler]:
     return [
         CommandHandler("start", start, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(consent_button, pattern=r"^ob:"),

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.common import NONCE, match, not_invited, stale_button
+from bot.ptb import Handler
 from bot.replies import Outcome, Reply, deliver, say
 from bot.state import Turn, once
 from outcomes.privacy import erase_person, export_person
@@ -90,7 +91,7 @@ async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await deliver(update, context, await once(update, context, lambda t: _answered(t, data)))
 
 
-def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_handlers() -> list[Handler]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("mydata", my_data, filters=private),

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.common import (
     EVENT_LABELS,
@@ -39,6 +39,7 @@ from bot.common import (
     stale_button,
 )
 from bot.i18n import N_, Tr, escape
+from bot.ptb import Handler
 from bot.replies import Outcome, Rows, deliver, rows, say
 from bot.state import Turn, once
 from core.vocab import EventSource, EventStatus
@@ -355,7 +356,7 @@ async def undo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver(update, context, await once(update, context, lambda t: _undo(t, data)))
 
 
-def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_handlers() -> list[Handler]:
     return [
         CommandHandler("progress", progress, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(progress, pattern=r"^pn$"),

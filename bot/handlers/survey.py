@@ -23,10 +23,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.common import EVENT_LABELS, active_pair, match, not_invited, pair_closed, stale_button
 from bot.i18n import N_, Html, Tr, bold
+from bot.ptb import Handler
 from bot.replies import Outcome, Reply, Rows, deliver, rows, say
 from bot.state import Turn, once
 from bot.survey_skips import skip, skipped, unskip
@@ -293,7 +294,7 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver(update, context, await once(update, context, _resume))
 
 
-def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_handlers() -> list[Handler]:
     return [
         CommandHandler("survey", resume, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(answered, pattern=r"^sv:"),

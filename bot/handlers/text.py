@@ -19,10 +19,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram import Update
-from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot.common import not_invited
 from bot.handlers import ask, checkin, progress
+from bot.ptb import Handler
 from bot.replies import Outcome, deliver, say
 from bot.state import Turn, once, peek
 
@@ -131,7 +132,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver(update, context, await once(update, context, _unsure))
 
 
-def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_handlers() -> list[Handler]:
     return [
         MessageHandler(
             filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
