@@ -13,6 +13,7 @@ A map:
 - ``send.py``       writing to a person first, by pseudonymous id (check-ins, reminders)
 - ``hooks.py``      ``AFTER_JOIN``: flows that start when someone joins
 - ``common.py``     step and activity names, the polite refusals, ``active_pair``
+- ``ptb.py``        PTB's generic types filled in once: ``Handler``, ``BotApplication``, ``Context``
 - ``ideas.py`` + ``ideas.yaml``   meeting ideas as data
 - ``i18n/``         gettext catalogs for sv en ar fa uk so ti; ``python -m bot.i18n.catalogs``
 

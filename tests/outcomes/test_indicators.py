@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from core.vocab import MINOR_ITEMS
 from outcomes.errors import Invalid, NotFound
+from outcomes.exports import indicators_csv
 from outcomes.importer import import_jsonl
 from outcomes.indicators import INDICATORS, compute_indicators, share
 from outcomes.models import Participant, Survey
@@ -938,6 +939,13 @@ def test_bad_parameters_are_refused(session: Session) -> None:
         compute_indicators(session, basis="all")  # type: ignore[arg-type]
     with pytest.raises(Invalid, match="ends"):
         compute_indicators(session, window=(date(2025, 2, 1), date(2025, 1, 1)))
+
+
+def test_the_csv_names_the_choices_for_an_unknown_grouping_or_basis(session: Session) -> None:
+    with pytest.raises(Invalid, match="unknown grouping 'age'; expected one of gender, cohort"):
+        indicators_csv(session, by="age")
+    with pytest.raises(Invalid, match="unknown basis 'all'; expected one of measured, enrolled"):
+        indicators_csv(session, basis="all")
 
 
 def test_the_date_window_keeps_cohorts_that_overlap_it(session: Session, plan: str) -> None:
