@@ -23,11 +23,12 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
 from bot.handlers import fallback
 from bot.handlers.help import menu
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Tr
+from bot.i18n import Tr
 from bot.ptb import BotApplication, BotBuilder
 from bot.replies import answer_button
 from bot.scheduler import install as install_sender
 from bot.state import DEPS_KEY, BotDeps, deps, prune_processed
+from core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from core.settings import Settings
 
 log = logging.getLogger(__name__)

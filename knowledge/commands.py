@@ -80,7 +80,7 @@ def ask_command(
     k: Annotated[int, typer.Option("-k", min=1, max=5, help="Passages to return.")] = 5,
 ) -> None:
     """Answer a question from the support material."""
-    from knowledge.langid import LANGUAGES
+    from core.languages import LANGUAGES
     from knowledge.materials import MaterialError
     from knowledge.service import ask_sync
 

@@ -21,6 +21,8 @@ from pathlib import Path
 import yaml
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
+from core.languages import LANGUAGES
+
 TOPICS = (
     "cv",
     "cover_letter",
@@ -38,7 +40,6 @@ TOPICS = (
     "mentor_meetings",
     "motivation",
 )
-LANGS = ("sv", "en", "ar", "fa", "uk", "so", "ti")
 AUDIENCES = ("participant", "mentor", "both")
 MAX_CHARS = 900  # one passage; e5 reads at most 512 tokens and a phone screen shows ~600 chars
 LEAD_CHARS = 160  # how much of a passage's text is embedded after its heading
@@ -135,8 +136,9 @@ def parse_material(text: str, path: Path) -> Material:
     if topic not in TOPICS:
         expected = ", ".join(TOPICS)
         raise MaterialError(f"{path}: unknown topic {topic!r} (expected one of {expected})")
-    if lang not in LANGS:
-        raise MaterialError(f"{path}: unknown lang {lang!r} (expected one of {', '.join(LANGS)})")
+    if lang not in LANGUAGES:
+        expected = ", ".join(LANGUAGES)
+        raise MaterialError(f"{path}: unknown lang {lang!r} (expected one of {expected})")
     audience = str(meta.get("audience") or "both").strip()
     if audience not in AUDIENCES:
         raise MaterialError(f"{path}: audience must be one of {', '.join(AUDIENCES)}")

@@ -22,13 +22,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core.settings import get_settings
-from core.vocab import EventType, Role
+from core.vocab import INDICATORS, EventType, Role
 from outcomes import contacts, exports, tokens
 from outcomes.db import get_engine, migrate, ready_engine
 from outcomes.errors import DomainError, NotReady
 from outcomes.filters import RecordFilter
 from outcomes.importer import ImportRejected, import_jsonl, iter_file
-from outcomes.indicators import BASES, GROUPINGS, INDICATORS, compute_indicators
+from outcomes.indicators import BASES, GROUPINGS, compute_indicators
 
 EXPORTS = (*(t.value for t in exports.Table), "indicators")
 CLI_ACTOR = "cli"

@@ -85,7 +85,17 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
-from core.vocab import MINOR_ITEMS, STEP_ITEMS, EventStatus, EventType, SurveyStatus, Wave
+from core.vocab import (
+    INDICATORS,
+    MINOR_ITEMS,
+    STEP_ITEMS,
+    TARGET_PARTICIPANTS,
+    TARGET_RESPONSE_RATE,
+    EventStatus,
+    EventType,
+    SurveyStatus,
+    Wave,
+)
 from outcomes.errors import Invalid, NotFound
 from outcomes.models import Cohort, Event, Participant, Survey
 from outcomes.types import table_of
@@ -115,23 +125,6 @@ def as_basis(value: str) -> Basis:
         raise Invalid(f"unknown basis {value!r}; expected one of {', '.join(BASES)}")
     return _BASIS_OF[value]
 
-
-INDICATORS: tuple[str, ...] = (
-    "got_job",
-    "measurable_steps",
-    "job_or_steps",
-    "network_expanded",
-    "internship",
-    "education_started",
-    "interviews_plus_two",
-    "minor_steps_5_of_8",
-    *(item for item in MINOR_ITEMS if item != "network_expanded"),
-    "job_contributed",
-    "internship_contributed",
-    "education_contributed",
-    "relevant_job_contributed",
-)
-"""Every indicator of the spec, in the order the JSON lists them."""
 
 CONTRIBUTION_INDICATORS: dict[str, tuple[str, str]] = {
     "job_contributed": ("got_job", "job"),
@@ -731,11 +724,11 @@ def _attainment(targets: dict[str, Any] | None, block: dict[str, Any]) -> dict[s
         return None
     out: dict[str, Any] = {}
     for key, target in targets.items():
-        if key == "participants":
+        if key == TARGET_PARTICIPANTS:
             actual: float | int | None = block["enrolled"]
             if isinstance(target, float) and target.is_integer():
                 target = int(target)  # stored as a JSON number; a head count reads as one
-        elif key == "response_rate":
+        elif key == TARGET_RESPONSE_RATE:
             actual = block["response_rate"]
         elif key in block["indicators"]:
             actual = block["indicators"][key]["share"]

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from core.jsonl import JsonlError, read_objects
+from core.languages import LANGUAGES
 from stegvis.eval_cli import eval_group
 
 BATCH = 64  # messages embedded per call when classifying a file
@@ -57,8 +58,8 @@ def classify_command(
     """Which step-to-work events a message reports (JSON Lines out with --jsonl)."""
     if (text is None) == (jsonl is None):
         raise _fail('give either a TEXT or --jsonl FILE, e.g. stegvis classify "Jag fick jobb!"')
-    if lang is not None and lang not in ("sv", "en", "ar", "fa", "uk", "so", "ti"):
-        raise _fail(f"--lang {lang!r}: expected one of sv en ar fa uk so ti")
+    if lang is not None and lang not in LANGUAGES:
+        raise _fail(f"--lang {lang!r}: expected one of {' '.join(LANGUAGES)}")
     from progress.classify import get_classifier
 
     classifier = get_classifier()

@@ -14,10 +14,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, fil
 from bot.common import match, not_invited, stale_button
 from bot.handlers.help import help_text
 from bot.hooks import after_join
-from bot.i18n import LANGUAGES, NAMES, Tr
+from bot.i18n import Tr
 from bot.ptb import Handler
 from bot.replies import Outcome, Reply, Rows, deliver, say
 from bot.state import Turn, once
+from core.languages import LANGUAGES, NATIVE_NAMES
 from outcomes import invites
 from outcomes.contacts import PersonRole
 from outcomes.errors import Conflict
@@ -64,7 +65,7 @@ def _consent(tr: Tr, role: str) -> str:
 
 def _consent_buttons(tr: Tr, token: str) -> Rows:
     langs = [
-        ((("✓ " if code == tr.lang else "") + NAMES[code]), f"ob:l:{code}:{token}")
+        ((("✓ " if code == tr.lang else "") + NATIVE_NAMES[code]), f"ob:l:{code}:{token}")
         for code in LANGUAGES
     ]
     return [
