@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from core.vocab import EventType
-from progress.classify import EVENT_TYPES, Classification, EventGuess
+from progress.classification import EVENT_TYPES, Classification, EventGuess
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
