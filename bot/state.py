@@ -42,10 +42,10 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.i18n import Tr, pick_language
-from bot.models import Conversation, ProcessedUpdate
 from core.settings import Settings
 from outcomes.clock import today, utcnow
 from outcomes.contacts import Contact, find_by_user
+from outcomes.conversations import Conversation, ProcessedUpdate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
