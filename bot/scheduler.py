@@ -49,6 +49,7 @@ from telegram.ext import Application
 from bot.handlers import checkin, survey
 from bot.replies import Reply
 from bot.send import Recipient, send_to_person
+from bot.state import Turn
 from core.settings import Settings
 from outcomes import schedule
 from outcomes.clock import today, utcnow
@@ -405,8 +406,8 @@ def install(
     app.post_stop = post_stop
 
 
-def plan_after_join(turn: Any) -> list[Reply]:
-    """``bot.hooks.AFTER_JOIN``: plan the person's check-ins and surveys; a participant gets the
+def plan_after_join(turn: Turn) -> list[Reply]:
+    """In ``bot.app.AFTER_JOIN``: plan the person's check-ins and surveys; a participant gets the
     baseline survey's first question right away (recorded as its first delivery)."""
     contact = turn.contact
     if contact is None or contact.pair is None:

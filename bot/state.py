@@ -42,6 +42,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.i18n import Tr, pick_language
+from bot.replies import Reply
 from core.settings import Settings
 from outcomes.clock import today, utcnow
 from outcomes.contacts import Contact, find_by_user
@@ -58,11 +59,13 @@ _executor_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class BotDeps:
-    """What handlers need besides the update: settings, the database, the bot's id."""
+    """What handlers need besides the update: settings, the database, the bot's id, and the
+    flows registered to start when someone joins (``bot/hooks.py``)."""
 
     settings: Settings
     engine: Engine
     bot_id: int
+    after_join: tuple[AfterJoin, ...] = ()
 
 
 def deps(context: ContextTypes.DEFAULT_TYPE) -> BotDeps:
@@ -156,6 +159,10 @@ class Turn:
         if conv is not None:
             self.session.delete(conv)
         self._conversation, self._loaded = None, True
+
+
+AfterJoin = Callable[[Turn], list[Reply]]
+"""A flow that starts when someone joins (``bot/hooks.py``)."""
 
 
 def _turn(session: Session, deps_: BotDeps, update: Update) -> Turn:
