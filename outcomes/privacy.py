@@ -10,8 +10,9 @@ cohort and type (``ErasedEventCount``); their surveys are deleted; their Telegra
 held copies of their records are replaced by one ``erase`` entry; and the ``Participant`` /
 ``Mentor`` row stays as a tombstone with ``erased_on`` for staff.
 
-Contract for other tables: any table with a ``person`` column (conversation state, schedules…)
-is included in the export and emptied of that person's rows on erasure — no registration needed;
+Contract for other tables: any table of ``outcomes/tables.py`` with a ``person`` column
+(conversation state, skipped survey questions, schedules…) is included in the export and emptied
+of that person's rows on erasure — nothing else to register;
 rows of other tables that point at those rows by a foreign key (deliveries of a scheduled item…)
 go with them.
 """
@@ -43,7 +44,7 @@ from outcomes.contacts import (
 from outcomes.errors import NotFound
 from outcomes.models import AuditLog, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.service import event_public, meeting_public, survey_public
-from stegvis.schema import metadata
+from outcomes.tables import metadata
 
 PARTICIPANT_CLEARED = (
     "birth_year",

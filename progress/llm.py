@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from core.languages import BOT_LANGUAGES
 from core.vocab import EventType
-from progress.classify import EVENT_TYPES, Classification, EventGuess
+from progress.classification import EVENT_TYPES, Classification, EventGuess
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

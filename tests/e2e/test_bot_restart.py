@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.i18n import Tr
-from bot.models import Conversation
 from emulator.testing import running_emulator
+from outcomes.conversations import Conversation
 from outcomes.models import Event
 from tests.utils.botdriver import World
 from tests.utils.pairs import make_pair

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from core.vocab import INDICATORS, TARGET_KEYS
 from outcomes.importer import ImportRejected, import_jsonl, iter_file
 from outcomes.models import AuditLog, Cohort, Event, Participant, Survey
-from stegvis.schema import metadata
+from outcomes.tables import metadata
 from tests.utils.factories import line, make_cohort, make_participant, small_program
 
 

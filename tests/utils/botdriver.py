@@ -30,7 +30,7 @@ from core.settings import Settings
 from emulator.testing import EmulatorClient, EmulatorUser, polling, running_emulator
 from outcomes.contacts import PersonRole
 from outcomes.invites import create_invites
-from stegvis.schema import metadata
+from outcomes.tables import metadata
 
 Message = dict[str, Any]
 
