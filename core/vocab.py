@@ -126,3 +126,10 @@ ITEM_EVENT: dict[str, str] = {
 """Which event type makes each step item true."""
 
 CONTRIBUTION_KEYS: tuple[str, ...] = ("job", "internship", "education_started")
+
+
+class RegisterGroup(StrEnum):
+    """The two groups of a study's register data (spec/study.md)."""
+
+    intervention = "intervention"
+    external_control = "external_control"

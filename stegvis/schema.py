@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 TABLE_MODULES = (
     "outcomes.models",
+    "outcomes.study_models",
     "outcomes.contacts",
     "outcomes.schedule_models",
     "bot.models",
