@@ -36,6 +36,8 @@ ROUTERS = (
     "api.routes.imports",
     "api.routes.indicators",
     "api.routes.exports",
+    "api.routes.studies",  # study comparisons (spec/study.md)
+    "api.routes.steering",
     "api.routes.tokens",
     "api.routes.audit",
     "api.routes.knowledge",  # the knowledge base (its own team)
@@ -52,8 +54,8 @@ indicators computed from them as spec/outcomes.md defines them.
 
 Authenticate with `Authorization: Bearer <token>`; tokens are made with
 `stegvis token create --role admin|staff|analyst --name NAME` or `POST /api/v1/tokens`.
-Roles: **admin** everything; **staff** reads and writes records; **analyst** reads indicators
-and exports only."""
+Roles: **admin** everything; **staff** reads and writes records; **analyst** reads indicators,
+studies and exports only."""
 
 
 class RequireLiveToken:

@@ -30,6 +30,8 @@ Decisions where the spec leaves room:
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -625,3 +627,106 @@ def steering(session: Session) -> dict[str, Any]:
         strong.sort(key=lambda s: (-raw[s]["odds_ratio"], -raw[s]["ci"][0]))
         out.update(source="program", steps=strong)
     return out
+
+
+# -- tidy CSV (for R) -----------------------------------------------------------------------
+
+COMPARISON_HEADER: tuple[str, ...] = (
+    "study",
+    "basis",
+    "indicator",
+    "family",
+    *(f"{arm}_{field}" for arm in ARMS for field in ("n", "of", "share", "ci_low", "ci_high")),
+    "difference",
+    "difference_ci_low",
+    "difference_ci_high",
+    "fisher_p",
+    "chi2_p",
+    "p_holm",
+    "mde",
+    "verdict",
+    "adjusted_difference",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "adjusted_p",
+    "adjusted_n",
+)
+ASSOCIATION_HEADER: tuple[str, ...] = (
+    "study",
+    "basis",
+    "step",
+    *(
+        f"{side}_{field}"
+        for side in ("with_step", "without_step")
+        for field in ("n", "of", "share")
+    ),
+    "odds_ratio",
+    "ci_low",
+    "ci_high",
+    "fisher_p",
+    "p_holm",
+)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _ends(interval: list[Any] | None) -> tuple[Any, Any]:
+    return (None, None) if interval is None else (interval[0], interval[1])
+
+
+def _csv(header: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(row.get(k)) for k in header])
+    return buffer.getvalue()
+
+
+def comparisons_csv(result: dict[str, Any]) -> str:
+    """The comparisons of ``compute_study``'s result as tidy CSV: one row per indicator."""
+    rows = []
+    for name, c in result["comparisons"].items():
+        row: dict[str, Any] = {
+            "study": result["study"]["id"],
+            "basis": result["study"]["basis"],
+            "indicator": name,
+            **{k: c[k] for k in ("family", "difference", "fisher_p", "chi2_p", "p_holm", "mde")},
+            "verdict": c["verdict"],
+        }
+        for arm in ARMS:
+            block = c[arm]
+            row.update({f"{arm}_{k}": block[k] for k in ("n", "of", "share")})
+            row[f"{arm}_ci_low"], row[f"{arm}_ci_high"] = _ends(block["ci"])
+        row["difference_ci_low"], row["difference_ci_high"] = _ends(c["difference_ci"])
+        adjusted = c["adjusted"] or {}
+        row["adjusted_difference"] = adjusted.get("difference")
+        row["adjusted_ci_low"], row["adjusted_ci_high"] = _ends(adjusted.get("ci"))
+        row["adjusted_p"], row["adjusted_n"] = adjusted.get("p"), adjusted.get("n")
+        rows.append(row)
+    return _csv(COMPARISON_HEADER, rows)
+
+
+def associations_csv(result: dict[str, Any]) -> str:
+    """The associations (not effects) as tidy CSV: one row per step."""
+    rows = []
+    for step, a in result["associations"].items():
+        row: dict[str, Any] = {
+            "study": result["study"]["id"],
+            "basis": result["study"]["basis"],
+            "step": step,
+            "odds_ratio": a["odds_ratio"],
+            "fisher_p": a["fisher_p"],
+            "p_holm": a["p_holm"],
+        }
+        for side in ("with_step", "without_step"):
+            row.update({f"{side}_{k}": a[side][k] for k in ("n", "of", "share")})
+        row["ci_low"], row["ci_high"] = _ends(a["ci"])
+        rows.append(row)
+    return _csv(ASSOCIATION_HEADER, rows)
