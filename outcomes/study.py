@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import chi2_contingency, fisher_exact, norm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 from statsmodels.regression.linear_model import OLS, WLS
 from statsmodels.stats.contingency_tables import Table2x2
@@ -614,18 +614,26 @@ def steering(session: Session) -> dict[str, Any]:
     own association table decides: the steps whose odds ratio's lower bound is above 1, the
     strongest (largest odds ratio) first. Otherwise the seed report's finding.
     """
-    flags = participant_flags(session, basis="measured")
+    measured = session.execute(
+        select(func.count())
+        .select_from(Survey)
+        .where(
+            col(Survey.wave) == Wave.result.value,
+            col(Survey.status) == SurveyStatus.complete.value,
+        )
+    ).scalar_one()
     out: dict[str, Any] = {
         "source": "report",
-        "measured": len(flags),
+        "measured": int(measured),
         "min_measured": STEERING_MIN_MEASURED,
         "steps": list(REPORT_STEPS),
     }
-    if len(flags) >= STEERING_MIN_MEASURED:
+    if measured >= STEERING_MIN_MEASURED:  # only then is the association table worth computing
+        flags = participant_flags(session, basis="measured")
         raw = _association_raw(flags)
         strong = [s for s in ASSOCIATION_STEPS if raw[s]["ci"] and raw[s]["ci"][0] > 1]
         strong.sort(key=lambda s: (-raw[s]["odds_ratio"], -raw[s]["ci"][0]))
-        out.update(source="program", steps=strong)
+        out.update(source="program", measured=len(flags), steps=strong)
     return out
 
 
