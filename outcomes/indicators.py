@@ -879,4 +879,4 @@ def participant_flags(
         cohorts=tuple(cohorts) if cohorts is not None else None, basis=basis, plan=plan
     )
     _tune(session, dialect)
-    return [dict(row) for row in session.execute(statement).mappings()]
+    return [dict(row) for row in session.connection().execute(statement).mappings().all()]

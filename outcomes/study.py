@@ -11,7 +11,9 @@ hybrid score interval for a difference (``confint_proportions_2indep(method="new
 is Newcombe 1998's method 10), Fisher's exact test, Pearson's χ² with Yates' correction, Holm's
 step-down adjustment (that of ``multipletests(method="holm")``), the normal quantiles of the MDE, ordinary and weighted
 least squares with HC2 standard errors, and Woolf's interval for an odds ratio (``Table2x2``).
-Numbers are rounded to 4 decimals only when the JSON is built; what cannot be computed is
+The regressions run with one BLAS thread (``threadpoolctl``): their matrices have six columns,
+and a BLAS spreading them over busy cores was twenty times slower. Numbers are rounded to 4
+decimals only when the JSON is built; what cannot be computed is
 ``None`` (never NaN or infinity).
 
 Decisions where the spec leaves room:
@@ -45,6 +47,7 @@ from sqlmodel import Session, col
 from statsmodels.regression.linear_model import OLS, WLS
 from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+from threadpoolctl import threadpool_limits
 
 from core.vocab import Arm, Employment, Gender, RegisterGroup, SurveyStatus, Wave
 from outcomes.errors import Invalid
@@ -201,15 +204,19 @@ class _Person:
 def _population(session: Session, cohorts: Sequence[str]) -> dict[str, _Person]:
     """Every participant of the study's cohorts: arm, waves answered and baseline covariates."""
     people: dict[str, _Person] = {}
-    rows = session.execute(
-        select(
-            col(Participant.id),
-            col(Participant.arm),
-            col(Participant.gender),
-            col(Participant.birth_year),
-            col(Participant.education_level),
-            col(Participant.arrival_year),
-        ).where(col(Participant.cohort).in_(list(cohorts)))
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                col(Participant.id),
+                col(Participant.arm),
+                col(Participant.gender),
+                col(Participant.birth_year),
+                col(Participant.education_level),
+                col(Participant.arrival_year),
+            ).where(col(Participant.cohort).in_(list(cohorts)))
+        )
+        .all()
     )
     for pid, arm, gender, birth_year, education, arrival in rows:
         people[pid] = _Person(
@@ -224,18 +231,22 @@ def _population(session: Session, cohorts: Sequence[str]) -> dict[str, _Person]:
                 "contacts_at_baseline": None,
             },
         )
-    surveys = session.execute(
-        select(
-            col(Survey.participant),
-            col(Survey.wave),
-            col(Survey.employment),
-            col(Survey.professional_contacts),
+    surveys = (
+        session.connection()
+        .execute(
+            select(
+                col(Survey.participant),
+                col(Survey.wave),
+                col(Survey.employment),
+                col(Survey.professional_contacts),
+            )
+            .join(Participant, col(Participant.id) == col(Survey.participant))
+            .where(
+                col(Participant.cohort).in_(list(cohorts)),
+                col(Survey.status) == SurveyStatus.complete.value,
+            )
         )
-        .join(Participant, col(Participant.id) == col(Survey.participant))
-        .where(
-            col(Participant.cohort).in_(list(cohorts)),
-            col(Survey.status) == SurveyStatus.complete.value,
-        )
+        .all()
     )
     for pid, wave, employment, contacts in surveys:
         person = people[pid]
@@ -321,25 +332,31 @@ def _arm_block(n: int, of: int) -> dict[str, Any]:
     return {"n": n, "of": of, "share": share(n, of), "ci": _interval(*ci) if ci else None}
 
 
-def _adjusted(rows: list[tuple[dict[str, Any], _Person]], name: str) -> dict[str, Any] | None:
-    """OLS of the outcome on treat and the known baseline covariates, HC2 errors."""
-    known = [(f, p) for f, p in rows if all(p.covariates[c] is not None for c in ADJUST_FOR)]
-    if len(known) < MIN_ADJUSTED_ROWS:
+def _design(treat: np.ndarray, covariates: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The adjusted estimate's rows (those with all four covariates known) and design matrix:
+    a constant, ``treat`` and the covariates that are not constant there; ``None`` with fewer
+    than ``MIN_ADJUSTED_ROWS`` rows or when ``treat`` is constant there."""
+    known = ~np.isnan(covariates).any(axis=1)
+    if known.sum() < MIN_ADJUSTED_ROWS or np.ptp(treat[known]) == 0:
         return None
-    y = np.array([f[name] for f, _ in known], dtype=float)
-    treat = np.array([p.arm == Arm.intervention.value for _, p in known], dtype=float)
-    if np.ptp(y) == 0 or np.ptp(treat) == 0:
+    values = covariates[known]
+    varying = [values[:, j] for j in range(values.shape[1]) if np.ptp(values[:, j]) > 0]
+    return known, np.column_stack([np.ones(int(known.sum())), treat[known], *varying])
+
+
+def _adjusted(y: np.ndarray, design: tuple[np.ndarray, np.ndarray] | None) -> dict[str, Any] | None:
+    """OLS of the 0/1 outcome on treat and the known baseline covariates, HC2 errors."""
+    if design is None:
         return None
-    columns = [np.ones(len(known)), treat]
-    for c in ADJUST_FOR:
-        values = np.array([p.covariates[c] for _, p in known], dtype=float)
-        if np.ptp(values) > 0:  # a covariate constant here is left out
-            columns.append(values)
-    fitted = _robust_fit(OLS(y, np.column_stack(columns)))
+    known, X = design
+    outcome = y[known]
+    if np.ptp(outcome) == 0:
+        return None
+    fitted = _robust_fit(OLS(outcome, X))
     if fitted is None:
         return None
     estimate, (lo, hi), p = fitted
-    return {"difference": _num(estimate), "ci": _interval(lo, hi), "p": _num(p), "n": len(known)}
+    return {"difference": _num(estimate), "ci": _interval(lo, hi), "p": _num(p), "n": len(X)}
 
 
 def comparisons(
@@ -347,15 +364,22 @@ def comparisons(
 ) -> dict[str, dict[str, Any]]:
     """One entry per indicator: both arms, their difference, the tests, Holm, MDE, verdict."""
     rows = [(f, people[f["participant"]]) for f in flags if f["participant"] in people]
+    outcomes = np.array(
+        [[f[name] for name in COMPARISON_INDICATORS] for f, _ in rows], dtype=float
+    ).reshape(len(rows), len(COMPARISON_INDICATORS))
+    treat = np.array([p.arm == Arm.intervention.value for _, p in rows], dtype=bool)
+    covariates = np.array(
+        [[np.nan if (v := p.covariates[c]) is None else v for c in ADJUST_FOR] for _, p in rows],
+        dtype=float,
+    ).reshape(len(rows), len(ADJUST_FOR))
+    design = _design(treat.astype(float), covariates)
+    of_i, of_c = int(treat.sum()), int((~treat).sum())
     primary = set(study.primary)
     out: dict[str, dict[str, Any]] = {}
     raw: dict[str, dict[str, Any]] = {}
-    for name in COMPARISON_INDICATORS:
-        counts = {arm: [0, 0] for arm in ARMS}
-        for f, p in rows:
-            counts[p.arm][0] += f[name]
-            counts[p.arm][1] += 1
-        (n_i, of_i), (n_c, of_c) = counts[ARMS[0]], counts[ARMS[1]]
+    for j, name in enumerate(COMPARISON_INDICATORS):
+        y = outcomes[:, j]
+        n_i, n_c = int(y[treat].sum()), int(y[~treat].sum())
         table = [[n_i, of_i - n_i], [n_c, of_c - n_c]]
         difference = n_i / of_i - n_c / of_c if of_i and of_c else None
         interval = newcombe(n_i, of_i, n_c, of_c)
@@ -372,7 +396,7 @@ def comparisons(
             "p_holm": None,
             "mde": _num(mde(of_i, of_c, pooled, alpha=study.alpha, power=study.power)),
             "verdict": "not_shown",
-            "adjusted": _adjusted(rows, name),
+            "adjusted": _adjusted(y, design),
         }
     for family in ("primary", "secondary"):
         members = [k for k in COMPARISON_INDICATORS if out[k]["family"] == family]
@@ -436,7 +460,7 @@ def _month_number(month: str) -> int:
     return int(year) * 12 + int(number) - 1
 
 
-def _stratum(person: RegisterPerson) -> tuple[Any, ...] | None:
+def _stratum(person: Any) -> tuple[Any, ...] | None:
     values = [getattr(person, name) for name in STRATUM_FIELDS]
     if any(v is None for v in values):
         return None
@@ -447,17 +471,16 @@ def _stratum(person: RegisterPerson) -> tuple[Any, ...] | None:
 def register(session: Session, study: Study) -> dict[str, Any] | None:
     """Coarsened exact matching of the register persons, their monthly employment, and the
     weighted difference at ``register_end_month`` (``None`` without register persons)."""
-    persons = list(
-        session.execute(
-            select(RegisterPerson)
-            .where(col(RegisterPerson.study) == study.id)
-            .order_by(col(RegisterPerson.id))
-        ).scalars()
+    table = RegisterPerson.__table__  # type: ignore[attr-defined]
+    persons: list[Any] = list(
+        session.connection().execute(
+            select(table).where(table.c.study == study.id).order_by(table.c.id)
+        )
     )
     if not persons:
         return None
     groups = (RegisterGroup.intervention.value, RegisterGroup.external_control.value)
-    strata: dict[tuple[Any, ...], dict[str, list[RegisterPerson]]] = defaultdict(
+    strata: dict[tuple[Any, ...], dict[str, list[Any]]] = defaultdict(
         lambda: {g: [] for g in groups}
     )
     for person in persons:
@@ -480,10 +503,14 @@ def register(session: Session, study: Study) -> dict[str, Any] | None:
     }
     group_of = {p.id: str(p.group) for p in persons}
     by_month: dict[int, list[tuple[str, float, float]]] = defaultdict(list)  # k -> (g, w, y)
-    months = session.execute(
-        select(col(RegisterMonth.person), col(RegisterMonth.month), col(RegisterMonth.employed))
-        .join(RegisterPerson, col(RegisterPerson.id) == col(RegisterMonth.person))
-        .where(col(RegisterPerson.study) == study.id)
+    months = (
+        session.connection()
+        .execute(
+            select(col(RegisterMonth.person), col(RegisterMonth.month), col(RegisterMonth.employed))
+            .join(RegisterPerson, col(RegisterPerson.id) == col(RegisterMonth.person))
+            .where(col(RegisterPerson.study) == study.id)
+        )
+        .all()
     )
     for pid, month, employed in months:
         if pid in start:
@@ -540,6 +567,11 @@ def compute_study(
     if basis not in BASES:
         raise Invalid(f"unknown basis {basis!r}; expected one of {', '.join(BASES)}")
     study = get_study(session, study_id)
+    with threadpool_limits(1, user_api="blas"):
+        return _compute(session, study, basis, plan)
+
+
+def _compute(session: Session, study: Study, basis: Basis, plan: Plan | None) -> dict[str, Any]:
     people = _population(session, study.cohorts)
     flags = participant_flags(session, cohorts=study.cohorts, basis=basis, plan=plan)
     measured = [p for p in people.values() if Wave.result.value in p.waves]

@@ -68,8 +68,13 @@ def generate_study(
     controls_per_person: float = 3.0,
     missing: float = 0.03,
     events_per_participant: float = 20.0,
+    register_persons: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Import records of a program with a randomised study and its register data."""
+    """Import records of a program with a randomised study and its register data.
+
+    ``register_persons`` fixes the number of register persons (a quarter of them intervention);
+    otherwise ``register_share`` of the intervention arm and ``controls_per_person`` as many
+    external controls."""
     rng = random.Random(seed * 7919 + 1)
     records = list(
         generate_records(
@@ -122,8 +127,16 @@ def generate_study(
     )
 
     persons: list[dict[str, Any]] = []
-    for pid, p in sorted(study_people.items()):
-        if p.get("arm", "intervention") != "intervention" or rng.random() >= register_share:
+    treated = sorted(
+        pid for pid, p in study_people.items() if p.get("arm", "intervention") == "intervention"
+    )
+    if register_persons is not None:
+        chosen = set(rng.sample(treated, min(len(treated), register_persons // 4)))
+    else:
+        chosen = {pid for pid in treated if rng.random() < register_share}
+    for pid in treated:
+        p = study_people[pid]
+        if pid not in chosen:
             continue
         start = _month(date.fromisoformat(cohorts[p["cohort"]]["start"]))
         persons.append(
@@ -138,7 +151,12 @@ def generate_study(
             }
         )
     starts = sorted({_month(date.fromisoformat(cohorts[c]["start"])) for c in STUDY_COHORTS})
-    for i in range(round(len(persons) * controls_per_person)):
+    n_controls = (
+        register_persons - len(persons)
+        if register_persons is not None
+        else round(len(persons) * controls_per_person)
+    )
+    for i in range(n_controls):
         persons.append(
             {
                 "kind": "register_person",
