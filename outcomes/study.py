@@ -25,7 +25,9 @@ Decisions where the spec leaves room:
 * ``fisher_p`` is computed for every table, also when an arm has no one (scipy gives 1: only one
   table is possible); such comparisons keep their place in Holm's family. ``mde`` is ``None``
   when an arm has no one, as well as when the pooled share is 0 or 1.
-* The adjusted estimate is ``None`` when the fit gives no finite estimate or standard error.
+* The adjusted estimate (and the register's ``end``) is ``None`` when the design matrix is
+  rank-deficient (a covariate that moves with ``treat`` leaves its coefficient undetermined) or
+  the fit gives no finite estimate or standard error.
 * A register person without ``start_month`` can be matched but has no relative months.
 * Steering uses every measured participant of the program (all cohorts, both arms).
 """
@@ -180,7 +182,10 @@ def mde(of1: int, of2: int, pooled: float, *, alpha: float, power: float) -> flo
 
 
 def _robust_fit(model: Any) -> tuple[float, tuple[float, float], float] | None:
-    """(estimate, 95 % normal interval, p) of ``treat`` (column 1) with HC2 errors, if finite."""
+    """(estimate, 95 % normal interval, p) of ``treat`` (column 1) with HC2 errors; ``None`` when
+    the design is rank-deficient (``treat`` is then not identified) or a figure is not finite."""
+    if np.linalg.matrix_rank(model.wexog) < model.wexog.shape[1]:
+        return None
     with np.errstate(all="ignore"):
         fit = model.fit(cov_type="HC2")
         estimate = float(fit.params[1])

@@ -518,3 +518,43 @@ def test_steering_uses_the_programs_own_associations_from_200(session: Session) 
     assert now["source"] == "program"
     assert now["measured"] == 240
     assert now["steps"] == ["cv_improved", "learned_social_codes"]
+
+
+def test_a_covariate_that_moves_with_treat_leaves_no_adjusted_estimate(session: Session) -> None:
+    lines = [COHORT, line("study", id="s", name="S", cohorts=["c1"])]
+    for i in range(14):
+        arm = "intervention" if i % 2 else "control"
+        # every intervention participant a woman, every control a man: woman is treat
+        lines.append(
+            line(
+                "participant",
+                id=f"p{i:02d}",
+                cohort="c1",
+                gender="woman" if i % 2 else "man",
+                arm=arm,
+                education_level="tertiary" if i % 3 else "primary",
+            )
+        )
+        baseline = {"employment": "none", "professional_contacts": i}
+        lines.append(
+            line(
+                "survey",
+                participant=f"p{i:02d}",
+                wave="baseline",
+                answered_on="2024-12-20",
+                answers=baseline,
+            )
+        )
+        lines.append(
+            line(
+                "survey",
+                participant=f"p{i:02d}",
+                wave="result",
+                answered_on="2025-06-30",
+                answers=JOB if i % 4 == 1 else NO_JOB,
+            )
+        )
+    load(session, *lines)
+    result = compute_study(session, "s")
+    assert result["comparisons"]["got_job"]["intervention"]["n"] == 4
+    assert result["comparisons"]["got_job"]["adjusted"] is None

@@ -137,6 +137,8 @@ def hc2(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> tuple[floa
 
 
 def _fit(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> dict[str, Any] | None:
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        return None  # treat is not identified
     with np.errstate(all="ignore"):
         b, se, p = hc2(X, y, w)
     if not (math.isfinite(b) and math.isfinite(se)):
