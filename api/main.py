@@ -34,6 +34,8 @@ from api.routes import (
     pairs,
     participants,
     schedule,
+    steering,
+    studies,
     surveys,
     tokens,
 )
@@ -53,6 +55,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     imports.router,
     indicators.router,
     exports.router,
+    studies.router,  # study comparisons (spec/study.md)
+    steering.router,
     tokens.router,
     audit.router,
     knowledge.router,  # the knowledge base (its own team)
@@ -69,8 +73,8 @@ indicators computed from them as spec/outcomes.md defines them.
 
 Authenticate with `Authorization: Bearer <token>`; tokens are made with
 `stegvis token create --role admin|staff|analyst --name NAME` or `POST /api/v1/tokens`.
-Roles: **admin** everything; **staff** reads and writes records; **analyst** reads indicators
-and exports only."""
+Roles: **admin** everything; **staff** reads and writes records; **analyst** reads indicators,
+studies and exports only."""
 
 
 class RequireLiveToken:

@@ -200,3 +200,10 @@ def _check() -> None:
 
 
 _check()
+
+
+class RegisterGroup(StrEnum):
+    """The two groups of a study's register data (spec/study.md)."""
+
+    intervention = "intervention"
+    external_control = "external_control"

@@ -16,7 +16,7 @@ from types import ModuleType
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
-from outcomes import contacts, conversations, models, schedule_models, survey_skips
+from outcomes import contacts, conversations, models, schedule_models, study_models, survey_skips
 
 TABLE_MODULES: tuple[ModuleType, ...] = (
     models,
@@ -24,6 +24,7 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     schedule_models,
     conversations,
     survey_skips,
+    study_models,
 )
 
 
