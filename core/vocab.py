@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, get_args
 
 
 class Gender(StrEnum):
@@ -126,3 +127,25 @@ ITEM_EVENT: dict[str, str] = {
 """Which event type makes each step item true."""
 
 CONTRIBUTION_KEYS: tuple[str, ...] = ("job", "internship", "education_started")
+
+
+# -- what the indicators and the exports are asked for (the API's and the command line's choices)
+
+Basis = Literal["measured", "enrolled"]
+"""The denominator of a share: those measured (with a result survey) or everyone enrolled."""
+Grouping = Literal["gender", "cohort", "arm", "migration_category", "region"]
+"""The background variables the indicators can be grouped by."""
+BASES: tuple[str, ...] = get_args(Basis)
+GROUPINGS: tuple[str, ...] = get_args(Grouping)
+
+
+class ExportTable(StrEnum):
+    """The tables that can be exported (the API's resource names)."""
+
+    cohorts = "cohorts"
+    participants = "participants"
+    mentors = "mentors"
+    pairs = "pairs"
+    surveys = "surveys"
+    events = "events"
+    meetings = "meetings"

@@ -18,13 +18,13 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from enum import Enum, StrEnum
+from enum import Enum
 from typing import Any, TextIO
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, TypeDecorator, select
 from sqlmodel import Session, SQLModel
 
-from core.vocab import CONTRIBUTION_KEYS, STEP_ITEMS
+from core.vocab import CONTRIBUTION_KEYS, STEP_ITEMS, ExportTable
 from outcomes.filters import RecordFilter, clauses
 from outcomes.indicators import INDICATORS, compute_indicators
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
@@ -32,17 +32,7 @@ from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, S
 BATCH = 2000
 
 
-class Table(StrEnum):
-    """The tables that can be exported (the API's resource names)."""
-
-    cohorts = "cohorts"
-    participants = "participants"
-    mentors = "mentors"
-    pairs = "pairs"
-    surveys = "surveys"
-    events = "events"
-    meetings = "meetings"
-
+Table = ExportTable  # the tables that can be exported (core/vocab.py)
 
 MODELS: dict[Table, type[SQLModel]] = {
     Table.cohorts: Cohort,

@@ -85,15 +85,22 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
-from core.vocab import MINOR_ITEMS, STEP_ITEMS, EventStatus, EventType, SurveyStatus, Wave
+from core.vocab import (
+    BASES,
+    GROUPINGS,
+    MINOR_ITEMS,
+    STEP_ITEMS,
+    Basis,
+    EventStatus,
+    EventType,
+    Grouping,
+    SurveyStatus,
+    Wave,
+)
 from outcomes.errors import Invalid, NotFound
 from outcomes.models import Cohort, Event, Participant, Survey
 
-Basis = Literal["measured", "enrolled"]
-Grouping = Literal["gender", "cohort", "arm", "migration_category", "region"]
 Plan = Literal["joined", "correlated"]
-BASES: tuple[str, ...] = get_args(Basis)
-GROUPINGS: tuple[str, ...] = get_args(Grouping)
 PLANS: tuple[str, ...] = get_args(Plan)
 
 INDICATORS: tuple[str, ...] = (
