@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-import click
+from typer.core import TyperGroup
 
 from stegvis.cli import COMMANDS, Command, Group, load
 
@@ -36,7 +36,7 @@ def help_lines() -> list[list[str]]:
                 walk(entry.commands, [*prefix, entry.name])
                 continue
             command = load(entry.target, entry.name)  # a typer.Typer: its sub-commands too
-            if isinstance(command, click.Group):
+            if isinstance(command, TyperGroup):
                 lines.extend([*prefix, entry.name, sub, "--help"] for sub in command.commands)
 
     walk(COMMANDS, [])

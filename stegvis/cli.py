@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 import typer.core
 import typer.main
+from typer.models import TyperInfo
 
 if TYPE_CHECKING:  # typer's own copy of click (the types its commands are built of)
     from typer._click import Command as ClickCommand
     from typer._click import Context, HelpFormatter
+    from typer.core import TyperOption
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,31 @@ COMMANDS: tuple[Command | Group, ...] = (
 )
 
 
+class QuickGroup(typer.core.TyperGroup):
+    """A typer group whose absent ``--help`` is False rather than None.
+
+    A bool needs no conversion, so on the way to a sub-command typer does not load pydantic
+    (a tenth of a second) to convert the group's own ``--help``.
+    """
+
+    def get_help_option(self, ctx: Context) -> TyperOption | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.default = False
+        return option
+
+
 def load(target: str, name: str) -> ClickCommand:
     """The click command for a registry target (imports its module)."""
     module, _, attribute = target.partition(":")
     obj = getattr(importlib.import_module(module), attribute)
     if isinstance(obj, typer.Typer):
-        command: ClickCommand = typer.main.get_group(obj)
+        command: ClickCommand = typer.main.get_group_from_info(
+            TyperInfo(obj, cls=QuickGroup),
+            pretty_exceptions_short=obj.pretty_exceptions_short,
+            rich_markup_mode=obj.rich_markup_mode,
+            suggest_commands=obj.suggest_commands,
+        )
     else:
         single = typer.Typer(add_completion=False)
         single.command(name)(obj)
@@ -165,7 +186,7 @@ class _Registered(MutableMapping[str, "ClickCommand"]):
         return len(self._entries)
 
 
-class LazyGroup(typer.core.TyperGroup):
+class LazyGroup(QuickGroup):
     """A command group whose commands come from the registry, each imported when it is used."""
 
     entries: Sequence[Command | Group] = COMMANDS

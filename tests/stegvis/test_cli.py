@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAVY = (
     "sqlalchemy",
     "sqlmodel",
-    "pydantic_settings",
+    "pydantic",
     "telegram",
     "fastapi",
     "chromadb",
