@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from outcomes.importer import ImportReport
 
 EXPORTS = (*(t.value for t in ExportTable), "indicators")
-IMPORT_PROGRESS_BYTES = 1 << 20  # from 1 MiB (about 5,000 lines, a few seconds) a file shows stages
+IMPORT_PROGRESS_BYTES = (
+    4 << 20
+)  # from 4 MiB (about 25,000 lines: a couple of seconds) the stages show
 
 CohortOpt = Annotated[str | None, typer.Option("--cohort", help="Only this cohort (id)")]
 ByOpt = Annotated[str | None, typer.Option("--by", help=f"Group by: {' | '.join(GROUPINGS)}")]
@@ -66,7 +68,7 @@ def import_command(
         bool | None,
         typer.Option(
             "--progress/--no-progress",
-            help="Show the stages on stderr (default: for files from 1 MiB)",
+            help="Show the stages on stderr (default: for files from 4 MiB)",
             show_default=False,
         ),
     ] = None,
