@@ -3,6 +3,8 @@
 A map:
 
 - ``app.py``        ``build_application(settings, …)``; ``HANDLER_MODULES`` lists the flows in order
+- ``runner.py``     ``BotRunner``: the one start/stop of the bot (polling or webhook) and its
+                    knowledge warm-up, used by ``stegvis bot``, ``stegvis up`` and webhook mode
 - ``run.py``        ``python -m bot.run`` / ``stegvis bot``: long polling (``--base-url`` for the emulator)
 - ``handlers/``     one module per flow, each with ``build_handlers()``; ``text.py`` is the one entry
                     point for plain text, ``fallback.py`` answers everything else

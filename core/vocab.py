@@ -6,6 +6,7 @@ in ``core/languages.py``."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, get_args
 
 
 class Gender(StrEnum):
@@ -207,3 +208,25 @@ class RegisterGroup(StrEnum):
 
     intervention = "intervention"
     external_control = "external_control"
+
+
+# -- what the indicators and the exports are asked for (the API's and the command line's choices)
+
+Basis = Literal["measured", "enrolled"]
+"""The denominator of a share: those measured (with a result survey) or everyone enrolled."""
+Grouping = Literal["gender", "cohort", "arm", "migration_category", "region"]
+"""The background variables the indicators can be grouped by."""
+BASES: tuple[str, ...] = get_args(Basis)
+GROUPINGS: tuple[str, ...] = get_args(Grouping)
+
+
+class ExportTable(StrEnum):
+    """The tables that can be exported (the API's resource names)."""
+
+    cohorts = "cohorts"
+    participants = "participants"
+    mentors = "mentors"
+    pairs = "pairs"
+    surveys = "surveys"
+    events = "events"
+    meetings = "meetings"

@@ -18,7 +18,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from enum import Enum, StrEnum
+from enum import Enum
 from typing import Any, TextIO
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, TypeDecorator, select
@@ -30,6 +30,7 @@ from core.vocab import (
     STEP_ITEMS,
     TARGET_PARTICIPANTS,
     TARGET_RESPONSE_RATE,
+    ExportTable,
 )
 from outcomes.filters import RecordFilter, clauses
 from outcomes.indicators import as_basis, as_grouping, compute_indicators
@@ -39,17 +40,7 @@ from outcomes.types import table_of
 BATCH = 2000
 
 
-class Table(StrEnum):
-    """The tables that can be exported (the API's resource names)."""
-
-    cohorts = "cohorts"
-    participants = "participants"
-    mentors = "mentors"
-    pairs = "pairs"
-    surveys = "surveys"
-    events = "events"
-    meetings = "meetings"
-
+Table = ExportTable  # the tables that can be exported (core/vocab.py)
 
 MODELS: dict[Table, type[SQLModel]] = {
     Table.cohorts: Cohort,

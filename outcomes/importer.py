@@ -13,17 +13,19 @@ import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlmodel import Session, SQLModel, col
 
+from core.progress import SILENT, Progress
 from outcomes.audit import audit_rows
 from outcomes.bulk import insert_rows
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
@@ -502,29 +504,70 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def import_jsonl(session: Session, lines: Iterable[str], *, actor: str = "import") -> ImportReport:
+def import_jsonl(
+    session: Session,
+    lines: Iterable[str],
+    *,
+    actor: str = "import",
+    progress: Progress = SILENT,
+) -> ImportReport:
     """Validate all lines, then write them in the caller's transaction (commit is the caller's).
 
     Raises ``ImportRejected`` with every bad line when any line is bad; then nothing is written.
+    ``progress`` hears of the stages (checking the lines, their references, writing the records).
     """
     with _collector_paused():
-        return _import(session, lines, actor)
+        return _import(session, lines, actor, progress)
 
 
-def _import(session: Session, lines: Iterable[str], actor: str) -> ImportReport:
+PROGRESS_EVERY = 1000  # lines checked between two reports to ``progress``
+
+
+def _counted(lines: Iterable[str], progress: Progress) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        yield line
+        if number % PROGRESS_EVERY == 0:
+            progress.advance(PROGRESS_EVERY)
+
+
+def _import(session: Session, lines: Iterable[str], actor: str, progress: Progress) -> ImportReport:
+    if progress is not SILENT:  # counting the lines first is for someone watching
+        progress.stage("checking lines", total=len(lines) if isinstance(lines, Sized) else None)
+        lines = _counted(lines, progress)
     parsed, count, errors = parse_lines(lines)
+    progress.stage("checking references")
     errors += _check_references(session, parsed) + _check_windows(session, parsed)
     if errors:
         errors.sort(key=lambda e: e.line)
         raise ImportRejected(errors[:MAX_ERRORS])
     report = ImportReport(lines=count)
+    progress.stage("writing records", total=sum(len(parsed[kind]) for kind in ORDER))
     for kind in ORDER:
         items = sorted(parsed[kind].values(), key=lambda p: p.line)
         _write_kind(session, kind, MODELS[kind], items, report, actor)
+        progress.advance(len(items))
     return report
 
 
-def iter_file(path: str) -> Iterator[str]:
+def iter_file(path: str | Path) -> Iterator[str]:
     """Lines of a UTF-8 file (a BOM is tolerated)."""
     with open(path, encoding="utf-8-sig") as fh:
         yield from fh
+
+
+class FileLines:
+    """The lines of a UTF-8 file, as ``iter_file``; ``len()`` counts them (for progress)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter_file(self.path)
+
+    def __len__(self) -> int:
+        count, last = 0, b"\n"
+        with self.path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                count += block.count(b"\n")
+                last = block[-1:]
+        return count + (last != b"\n")  # a last line without a newline counts too

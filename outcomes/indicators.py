@@ -90,13 +90,17 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
 from core.vocab import (
+    BASES,
+    GROUPINGS,
     INDICATORS,
     MINOR_ITEMS,
     STEP_ITEMS,
     TARGET_PARTICIPANTS,
     TARGET_RESPONSE_RATE,
+    Basis,
     EventStatus,
     EventType,
+    Grouping,
     SurveyStatus,
     Wave,
 )
@@ -104,11 +108,7 @@ from outcomes.errors import Invalid, NotFound
 from outcomes.models import Cohort, Event, Participant, Survey
 from outcomes.types import table_of
 
-Basis = Literal["measured", "enrolled"]
-Grouping = Literal["gender", "cohort", "arm", "migration_category", "region"]
 Plan = Literal["joined", "correlated"]
-BASES: tuple[str, ...] = get_args(Basis)
-GROUPINGS: tuple[str, ...] = get_args(Grouping)
 PLANS: tuple[str, ...] = get_args(Plan)
 _GROUPING_OF: dict[str, Grouping] = {g: g for g in get_args(Grouping)}
 _BASIS_OF: dict[str, Basis] = {b: b for b in get_args(Basis)}

@@ -51,9 +51,9 @@ from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 from threadpoolctl import threadpool_limits
 
-from core.vocab import Arm, Employment, Gender, RegisterGroup, SurveyStatus, Wave
+from core.vocab import BASES, Arm, Basis, Employment, Gender, RegisterGroup, SurveyStatus, Wave
 from outcomes.errors import Invalid
-from outcomes.indicators import BASES, Basis, Plan, participant_flags, share
+from outcomes.indicators import Plan, participant_flags, share
 from outcomes.models import Participant, Survey
 from outcomes.study_models import (
     ASSOCIATION_STEPS,

@@ -15,12 +15,11 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from outcomes.commands import JsonOpt, fail, transaction
-from outcomes.errors import Invalid
-from outcomes.indicators import BASES
-from outcomes.study import associations_csv, comparisons_csv, compute_study, plan_study
-from outcomes.study_service import list_studies
-from outcomes.study_text import LANGUAGES, association_note, study_sentences
+from core.vocab import BASES
+from stegvis.commands.common import fail
+from stegvis.commands.outcomes import JsonOpt
+
+STUDY_TEXT_LANGUAGES = ("en", "sv")
 
 CSV_TABLES = ("comparisons", "associations")
 
@@ -54,6 +53,8 @@ def _figures(c: dict[str, Any]) -> str:
 
 
 def _render(result: dict[str, Any], lang: str) -> str:
+    from outcomes.study_text import association_note, study_sentences
+
     s = result["study"]
     sentences = study_sentences(result, lang)  # type: ignore[arg-type]
     a = result["attrition"]
@@ -98,15 +99,18 @@ def study_show(
         str | None,
         typer.Option("--csv", help="Print this table as CSV: comparisons | associations"),
     ] = None,
-    lang: Annotated[str, typer.Option("--lang", help=" | ".join(LANGUAGES))] = "en",
+    lang: Annotated[str, typer.Option("--lang", help=" | ".join(STUDY_TEXT_LANGUAGES))] = "en",
 ) -> None:
     """One study: attrition, balance, comparisons, associations, register."""
+    from outcomes.study import associations_csv, comparisons_csv, compute_study
+    from stegvis.commands.database import transaction
+
     if basis not in BASES:
         fail(f"unknown basis {basis!r}; expected one of {', '.join(BASES)}", 2)
     if csv_table is not None and csv_table not in CSV_TABLES:
         fail(f"unknown table {csv_table!r}; expected one of {', '.join(CSV_TABLES)}", 2)
-    if lang not in LANGUAGES:
-        fail(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}", 2)
+    if lang not in STUDY_TEXT_LANGUAGES:
+        fail(f"unknown language {lang!r}; expected one of {', '.join(STUDY_TEXT_LANGUAGES)}", 2)
     with transaction() as session:
         result = compute_study(session, study_id, basis=basis)  # type: ignore[arg-type]
     if csv_table == "comparisons":
@@ -136,6 +140,9 @@ def study_plan(
     as_json: JsonOpt = False,
 ) -> None:
     """The MDE for two group sizes, or the group size for an MDE (for planning a study)."""
+    from outcomes.errors import Invalid
+    from outcomes.study import plan_study
+
     try:
         result = plan_study(
             base=base,
@@ -164,6 +171,9 @@ def study_plan(
 @study_app.command("list")
 def study_list(as_json: JsonOpt = False) -> None:
     """Every study."""
+    from outcomes.study_service import list_studies
+    from stegvis.commands.database import transaction
+
     with transaction() as session:
         rows, _total = list_studies(session, limit=1000, offset=0)
         items = [r.model_dump(mode="json") for r in rows]
@@ -172,8 +182,3 @@ def study_list(as_json: JsonOpt = False) -> None:
         return
     for s in items:
         typer.echo(f"{s['id']}: {s['name']} (cohorts {', '.join(s['cohorts'])})")
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``stegvis study`` to the ``stegvis`` command."""
-    app.add_typer(study_app, name="study")

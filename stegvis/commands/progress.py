@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from core.jsonl import JsonlError, read_objects
 from core.languages import LANGUAGES
-from stegvis.eval_cli import eval_group
+
+if TYPE_CHECKING:
+    from progress.classify import Classification
 
 BATCH = 64  # messages embedded per call when classifying a file
 
@@ -28,10 +30,7 @@ def _read_texts(path: Path) -> list[str]:
         raise _fail(str(exc)) from None
 
 
-def _human(result: object) -> str:
-    from progress.classify import Classification
-
-    assert isinstance(result, Classification)
+def _human(result: Classification) -> str:
     if result.events:
         found = ", ".join(f"{e.type} ({e.confidence:.2f})" for e in result.events)
     else:
@@ -101,9 +100,3 @@ def eval_progress_command(
         typer.echo(format_report(report, show_misses=misses))
     if not report.meets_targets:
         raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``classify`` and ``eval progress`` to the ``stegvis`` command."""
-    app.command("classify")(classify_command)
-    eval_group(app).command("progress")(eval_progress_command)
