@@ -8,6 +8,7 @@ import typer
 
 COMMAND_MODULES = (
     "outcomes.commands",  # import, indicators, export, token, invite
+    "outcomes.staff_commands",  # staff (accounts of the staff pages)
     "api.commands",  # api
     "knowledge.commands",  # knowledge build, ask, eval knowledge
     "progress.commands",  # classify

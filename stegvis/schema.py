@@ -11,6 +11,7 @@ TABLE_MODULES = (
     "outcomes.models",
     "outcomes.contacts",
     "outcomes.schedule_models",
+    "outcomes.staff_models",
     "bot.models",
     "bot.survey_skips",
 )
