@@ -292,6 +292,19 @@ def set_language(session: Session, user: StaffUser, language: str) -> StaffUser:
     return user
 
 
+def audit_logout(session: Session, user: StaffUser) -> None:
+    """Note a logout in the audit log."""
+    audit(
+        session,
+        actor=actor_of(user),
+        action="logout",
+        table_name=TABLE,
+        record_id=str(user.id),
+        before=None,
+        after=None,
+    )
+
+
 def actor_of(user: StaffUser) -> str:
     """How the audit log names a person working in the pages."""
     return f"web:{user.email}"[:100]
