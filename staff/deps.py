@@ -109,13 +109,12 @@ def require(*roles: Role) -> Callable[[Visitor], Visitor]:
     return check
 
 
-def form_of(*roles: Role) -> Callable[[Visitor, str], Visitor]:
+def form_of(*roles: Role) -> Callable[..., Visitor]:
     """A form post by one of ``roles`` that carries the session's CSRF token."""
     gate = require(*roles)
 
-    def check(
-        visitor: Annotated[Visitor, Depends(gate)], csrf: Annotated[str, Form()] = ""
-    ) -> Visitor:
+    # defaults, not annotations: ``gate`` is local, and annotations are strings here
+    def check(visitor: Visitor = Depends(gate), csrf: str = Form("")) -> Visitor:
         if not csrf or not secrets.compare_digest(csrf, visitor.csrf):
             raise CsrfRejected
         return visitor

@@ -160,6 +160,10 @@ def logout(request: Request, db: DbDep, visitor: AnyoneForm) -> Response:
     staff.audit_logout(db, visitor.user)
     response = RedirectResponse(f"{_root(request)}/login?bye=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=_root(request) or "/")
+    # the login page that follows speaks the person's language
+    response.set_cookie(
+        LANG_COOKIE, visitor.user.language, samesite="lax", max_age=365 * 86400, path="/"
+    )
     return response
 
 
