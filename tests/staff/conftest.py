@@ -94,3 +94,16 @@ def clock() -> Iterator[FakeClock]:
     set_clock(lambda: fake.now)
     yield fake
     set_clock(None)
+
+
+@pytest.fixture
+def tokens(db: Engine) -> dict[str, str]:
+    """One API token per role (for the JSON twin of the pairs page)."""
+    from outcomes.tokens import create_token
+
+    secrets: dict[str, str] = {}
+    with Session(db) as session:
+        for role in ("admin", "staff", "analyst"):
+            _row, secrets[role] = create_token(session, name=f"{role}-1", role=role, actor="test")
+        session.commit()
+    return secrets
