@@ -66,7 +66,8 @@ class Card:
     @property
     def expires(self) -> str:
         day = self.expires_at.astimezone(STOCKHOLM).date()
-        return format_date(day, "long", locale=self.language)
+        # the sentence ends with its own full stop ("… 2 січня 2027 р." would get two)
+        return format_date(day, "long", locale=self.language).rstrip(".")
 
     @property
     def qr_data_uri(self) -> str:

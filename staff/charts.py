@@ -48,14 +48,16 @@ def _render(spec_json: str, locale: str) -> str:
     return svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
 
 
-def _config(chart: alt.TopLevelMixin) -> dict[str, Any]:
+def _config(chart: alt.TopLevelMixin, validate: bool) -> dict[str, Any]:
+    """The Vega-Lite spec; validating it against the schema costs ~0.3 s for a big chart, so the
+    pages skip it and the tests do it (tests/staff/test_charts.py)."""
     spec: dict[str, Any] = (
         chart.configure(  # type: ignore[attr-defined]
             font="sans-serif", background="white"
         )
         .configure_axis(labelFontSize=12, titleFontSize=12, labelColor=MUTED, titleColor=MUTED)
         .configure_view(strokeWidth=0)
-        .to_dict()
+        .to_dict(validate=validate)
     )
     return spec
 
@@ -67,6 +69,13 @@ def target_bars(
 
     ``rows``: ``{"label": str, "share": float | None, "target": float | None}``.
     """
+    return _svg(target_bars_spec(rows, percent_title=percent_title, width=width), lang)
+
+
+def target_bars_spec(
+    rows: list[dict[str, Any]], *, percent_title: str, width: int = 420, validate: bool = False
+) -> dict[str, Any]:
+    """The Vega-Lite spec of :func:`target_bars`."""
     values = [
         {"label": r["label"], "share": r["share"] or 0.0, "target": r.get("target")} for r in rows
     ]
@@ -79,11 +88,11 @@ def target_bars(
     )
     targets = (
         base.transform_filter("datum.target != null")
-        .mark_tick(color=TARGET, thickness=3, size=26)
+        .mark_tick(color=TARGET, thickness=3, size=26, opacity=1)
         .encode(x=alt.X("target:Q", scale=scale))
     )
     chart = alt.layer(bars, targets).properties(width=width, height=alt.Step(34))
-    return _svg(_config(chart), lang)
+    return _config(chart, validate)
 
 
 def response_lines(
@@ -94,6 +103,13 @@ def response_lines(
     ``points``: ``{"week": str, "series": str, "share": float}`` in order; ``week`` is the label
     (the week's Monday as the page's language writes it).
     """
+    return _svg(response_lines_spec(points, percent_title=percent_title, width=width), lang)
+
+
+def response_lines_spec(
+    points: list[dict[str, Any]], *, percent_title: str, width: int = 420, validate: bool = False
+) -> dict[str, Any]:
+    """The Vega-Lite spec of :func:`response_lines`."""
     series = sorted({p["series"] for p in points}, key=[p["series"] for p in points].index)
     chart = (
         alt.Chart(alt.Data(values=points))
@@ -118,4 +134,4 @@ def response_lines(
         )
         .properties(width=width, height=220)
     )
-    return _svg(_config(chart), lang)
+    return _config(chart, validate)

@@ -24,8 +24,14 @@ def cohorts(db: Session) -> list[Cohort]:
     return list(db.exec(select(Cohort).order_by(col(Cohort.start).desc(), col(Cohort.id))).all())
 
 
-def _bars(data: dict[str, Any], lang: str) -> tuple[str, list[dict[str, Any]]]:
-    """The headline indicators (one cohort) or job-or-steps per cohort (all), with targets."""
+CHART_COHORTS = 12
+
+
+def _bars(
+    data: dict[str, Any], lang: str, cohorts_shown: list[Cohort]
+) -> tuple[str, list[dict[str, Any]]]:
+    """The headline indicators (one cohort) or job-or-steps per cohort (all: the most recent
+    ``CHART_COHORTS``; the table "per cohort" has every one), with the targets."""
     _ = gettext_for(lang)
     rows: list[dict[str, Any]] = []
     if data["by_cohort"] is None:
@@ -42,7 +48,10 @@ def _bars(data: dict[str, Any], lang: str) -> tuple[str, list[dict[str, Any]]]:
                 }
             )
     else:
+        recent = {c.id for c in cohorts_shown}
         for group in data["by_cohort"]:
+            if group["key"]["cohort"] not in recent:
+                continue
             ind = group["indicators"]["job_or_steps"]
             rows.append(
                 {
@@ -99,15 +108,17 @@ def overview_page(
     cohort = cohort or None
     data = overview(db, cohort=cohort)
     lang = visitor.user.language
-    bars_svg, bars = _bars(data, lang)
+    every = cohorts(db)
+    bars_svg, bars = _bars(data, lang, every[:CHART_COHORTS])
     response_svg, response_rows = _response(data, lang)
     return render(
         request,
         "overview.html",
         {
-            "cohorts": cohorts(db),
+            "cohorts": every,
             "cohort": cohort,
             "data": data,
+            "chart_cohorts": CHART_COHORTS,
             "bars_svg": bars_svg,
             "bars": bars,
             "response_svg": response_svg,
