@@ -182,7 +182,7 @@ def _flag01(condition: ColumnElement[Any]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _health_query(cohort: str | None, day: date) -> Any:
+def _health_query(cohort: str | None, day: date, pair: str | None = None) -> Any:
     c = _columns(day)
     p = _PAIR.c
     return (
@@ -204,6 +204,7 @@ def _health_query(cohort: str | None, day: date) -> Any:
             )
         )
         .where(*([_PART.c.cohort == cohort] if cohort is not None else []))
+        .where(*([p.id == pair] if pair is not None else []))
         .subquery("health")
     )
 
@@ -229,10 +230,11 @@ def pair_health(
     limit: int = 50,
     offset: int = 0,
     day: date | None = None,
+    pair: str | None = None,
 ) -> tuple[list[PairHealth], int]:
     """One page of pairs with their health, and how many pairs match in all.
 
-    ``flag`` keeps the pairs with that flag; ``sort`` is one of ``SORTS`` (``flags``: the most
+    ``pair`` keeps that one pair; ``flag`` keeps the pairs with that flag; ``sort`` is one of ``SORTS`` (``flags``: the most
     flags first); ``descending`` defaults to newest / most first for dates, steps and flags.
     Ties are broken by the pair's id.
     """
@@ -240,7 +242,7 @@ def pair_health(
         raise Invalid(f"unknown flag {flag!r}; expected one of {', '.join(FLAGS)}")
     if sort not in SORTS:
         raise Invalid(f"unknown sort {sort!r}; expected one of {', '.join(SORTS)}")
-    inner = _health_query(cohort, day or program_today())
+    inner = _health_query(cohort, day or program_today(), pair)
     h = inner.c
     where = [h[f"f_{flag}"] == 1] if flag is not None else []
     total = int(session.execute(select(func.count()).select_from(inner).where(*where)).scalar_one())
@@ -291,10 +293,9 @@ def _day(value: Any) -> date | None:
 
 def health_of(session: Session, pair_id: str, *, day: date | None = None) -> PairHealth:
     """One pair's health (``NotFound`` when there is no such pair)."""
-    pair = get(session, Pair, pair_id)
-    participant = get(session, Participant, pair.participant)
-    items, _ = pair_health(session, cohort=participant.cohort, day=day, limit=1_000_000)
-    return next(i for i in items if i.pair == pair_id)
+    get(session, Pair, pair_id)
+    items, _ = pair_health(session, pair=pair_id, day=day, limit=1)
+    return items[0]
 
 
 # --- a pair's timeline ------------------------------------------------------------------------
