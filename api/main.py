@@ -42,8 +42,10 @@ from api.routes import (
 from core.settings import Settings, get_settings
 from outcomes.db import get_engine
 from outcomes.tokens import verify_token
+from staff.app import create_staff_app
 
 API_PREFIX = "/api/v1"
+STAFF_PREFIX = "/staff"  # the staff pages (staff/app.py): browser sessions, not bearer tokens
 ROUTERS: tuple[APIRouter, ...] = (
     cohorts.router,
     participants.router,
@@ -136,4 +138,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     errors.install(app)
     _include(app, OPEN_ROUTERS, "")
     _include(app, ROUTERS, API_PREFIX, responses=errors.ERROR_RESPONSES)
+    app.mount(STAFF_PREFIX, create_staff_app(settings, engine))
     return app

@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
 
+    # the staff workspace (/staff): browser sessions and login throttling
+    staff_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    staff_session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
+    staff_login_max_failures: int = Field(default=5, ge=1, le=100)  # then locked …
+    staff_login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)  # … this long
+    staff_secure_cookies: bool | None = None  # None: Secure when the request came over https
+
     # emulator defaults
     emulator_rate_limits: bool = True
     classify_threshold: float = Field(default=0.5, ge=0, le=1)

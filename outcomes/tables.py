@@ -16,7 +16,15 @@ from types import ModuleType
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
-from outcomes import contacts, conversations, models, schedule_models, study_models, survey_skips
+from outcomes import (
+    contacts,
+    conversations,
+    models,
+    schedule_models,
+    staff_models,
+    study_models,
+    survey_skips,
+)
 
 TABLE_MODULES: tuple[ModuleType, ...] = (
     models,
@@ -25,6 +33,7 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     conversations,
     survey_skips,
     study_models,
+    staff_models,
 )
 
 

@@ -90,6 +90,11 @@ COMMANDS: tuple[Command | Group, ...] = (
     Command("token", f"{_O}:token_app", "Staff API tokens: create, list, revoke."),
     Command("db", f"{_O}:db_app", "The database."),
     Command(
+        "staff",
+        "stegvis.commands.staff:staff_app",
+        "Accounts for the staff pages (/staff): add, list, disable, enable, reset-password.",
+    ),
+    Command(
         "study",
         "stegvis.commands.study:study_app",
         "Study comparisons (spec/study.md): stegvis study ID | plan | list.",

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel
 from sqlmodel import col
 
-from api.deps import FilterDep, PagingDep, RecordId, SessionDep, StaffDep, actor
+from api.deps import FilterDep, IdQuery, PagingDep, RecordId, SessionDep, StaffDep, actor
 from outcomes import service
 from outcomes.filters import clauses
+from outcomes.health import Flag, Sort, pair_health
 from outcomes.models import Pair
 from outcomes.schemas import Page, PairCreate, PairPublic, PairUpdate
 
@@ -22,6 +27,46 @@ def _public(row: Pair) -> PairPublic:
 def create_pair(body: PairCreate, session: SessionDep, token: StaffDep) -> PairPublic:
     """Create a pair (409 when the id exists)."""
     return _public(service.create_record(session, Pair, body, actor=actor(token)))
+
+
+class PairHealthPublic(BaseModel):
+    """A pair's health: its flags, last meeting, last check-in answered, steps so far."""
+
+    pair: str
+    flags: list[Flag]
+    last_meeting: date | None
+    last_checkin_answered: date | None
+    steps: int
+    cohort: str
+    mentor: str
+    participant: str
+    matched_on: date
+    ended_on: date | None
+
+
+@router.get("/health")
+def pairs_health(
+    session: SessionDep,
+    _: StaffDep,
+    paging: PagingDep,
+    cohort: IdQuery = None,
+    flag: Annotated[Flag | None, Query(description="Only pairs with this flag")] = None,
+    sort: Annotated[Sort, Query(description="flags: the most flagged first")] = "flags",
+    order: Annotated[Literal["asc", "desc"] | None, Query()] = None,
+) -> Page[PairHealthPublic]:
+    """Every pair with its health flags (``no_meeting_45d``, ``checkins_unanswered``,
+    ``blocked``, ``ended``), as the staff pages show them."""
+    items, total = pair_health(
+        session,
+        cohort=cohort,
+        flag=flag,
+        sort=sort,
+        descending=None if order is None else order == "desc",
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    rows: list[Any] = [PairHealthPublic(**i.as_dict()) for i in items]
+    return Page(items=rows, total=total, limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/{pair_id}")

@@ -56,6 +56,7 @@ def up_command(
             "sandbox": assembled.sandbox_url,
             "api_docs": f"{root}/docs",
             "emulator_docs": f"{root}/_emulator/docs",
+            "staff": f"{root}/staff",
             "bot": True,
         }
         lines = [
@@ -63,12 +64,13 @@ def up_command(
             f"  staff API docs {root}/docs   (make a token: stegvis token create --role admin "
             "--name me)",
             f"  emulator       {root}/_emulator/docs",
+            f"  staff pages    {root}/staff   (make a login: stegvis staff add EMAIL --role admin)",
         ]
     else:
         assembled = assemble_telegram(settings)
         mode = "webhook" if settings.webhook_url else "polling"
         info = {"mode": mode, "api_docs": f"{root}/docs", "webhook_url": settings.webhook_url}
-        lines = [f"Stegvis on Telegram ({mode}); staff API docs: {root}/docs"]
+        lines = [f"Stegvis on Telegram ({mode}); staff API docs: {root}/docs; pages: {root}/staff"]
     if as_json:
         lines = [json.dumps(info)]
 

@@ -29,6 +29,7 @@ MATRIX: list[tuple[str, str, set[str]]] = [
         (m, f"/api/v1/surveys{p}", STAFF)
         for m, p in (("POST", ""), ("GET", ""), ("GET", "/1"), ("PATCH", "/1"))
     ),
+    ("GET", "/api/v1/pairs/health", STAFF),
     ("POST", "/api/v1/events/x1/void", STAFF),
     ("GET", "/api/v1/events/x1/history", STAFF),
     ("POST", "/api/v1/imports", STAFF),

@@ -1,0 +1,118 @@
+"""The numbers of the staff overview: how a round is doing, per cohort and for all.
+
+    data = overview(session, cohort="c-2026")      # or cohort=None for every cohort
+
+Every number comes from the one indicator engine (:func:`outcomes.indicators.compute_indicators`),
+so the page shows what ``stegvis indicators --json`` and ``GET /api/v1/indicators`` give for the
+same data: ``total`` (with the cohort's ``targets`` when one cohort is chosen), ``by_gender``
+and, for all cohorts, ``by_cohort`` (each with its targets). ``response_over_time`` adds how the
+baseline and result surveys came in, week by week (Monday to Sunday) — month by month when the
+answers span more than half a year — as a share of those enrolled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from core.vocab import Basis, SurveyStatus, Wave
+from outcomes.indicators import compute_indicators, share
+from outcomes.models import Participant, Survey
+
+HEADLINE: tuple[str, ...] = ("job_or_steps", "got_job", "measurable_steps", "network_expanded")
+"""The indicators the overview leads with (any other indicator with a target is shown too)."""
+
+RESPONSE_WAVES: tuple[str, ...] = (Wave.baseline.value, Wave.result.value)
+
+
+WEEKS_AT_MOST = 26  # longer spans are shown by month
+
+
+@dataclass(frozen=True)
+class ResponsePoint:
+    """Surveys of one wave answered by the end of a period, as a count and a share of enrolled."""
+
+    period: date  # the Monday of the week, or the first of the month
+    unit: str  # "week" | "month"
+    wave: str
+    answered: int
+    share: float | None
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def response_over_time(
+    session: Session, *, cohort: str | None, enrolled: int
+) -> list[ResponsePoint]:
+    """Cumulative complete baseline and result responses per week (first answer to the last)."""
+    s = Survey.__table__  # type: ignore[attr-defined]
+    p = Participant.__table__  # type: ignore[attr-defined]
+    query = (
+        select(s.c.wave, s.c.answered_on, func.count())
+        .select_from(s.join(p, p.c.id == s.c.participant))
+        .where(s.c.status == SurveyStatus.complete.value, s.c.wave.in_(RESPONSE_WAVES))
+        .group_by(s.c.wave, s.c.answered_on)
+    )
+    if cohort is not None:
+        query = query.where(p.c.cohort == cohort)
+    per_day: dict[tuple[str, date], int] = {}
+    for wave, day, count in session.execute(query):
+        if isinstance(day, str):
+            day = date.fromisoformat(day)
+        per_day[(wave, day)] = per_day.get((wave, day), 0) + int(count)
+    if not per_day:
+        return []
+    first = min(day for _w, day in per_day)
+    last = max(day for _w, day in per_day)
+    monthly = (last - first).days > 7 * WEEKS_AT_MOST
+
+    def step(day: date) -> date:
+        return _next_month(day) if monthly else day + timedelta(days=7)
+
+    start = first.replace(day=1) if monthly else first - timedelta(days=first.weekday())
+    periods = [start]
+    while step(periods[-1]) <= last:
+        periods.append(step(periods[-1]))
+    points: list[ResponsePoint] = []
+    for wave in RESPONSE_WAVES:
+        days = sorted((day, n) for (w, day), n in per_day.items() if w == wave)
+        running, k = 0, 0
+        for period in periods:
+            end = step(period)
+            while k < len(days) and days[k][0] < end:
+                running += days[k][1]
+                k += 1
+            unit = "month" if monthly else "week"
+            points.append(ResponsePoint(period, unit, wave, running, share(running, enrolled)))
+    return points
+
+
+def overview(
+    session: Session, *, cohort: str | None = None, basis: Basis = "measured"
+) -> dict[str, Any]:
+    """Everything the overview page shows (``NotFound`` for an unknown cohort)."""
+    by_gender = compute_indicators(session, cohort=cohort, by="gender", basis=basis)
+    total = by_gender["total"]
+    by_cohort = None
+    if cohort is None:
+        by_cohort = compute_indicators(session, by="cohort", basis=basis)["groups"]
+    headline = list(HEADLINE)
+    for key in total.get("targets") or {}:
+        if key in total["indicators"] and key not in headline:
+            headline.append(key)
+    return {
+        "filters": by_gender["filters"],
+        "total": total,
+        "by_gender": by_gender["groups"],
+        "by_cohort": by_cohort,
+        "headline": headline,
+        "response_over_time": response_over_time(
+            session, cohort=cohort, enrolled=total["enrolled"]
+        ),
+    }

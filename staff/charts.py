@@ -1,0 +1,137 @@
+"""Charts of the overview as SVG made on the server: Vega-Lite specs (Altair) rendered by vl-convert.
+
+Why this way: the pages must work without a CDN and without web fonts, on a phone and with a
+screen reader. Altair writes a declarative Vega-Lite spec in Python and ``vl-convert-python``
+renders it to static SVG inside the server (its own embedded Vega, no browser, no network), so
+the page gets a picture with no script at all; the SVG uses the browser's own sans-serif font.
+Both are maintained, and the spec is the same one a data person would write in a notebook.
+Every chart is paired with a table of its numbers on the page, and carries a text description.
+
+Rendering costs ~25 ms a chart after the first (which starts the embedded engine: ~0.5 s), so
+charts are cached by their spec: the same numbers are never rendered twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+import altair as alt
+
+INK = "#1d3557"
+TARGET = "#b3261e"
+MUTED = "#5f6b7a"
+WAVE_COLOURS = ("#1d3557", "#2a9d8f")
+
+
+LOCALES = {"sv": "sv-SE", "en": "en-GB"}
+
+
+def _svg(spec: dict[str, Any], lang: str) -> str:
+    return _render(json.dumps(spec, sort_keys=True), LOCALES.get(lang, "en-GB"))
+
+
+@lru_cache(maxsize=256)
+def _render(spec_json: str, locale: str) -> str:
+    import vl_convert as vlc
+
+    svg: str = vlc.vegalite_to_svg(
+        json.loads(spec_json),
+        format_locale=locale,  # type: ignore[arg-type]
+        time_format_locale=locale,  # type: ignore[arg-type]
+    )
+    # the page gives the chart its name (role="img" + aria-label on the figure); the SVG's own
+    # roles would make a screen reader walk every bar and axis tick
+    svg = re.sub(r'\s(role|aria-roledescription|aria-label)="[^"]*"', "", svg)
+    return svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
+
+
+def _config(chart: alt.TopLevelMixin, validate: bool) -> dict[str, Any]:
+    """The Vega-Lite spec; validating it against the schema costs ~0.3 s for a big chart, so the
+    pages skip it and the tests do it (tests/staff/test_charts.py)."""
+    spec: dict[str, Any] = (
+        chart.configure(  # type: ignore[attr-defined]
+            font="sans-serif", background="white"
+        )
+        .configure_axis(labelFontSize=12, titleFontSize=12, labelColor=MUTED, titleColor=MUTED)
+        .configure_view(strokeWidth=0)
+        .to_dict(validate=validate)
+    )
+    return spec
+
+
+def target_bars(
+    rows: list[dict[str, Any]], *, lang: str, percent_title: str, width: int = 420
+) -> str:
+    """Horizontal bars of shares (0–1), with each row's target as a red line across its bar.
+
+    ``rows``: ``{"label": str, "share": float | None, "target": float | None}``.
+    """
+    return _svg(target_bars_spec(rows, percent_title=percent_title, width=width), lang)
+
+
+def target_bars_spec(
+    rows: list[dict[str, Any]], *, percent_title: str, width: int = 420, validate: bool = False
+) -> dict[str, Any]:
+    """The Vega-Lite spec of :func:`target_bars`."""
+    values = [
+        {"label": r["label"], "share": r["share"] or 0.0, "target": r.get("target")} for r in rows
+    ]
+    base = alt.Chart(alt.Data(values=values)).encode(
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=220))
+    )
+    scale = alt.Scale(domain=[0, 1])
+    bars = base.mark_bar(color=INK, height={"band": 0.6}).encode(
+        x=alt.X("share:Q", scale=scale, axis=alt.Axis(format="%", title=percent_title))
+    )
+    targets = (
+        base.transform_filter("datum.target != null")
+        .mark_tick(color=TARGET, thickness=3, size=26, opacity=1)
+        .encode(x=alt.X("target:Q", scale=scale))
+    )
+    chart = alt.layer(bars, targets).properties(width=width, height=alt.Step(34))
+    return _config(chart, validate)
+
+
+def response_lines(
+    points: list[dict[str, Any]], *, lang: str, percent_title: str, width: int = 420
+) -> str:
+    """Lines of a cumulative share over weeks, one per series.
+
+    ``points``: ``{"week": str, "series": str, "share": float}`` in order; ``week`` is the label
+    (the week's Monday as the page's language writes it).
+    """
+    return _svg(response_lines_spec(points, percent_title=percent_title, width=width), lang)
+
+
+def response_lines_spec(
+    points: list[dict[str, Any]], *, percent_title: str, width: int = 420, validate: bool = False
+) -> dict[str, Any]:
+    """The Vega-Lite spec of :func:`response_lines`."""
+    series = sorted({p["series"] for p in points}, key=[p["series"] for p in points].index)
+    chart = (
+        alt.Chart(alt.Data(values=points))
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X(
+                "week:O",
+                sort=None,
+                title=None,
+                axis=alt.Axis(labelAngle=0, labelOverlap="greedy", labelPadding=4),
+            ),
+            y=alt.Y(
+                "share:Q",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%", title=percent_title),
+            ),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=series, range=list(WAVE_COLOURS[: len(series)])),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+        )
+        .properties(width=width, height=220)
+    )
+    return _config(chart, validate)
