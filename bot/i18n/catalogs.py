@@ -189,11 +189,11 @@ def _single_number_forms(catalog: Catalog) -> set[int]:
 def _message_problems(
     lang: str, message: Message, have: Message | None, catalog: Catalog
 ) -> list[str]:
-    name = message.id[1] if isinstance(message.id, tuple) else message.id
-    if isinstance(message.id, tuple):
-        singular, plural = message.id
-        if _placeholders(singular, True) != _placeholders(plural, True):
-            return [f"{lang}: the singular and the plural text differ in placeholders: {name!r}"]
+    ids = [message.id] if isinstance(message.id, str) else [str(i) for i in message.id]
+    singular, plural = ids[0], ids[-1]
+    name = plural
+    if _placeholders(singular, True) != _placeholders(plural, True):
+        return [f"{lang}: the singular and the plural text differ in placeholders: {name!r}"]
     if lang == SOURCE_LANGUAGE:
         return []
     if have is None or not have.string or (not have.pluralizable and message.pluralizable):
@@ -201,7 +201,7 @@ def _message_problems(
     if have.fuzzy:
         return [f"{lang}: fuzzy: {name!r}"]
     if not message.pluralizable:
-        if isinstance(have.string, str) and _placeholders(message.id) == _placeholders(have.string):
+        if isinstance(have.string, str) and _placeholders(singular) == _placeholders(have.string):
             return []
         return [f"{lang}: placeholders differ: {name!r}"]
     forms = list(have.string) if isinstance(have.string, (list, tuple)) else [have.string]
@@ -209,13 +209,13 @@ def _message_problems(
         return [f"{lang}: {len(forms)} plural forms, not {catalog.num_plurals}: {name!r}"]
     out: list[str] = []
     single = _single_number_forms(catalog)
-    want = _placeholders(message.id[1])
+    want = _placeholders(plural)
     for index, form in enumerate(forms):
         if not form:
             out.append(f"{lang}: plural form {index} untranslated: {name!r}")
             continue
         got = _placeholders(form)
-        if got != want and not (index in single and got == _placeholders(message.id[1], True)):
+        if got != want and not (index in single and got == _placeholders(plural, True)):
             out.append(f"{lang}: placeholders differ in plural form {index}: {name!r}")
     return out
 
