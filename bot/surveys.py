@@ -101,10 +101,18 @@ def lookup(answers: dict[str, Any], key: str) -> object:
 
 
 @dataclass(frozen=True)
+class CountText:
+    """A text about a number of things: its singular and plural msgids (``tr.ngettext``)."""
+
+    one: str
+    other: str
+
+
+@dataclass(frozen=True)
 class WaveQuestions:
     name: str
     code: str
-    intro: str
+    intro: CountText  # "{count} quick questions": the questions the person is asked
     questions: tuple[Question, ...]
 
     def question(self, code: str) -> Question | None:
@@ -209,6 +217,18 @@ def _question(name: str, raw: dict[str, Any]) -> Question:
     return question
 
 
+def _count_text(where: str, raw: object) -> CountText:
+    if (
+        not isinstance(raw, dict)
+        or set(raw) != {"one", "other"}
+        or not all(isinstance(v, str) and "{count}" in v for v in raw.values())
+    ):
+        raise SurveyFileError(
+            f"{where} needs two texts, one: (for 1) and other: (for more), each with {{count}}"
+        )
+    return CountText(one=raw["one"], other=raw["other"])
+
+
 def parse_surveys(data: dict[str, Any]) -> Surveys:
     """Surveys from the YAML's data; ``SurveyFileError`` names what is wrong."""
     questions = {name: _question(name, raw) for name, raw in (data.get("questions") or {}).items()}
@@ -224,7 +244,7 @@ def parse_surveys(data: dict[str, Any]) -> Surveys:
         waves[name] = WaveQuestions(
             name=name,
             code=str(raw["code"]),
-            intro=str(raw["intro"]),
+            intro=_count_text(f"wave {name}: intro", raw.get("intro")),
             questions=tuple(questions[q] for q in raw["questions"]),
         )
     if set(waves) != {w.value for w in Wave}:

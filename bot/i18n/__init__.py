@@ -3,12 +3,16 @@
     tr = Tr("ar")
     tr("Saved: {what}.", what=tr.label(EVENT_LABELS["job_started"]))   # HTML-safe message text
     tr.label("Cancel")                                                  # a button label
+    tr.ngettext("{count} quick question", "{count} quick questions", 5)  # a count: "5 вопросов"
     tr.date(day)                                                        # "21 نوفمبر"
 
 Messages are written in English in the code (the gettext ``msgid``) and translated in
 ``bot/i18n/locale/<lang>/LC_MESSAGES/stegvis.po``; the catalogs are compiled in memory the first
 time a language is used, so there is no binary ``.mo`` to keep in step. Text for which the code
 only has a name (buttons built from data, ideas.yaml) is marked with ``N_`` so extraction finds it.
+A text with a number of things in it goes through ``tr.ngettext`` (never ``tr`` with a number):
+each catalog's ``Plural-Forms`` header picks the form (Russian and Ukrainian have three, Arabic
+six), and ``python -m bot.i18n.catalogs --check`` keeps the headers and the forms right.
 Maintain the catalogs with ``python -m bot.i18n.catalogs`` (extract, update, check).
 
 Right-to-left (Arabic, Persian): every line starts with a right-to-left mark so that a line
@@ -110,6 +114,15 @@ class Tr:
         if values:
             text = text.format(**{k: self._value(v) for k, v in values.items()})
         return self.finish(text)
+
+    def ngettext(self, singular: str, plural: str, count: int, **values: Any) -> Html:
+        """A translated message about ``count`` things, in the plural form the language uses.
+
+        ``{count}`` is filled in with the number; other ``{name}`` values as for ``tr(...)``.
+        """
+        text = html.escape(self._t.ngettext(singular, plural, count), quote=False)
+        values = {"count": count, **values}
+        return self.finish(text.format(**{k: self._value(v) for k, v in values.items()}))
 
     def _value(self, value: Any) -> str:
         text = value if isinstance(value, Html) else html.escape(str(value), quote=False)

@@ -249,3 +249,15 @@ async def test_survey_command_goes_on_where_the_person_stopped(
     assert for_mentor["text"] == world.text(
         maria, "The surveys are for participants; I send them to your participant."
     )
+
+
+async def test_the_survey_intro_counts_the_questions_in_the_persons_language(
+    running: Running, clock: FakeClock
+) -> None:
+    world, engine = running.world, running.world.engine
+    ids = make_pair(engine, start=date(2025, 2, 1))
+    dmitri = await world.join(ids.pair, "participant", name="Dmitri", language_code="ru")
+    first = await newest_with(world, dmitri, "sv:b:emp:")
+    # four questions: Russian's "few" form (2–4), not the "many" form of 5 and more
+    assert "📋 Короткий опрос для начала: 4 быстрых вопроса." in first["text"]
+    assert "Вопрос 1 из 4" in first["text"]

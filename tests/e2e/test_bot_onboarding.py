@@ -1,4 +1,4 @@
-"""Joining through the emulator: invite links, consent first, seven languages, /language."""
+"""Joining through the emulator: invite links, consent first, eight languages, /language."""
 
 from __future__ import annotations
 
@@ -19,6 +19,14 @@ from tests.utils.pairs import make_pair
 pytestmark = pytest.mark.e2e
 
 CONSENT = "Before we start, please read what I save:"
+ONLY_STAFF = (
+    "👀 Only the program staff see what you write and what I save, to follow up "
+    "and improve the program. Reports show only totals."
+)
+SENT_TO_LLM = (
+    "🤖 To understand your messages and answer your questions, what you write "
+    "to me is also sent to {service}, an AI service."
+)
 NOT_INVITED = (
     "Hello! This bot is for the participants and mentors of a job-mentoring program. "
     "To join, open the personal invitation link you got from the program staff."
@@ -64,13 +72,56 @@ async def test_a_mentor_and_participants_join_in_swedish_arabic_and_ukrainian(se
             assert s.get(Mentor, "m-1").language == "sv"
 
 
+async def test_a_russian_speaking_phone_gets_russian(settings, db):
+    pair = make_pair(db)
+    async with running_bot(settings, db) as world:
+        token = world.invite(pair.pair)["participant"]
+        person = await world.user("Dmitri", language_code="ru-RU")
+        [consent] = await world.say(person, f"/start {token}")
+        ru = Tr("ru")
+        assert ru(CONSENT) in consent["text"]
+        assert "Прежде чем начать, прочитайте, что я сохраняю:" in consent["text"]
+        assert ru(ONLY_STAFF) in consent["text"]  # no AI service configured: only the staff
+        assert "видят только сотрудники программы" in consent["text"]
+        assert Tr("uk")(CONSENT) not in consent["text"]
+        keyboard = consent["reply_markup"]["inline_keyboard"]
+        assert [len(row) for row in keyboard] == [2, 2, 2, 2, 2]  # 8 languages, then agree/no
+        assert "✓ Русский" in [label for label, _ in buttons(consent)]
+        changed_messages = await world.press(person, ru.label("✅ I agree"))
+        texts = [m["text"] for m in changed_messages]
+        assert "✅ Спасибо! Вы подключены." in texts
+        [reply] = await world.say(person, "/help")
+        assert reply["text"].startswith("Вот что я умею:")
+        assert "/progress – рассказать о шаге к работе" in reply["text"]
+        with Session(db) as s:
+            assert s.exec(select(Contact.language)).one() == "ru"
+            assert s.get(Participant, "p-1").language == "ru"
+
+
+async def test_with_an_llm_configured_the_consent_says_where_the_text_goes(settings, db):
+    pair = make_pair(db)
+    configured = settings.model_copy(update={"llm_provider": "openai"})
+    async with running_bot(configured, db) as world:
+        token = world.invite(pair.pair)["participant"]
+        person = await world.user("Irina", language_code="ru")
+        [consent] = await world.say(person, f"/start {token}")
+        ru = Tr("ru")
+        assert ru(SENT_TO_LLM, service="OpenAI") in consent["text"]
+        assert "также отправляется в OpenAI" in consent["text"]
+        assert ru(ONLY_STAFF) not in consent["text"]  # no longer true, so not promised
+        [edited] = await world.press(person, NAMES["ar"])
+        assert Tr("ar")(SENT_TO_LLM, service="OpenAI") in edited["text"]
+        assert Tr("ar")(ONLY_STAFF) not in edited["text"]
+
+
 async def test_another_language_can_be_chosen_before_agreeing(settings, db):
     pair = make_pair(db)
     async with running_bot(settings, db) as world:
         token = world.invite(pair.pair)["participant"]
-        person = await world.user("Roya", language_code="ru")  # pre-selected: Ukrainian
+        person = await world.user("Roya", language_code="kk")  # Kazakh: Russian pre-selected
         [consent] = await world.say(person, f"/start {token}")
-        assert Tr("uk")(CONSENT) in consent["text"]
+        assert Tr("ru")(CONSENT) in consent["text"]
+        assert f"✓ {NAMES['ru']}" in [label for label, _ in buttons(consent)]
         [edited] = await world.press(person, NAMES["fa"])
         assert edited["message_id"] == consent["message_id"]
         assert Tr("fa")(CONSENT) in edited["text"]
