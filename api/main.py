@@ -8,7 +8,11 @@ paths are relative to ``/api/v1``, and add its module name to ``ROUTERS`` below 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
+import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio.to_thread
@@ -20,9 +24,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors
 from api.deps import UNAUTHORIZED_HEADERS
+from api.limits import LimitBodies
 from core.settings import Settings, get_settings
 from outcomes.db import get_engine
 from outcomes.tokens import verify_token
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 ROUTERS = (
@@ -101,6 +108,35 @@ def _include(app: FastAPI, modules: tuple[str, ...], prefix: str, **kwargs: Any)
         app.include_router(module.router, prefix=prefix, **kwargs)
 
 
+async def _warm_knowledge(app: FastAPI) -> None:
+    """Build (when missing) and load the knowledge base, so that no search waits for it."""
+    from knowledge import service
+
+    try:
+        await service.ensure_ready(app.state.settings)
+    except Exception as exc:  # searching will try again; the rest of the API works without it
+        log.warning("the knowledge base could not be prepared: %s", type(exc).__name__)
+        app.state.knowledge = "failed"
+        return
+    app.state.knowledge = "ready"
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At start the knowledge base is warmed in the background (``STEGVIS_KNOWLEDGE_WARMUP``):
+    the API answers at once, and a search that comes early waits for the warm-up, not for a
+    second one. ``/health`` says ``"knowledge": "warming" | "ready" | "failed"``."""
+    task = None
+    if app.state.settings.knowledge_warmup:
+        app.state.knowledge = "warming"
+        task = asyncio.create_task(_warm_knowledge(app), name="knowledge warm-up")
+    try:
+        yield
+    finally:
+        if task is not None and not task.done():
+            task.cancel()
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """The staff API on the configured database (migrated first when it is the embedded default).
 
@@ -109,9 +145,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     settings = settings or get_settings()
     if engine is None:
         engine = get_engine(settings, migrate_on_start=settings.database_url is None)
-    app = FastAPI(title="Stegvis outcomes API", version="1", description=DESCRIPTION)
+    app = FastAPI(
+        title="Stegvis outcomes API", version="1", description=DESCRIPTION, lifespan=_lifespan
+    )
     app.state.engine = engine
     app.state.settings = settings
+    app.add_middleware(  # inside RequireLiveToken: a request without a token is not read at all
+        LimitBodies,
+        max_json_bytes=settings.max_json_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        max_depth=settings.max_json_depth,
+    )
     app.add_middleware(RequireLiveToken)
     errors.install(app)
     _include(app, OPEN_ROUTERS, "")

@@ -104,13 +104,17 @@ def import_command(
         fail(f"{file}: no such file", 2)
     try:
         with transaction() as session:
-            report = import_jsonl(session, iter_file(str(file)), actor=CLI_ACTOR)
+            report = import_jsonl(
+                session, iter_file(str(file)), actor=CLI_ACTOR, limits=get_settings().json_limits
+            )
     except ImportRejected as exc:
         for error in exc.errors:
             typer.echo(str(error), err=True)
         fail(f"{file}: {exc}")
     except UnicodeDecodeError as exc:
         fail(f"{file} is not UTF-8 text (byte {exc.start}); nothing was imported")
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     if as_json:
         typer.echo(json.dumps(report.as_dict()))
         return
