@@ -44,15 +44,16 @@ def loads(text: str, *, max_depth: int = JsonLimits.max_depth) -> Any:
 
     Raises ``json.JSONDecodeError`` for text that is not JSON and ``JsonLimitError`` beyond a
     limit. The walk over the result, which has no recursion, is skipped when the text cannot
-    break a limit (few brackets, no escapes of control characters): an import line costs two
-    counts and one regex search more than ``json.loads``.
+    break a limit (few brackets, no escapes of control characters): a plain import line costs
+    three string scans in C more than ``json.loads``.
     """
     try:
         value = json.loads(text)
     except RecursionError:
         raise JsonLimitError(f"nested more than {max_depth} levels deep") from None
     deep = text.count("[") + text.count("{") > max_depth
-    if deep or _MAYBE_BAD.search(text):
+    maybe_bad = ("\\" in text or not text.isascii()) and _MAYBE_BAD.search(text) is not None
+    if deep or maybe_bad:
         _check(value, max_depth)
     return value
 

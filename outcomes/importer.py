@@ -31,6 +31,8 @@ from outcomes.audit import audit_rows
 from outcomes.bulk import insert_rows
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.schemas import (
+    FIRST_DAY,
+    LAST_DAY,
     CohortCreate,
     EventCreate,
     MeetingCreate,
@@ -131,6 +133,10 @@ def _describe(error: ValidationError) -> str:
             parts.append(f"bad value {e['input']!r} for '{loc}' (expected {expected})")
         elif kind.startswith(("date", "datetime")):
             parts.append(f"bad date {e['input']!r} for '{loc}'")
+        elif kind in ("greater_than_equal", "less_than_equal") and e["loc"][-1] in DATE_FIELDS:
+            parts.append(
+                f"bad date {e['input']!r} for '{loc}' (a day between {FIRST_DAY} and {LAST_DAY})"
+            )
         else:
             parts.append(f"'{loc}': {e['msg']}")
     return "; ".join(parts)
