@@ -8,7 +8,10 @@ records and background variables are gone; their events survive only as anonymou
 cohort and type (``ErasedEventCount``); their surveys are deleted; their Telegram binding goes
 (chat id and user key); their pairs end; their unused invites are revoked; the audit entries that
 held copies of their records are replaced by one ``erase`` entry; and the ``Participant`` /
-``Mentor`` row stays as a tombstone with ``erased_on`` for staff.
+``Mentor`` row stays as a tombstone with ``erased_on`` for staff. When the caller commits, the
+database files are scrubbed of the old rows (``outcomes.db.scrub``: a truncating checkpoint on
+SQLite, VACUUM of the touched tables on PostgreSQL), so that no copy of the person's words or
+Telegram ids stays on disk.
 
 Contract for other tables: any table with a ``person`` column (conversation state, schedules…)
 is included in the export and emptied of that person's rows on erasure — no registration needed;
@@ -24,7 +27,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Table, delete, or_
+from sqlalchemy import Engine, Table, delete, event, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -33,6 +36,7 @@ from core.vocab import EventStatus, Gender
 from outcomes.audit import audit
 from outcomes.clock import today, utcnow
 from outcomes.contacts import (
+    Contact,
     ErasedEventCount,
     Invite,
     PersonRole,
@@ -40,6 +44,7 @@ from outcomes.contacts import (
     find_by_person,
     unbind,
 )
+from outcomes.db import scrub
 from outcomes.errors import NotFound
 from outcomes.models import AuditLog, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.service import event_public, meeting_public, survey_public
@@ -236,8 +241,20 @@ def _drop_audit_copies(session: Session, table_name: str, record_ids: list[str])
         )
 
 
+def _scrub_after_commit(session: Session) -> None:
+    """Once the caller commits the erasure, scrub the tables it touched (``outcomes.db.scrub``)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    own = [Event, Survey, AuditLog, Participant, Mentor, Pair, Invite, Contact]
+    tables = [model.__tablename__ for model in own]  # type: ignore[attr-defined]
+    for table in _person_tables():
+        tables += [table.name, *(child.name for child, _c, _r in _children(table))]
+    event.listen(session, "after_commit", lambda _session: scrub(engine, tables), once=True)
+
+
 def erase_person(session: Session, *, person: str, actor: str) -> ErasureReport:
     """Erase one person (see the module docstring); the caller commits."""
+    _scrub_after_commit(session)
     role, record = _role_of(session, person)
     report = ErasureReport(person=person, role=role.value)
     if record.erased_on is not None:
