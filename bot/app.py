@@ -25,6 +25,7 @@ from bot.handlers import fallback
 from bot.handlers.help import menu
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Tr
 from bot.replies import answer_button
+from bot.retry import RetryingRequest
 from bot.scheduler import install as install_sender
 from bot.state import DEPS_KEY, BotDeps, deps, prune_processed
 from core.settings import Settings
@@ -133,6 +134,7 @@ def build_application(
     if not secret:
         raise ValueError("the bot needs a token: set STEGVIS_TELEGRAM_TOKEN (or run the sandbox)")
     builder = ApplicationBuilder().token(secret).post_init(_post_init)
+    builder = builder.request(RetryingRequest())  # 5xx and lost connections (bot/retry.py)
     url = base_url or settings.telegram_base_url
     if url:
         builder = builder.base_url(url).base_file_url(base_file_url or file_url_for(url))
