@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
@@ -28,6 +27,7 @@ from sqlmodel import Session
 from core.vocab import Role
 from outcomes.filters import RecordFilter
 from outcomes.models import ID, ApiToken
+from outcomes.schemas import IsoDay
 from outcomes.tokens import verify_token
 
 bearer = HTTPBearer(
@@ -155,9 +155,11 @@ def get_filter(
         ),
     ] = None,
     date_from: Annotated[
-        date | None, Query(alias="from", description="From this day (included)")
+        IsoDay | None, Query(alias="from", description="From this day (included), YYYY-MM-DD")
     ] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="To this day (included)")] = None,
+    date_to: Annotated[
+        IsoDay | None, Query(alias="to", description="To this day (included), YYYY-MM-DD")
+    ] = None,
 ) -> RecordFilter:
     """The list filters every resource shares (see ``outcomes/filters.py`` for their meaning)."""
     return RecordFilter(

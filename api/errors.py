@@ -39,30 +39,56 @@ def _doc(text: str) -> dict[str, Any]:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("The body cannot be read: not UTF-8, or not the JSON the route expects"),
     401: _doc("No valid token (send `Authorization: Bearer <token>`)"),
     403: _doc("The token's role may not do this"),
     404: _doc("A record named in the request does not exist"),
     409: _doc("The record exists already, or the change conflicts with stored records"),
-    422: _doc("The request breaks a rule: `detail` says which (and `errors` lists bad lines)"),
+    413: _doc(
+        "The body is larger than the limit (`STEGVIS_MAX_JSON_BYTES` for JSON bodies, "
+        "`STEGVIS_MAX_UPLOAD_BYTES` for files)"
+    ),
+    422: _doc(
+        "The request breaks a rule: `detail` says which (and `errors` lists bad lines); also a "
+        "JSON body nested too deep or holding control characters"
+    ),
 }
 """Documented on every route under /api (the include in ``api/main.py`` adds them)."""
 
 
-def _json_safe(value: Any) -> Any:
-    """``value`` with the floats JSON cannot carry (NaN, ±Infinity: Python's parser accepts them
-    in a request body) written as text, so that the error answer itself can be sent."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
+ECHO_DEPTH = 8
+"""How deep an error answer shows the input it refuses; deeper parts are written "…"."""
+
+
+def _json_safe(value: Any, max_depth: int = ECHO_DEPTH) -> Any:
+    """A copy of ``value`` that the error answer can carry: the floats JSON cannot (NaN,
+    ±Infinity: Python's parser accepts them in a request body) as text, and anything nested
+    deeper than ``max_depth`` as "…". No recursion, so no input is too deep for it."""
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]
+    while stack:
+        node, parent, key, depth = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            parent[key] = str(node)
+        elif isinstance(node, dict | list | tuple):
+            if depth >= max_depth:
+                parent[key] = "…"
+                continue
+            if isinstance(node, dict):
+                copy: Any = dict.fromkeys(node)
+                stack.extend((v, copy, k, depth + 1) for k, v in node.items())
+            else:
+                copy = [None] * len(node)
+                stack.extend((v, copy, i, depth + 1) for i, v in enumerate(node))
+            parent[key] = copy
+        else:
+            parent[key] = node
+    return root[0]
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+    return JSONResponse({"detail": jsonable_encoder(_json_safe(exc.errors()))}, status_code=422)
 
 
 def _domain_error(_request: Request, exc: Exception) -> JSONResponse:

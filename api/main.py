@@ -8,6 +8,10 @@ paths are relative to ``/api/v1``, import it below and add ``<name>.router`` to 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio.to_thread
@@ -19,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors
 from api.deps import UNAUTHORIZED_HEADERS
+from api.limits import LimitBodies
 from api.routes import (
     audit,
     cohorts,
@@ -43,6 +48,8 @@ from core.settings import Settings, get_settings
 from outcomes.db import get_engine
 from outcomes.tokens import verify_token
 from staff.app import create_staff_app
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 STAFF_PREFIX = "/staff"  # the staff pages (staff/app.py): browser sessions, not bearer tokens
@@ -123,6 +130,35 @@ def _include(app: FastAPI, routers: tuple[APIRouter, ...], prefix: str, **kwargs
         app.include_router(router, prefix=prefix, **kwargs)
 
 
+async def _warm_knowledge(app: FastAPI) -> None:
+    """Build (when missing) and load the knowledge base, so that no search waits for it."""
+    from knowledge import service
+
+    try:
+        await service.ensure_ready(app.state.settings)
+    except Exception as exc:  # searching will try again; the rest of the API works without it
+        log.warning("the knowledge base could not be prepared: %s", type(exc).__name__)
+        app.state.knowledge = "failed"
+        return
+    app.state.knowledge = "ready"
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At start the knowledge base is warmed in the background (``STEGVIS_KNOWLEDGE_WARMUP``):
+    the API answers at once, and a search that comes early waits for the warm-up, not for a
+    second one. ``/health`` says ``"knowledge": "warming" | "ready" | "failed"``."""
+    task = None
+    if app.state.settings.knowledge_warmup:
+        app.state.knowledge = "warming"
+        task = asyncio.create_task(_warm_knowledge(app), name="knowledge warm-up")
+    try:
+        yield
+    finally:
+        if task is not None and not task.done():
+            task.cancel()
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """The staff API on the configured database (migrated first when it is the embedded default).
 
@@ -131,9 +167,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     settings = settings or get_settings()
     if engine is None:
         engine = get_engine(settings, migrate_on_start=settings.database_url is None)
-    app = FastAPI(title="Stegvis outcomes API", version="1", description=DESCRIPTION)
+    app = FastAPI(
+        title="Stegvis outcomes API", version="1", description=DESCRIPTION, lifespan=_lifespan
+    )
     app.state.engine = engine
     app.state.settings = settings
+    app.add_middleware(  # inside RequireLiveToken: a request without a token is not read at all
+        LimitBodies,
+        max_json_bytes=settings.max_json_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        max_depth=settings.max_json_depth,
+    )
     app.add_middleware(RequireLiveToken)
     errors.install(app)
     _include(app, OPEN_ROUTERS, "")

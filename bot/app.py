@@ -39,6 +39,7 @@ from bot.handlers.help import menu
 from bot.i18n import Tr
 from bot.ptb import BotApplication, BotBuilder
 from bot.replies import answer_button
+from bot.retry import RetryingRequest
 from bot.scheduler import install as install_sender
 from bot.scheduler import plan_after_join
 from bot.state import DEPS_KEY, AfterJoin, BotDeps, deps, prune_processed
@@ -161,6 +162,7 @@ def build_application(
     if not secret:
         raise ValueError("the bot needs a token: set STEGVIS_TELEGRAM_TOKEN (or run the sandbox)")
     builder: BotBuilder = ApplicationBuilder().token(secret).post_init(_post_init)
+    builder = builder.request(RetryingRequest())  # 5xx and lost connections (bot/retry.py)
     url = base_url or settings.telegram_base_url
     if url:
         builder = builder.base_url(url).base_file_url(base_file_url or file_url_for(url))

@@ -6,8 +6,9 @@
                          buttons=[[(tr.label("💡 Meeting ideas"), "mi")]])
 
 The chat id is decrypted only here, just before sending; it is never logged. A person who blocked
-the bot gives ``None`` back (``Forbidden``); other Telegram errors are raised for the caller's
-retry policy (``AIORateLimiter`` already retries 429s).
+the bot gives ``None`` back (``Forbidden``). Transient errors (5xx, a dropped connection) were
+retried below already (``bot/retry.py``) and 429s by ``AIORateLimiter``; what is raised here has
+failed for good, for the caller's policy.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Every handler does its database work through ``once``::
         conv = turn.conversation             # where the person is (None: no conversation)
         turn.begin("progress", "type")       # start a flow (a fresh nonce), or
         turn.move("attr", extent="part")     # go on, or
-        turn.end()                           # finish
+        turn.end()                           # finish (or end(done={...}): see below)
         return say(turn.tr("Saved."))
 
 ``once`` inserts the update's id into ``bot_processed_update`` first, in the same transaction as
@@ -18,7 +18,12 @@ everything ``_work`` writes, and commits both together: a duplicate update finds
 dropped (``None``: nothing is sent), and an update whose work failed left no trace and may come
 again. ``peek`` runs a read-only look (no dedupe) before slow async work such as a knowledge
 search. The person is always the sender, found by the keyed hash of their Telegram user id, so a
-handler never takes a person or pair from button data. Both run in the bot's own database threads
+handler never takes a person or pair from button data.
+
+A flow that saved something ends with ``turn.end(done={"saved": [ids]})``: the conversation is
+over (``conversation`` is None), but ``finished(flow, nonce)`` still gives that ``done`` until
+the person begins another one, so that a button of the saved step, pressed again (say after a
+crash ate the confirmation), can say what was saved instead of "no longer works". Both run in the bot's own database threads
 (``in_db_thread``), apart from the default pool that knowledge searches use.
 """
 
@@ -52,6 +57,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 P = ParamSpec("P")
 DEPS_KEY = "stegvis"
+DONE = "done"  # the step of a conversation that ended with something saved (``Turn.end``)
 PRUNE_EVERY = 5000  # update ids: now and then, forget the handled ids older than two weeks
 DB_THREADS = 4
 _executor: ThreadPoolExecutor | None = None
@@ -116,14 +122,26 @@ class Turn:
         """How the audit log names this person's bot actions (``bot:mentor:m-1``)."""
         return f"bot:{self.role}:{self.person}"
 
-    @property
-    def conversation(self) -> Conversation | None:
-        """The conversation the person is in, or None."""
+    def _row(self) -> Conversation | None:
+        """The person's conversation row (also one that ended with ``done``)."""
         if not self._loaded:
             self._loaded = True
             if self.contact is not None:
                 self._conversation = self.session.get(Conversation, self.contact.person)
         return self._conversation
+
+    @property
+    def conversation(self) -> Conversation | None:
+        """The conversation the person is in, or None."""
+        row = self._row()
+        return None if row is None or row.step == DONE else row
+
+    def finished(self, flow: str, nonce: str) -> dict[str, Any] | None:
+        """What that very conversation of ``flow`` saved when it ended (``end(done=...)``)."""
+        row = self._row()
+        if row is None or row.step != DONE or row.flow != flow or row.nonce != nonce:
+            return None
+        return dict(row.data)
 
     def in_flow(self, flow: str, nonce: str | None = None) -> Conversation | None:
         """The conversation if it is ``flow`` (and, given a nonce, that very instance)."""
@@ -134,7 +152,7 @@ class Turn:
 
     def begin(self, flow: str, step: str, **data: Any) -> Conversation:
         """Start a flow (replacing any other conversation) with a fresh nonce."""
-        conv = self.conversation
+        conv = self._row()
         if conv is None:
             conv = Conversation(person=self.person, flow=flow, step=step, nonce="", data={})
         conv.flow, conv.step, conv.nonce = flow, step, secrets.token_hex(3)
@@ -154,12 +172,18 @@ class Turn:
         self.session.add(conv)
         return conv
 
-    def end(self) -> None:
-        """Leave the conversation."""
+    def end(self, *, done: dict[str, Any] | None = None) -> None:
+        """Leave the conversation; with ``done`` (ids of what it saved, no text) it is kept as
+        ended, for ``finished``."""
         conv = self.conversation
-        if conv is not None:
+        if conv is None:
+            return
+        if done is None:
             self.session.delete(conv)
-        self._conversation, self._loaded = None, True
+            self._conversation, self._loaded = None, True
+            return
+        conv.step, conv.data, conv.updated_at = DONE, dict(done), utcnow()
+        self.session.add(conv)
 
 
 AfterJoin = Callable[[Turn], list[Reply]]

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.jsonl import JsonLimits
+
 KEYS_FILE = "keys.json"
 
 
@@ -64,6 +66,12 @@ class Settings(BaseSettings):
     staff_login_max_failures: int = Field(default=5, ge=1, le=100)  # then locked …
     staff_login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)  # … this long
     staff_secure_cookies: bool | None = None  # None: Secure when the request came over https
+    # what a request or an import may send: beyond a limit a clear 413 / 422, nothing written
+    max_json_bytes: int = Field(default=1_048_576, ge=1)  # a JSON request body
+    max_upload_bytes: int = Field(default=33_554_432, ge=1)  # any other body (an import file)
+    max_json_depth: int = Field(default=JsonLimits.max_depth, ge=1)  # bodies and import lines
+    max_import_line_chars: int = Field(default=JsonLimits.max_line_chars, ge=1)
+    knowledge_warmup: bool = True  # the API loads the knowledge base at start (in the background)
 
     # emulator defaults
     emulator_rate_limits: bool = True
@@ -75,6 +83,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'stegvis.db').resolve()}"
+
+    @property
+    def json_limits(self) -> JsonLimits:
+        """The limits of a JSON value: request bodies and import lines."""
+        return JsonLimits(max_depth=self.max_json_depth, max_line_chars=self.max_import_line_chars)
 
     @property
     def chroma_dir(self) -> Path:

@@ -1,4 +1,10 @@
-"""The audit log: every correction, voiding and deletion keeps who, when and the earlier version."""
+"""The audit log: every correction, voiding and deletion keeps who, when and the earlier version.
+
+A person's own words (an event's ``note``: ``FREE_TEXT``) are not copied here: an entry says
+that a note was there, or that it changed, never what it says. So the words live in one row
+only, and erasing that row erases them (``outcomes/privacy.py``); a correction of a note cannot
+be undone from the log, which is the price of that.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,29 @@ from outcomes.bulk import insert_rows
 from outcomes.clock import utcnow
 from outcomes.models import AuditLog
 from outcomes.types import table_of
+
+FREE_TEXT = frozenset({"note"})
+"""Fields of a person's own words: the log keeps that they were there or changed, not the text."""
+KEPT = "[text not kept in the audit log]"
+CHANGED = "[changed; text not kept in the audit log]"
+
+
+def _without_words(
+    before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """``before`` and ``after`` with each free text replaced by a marker (None stays None)."""
+    if not any(key in FREE_TEXT for values in (before, after) if values for key in values):
+        return before, after
+    old = dict(before) if before is not None else None
+    new = dict(after) if after is not None else None
+    for key in FREE_TEXT:
+        was = old.get(key) if old is not None else None
+        now = new.get(key) if new is not None else None
+        if old is not None and was is not None:
+            old[key] = KEPT
+        if new is not None and now is not None:
+            new[key] = CHANGED if old is not None and was is not None and was != now else KEPT
+    return old, new
 
 
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -38,6 +67,7 @@ def audit(
     after: dict[str, Any] | None,
 ) -> None:
     """Add one audit entry to the session's transaction."""
+    before, after = _without_words(before, after)
     session.add(
         AuditLog(
             actor=actor,
@@ -61,6 +91,7 @@ def audit_rows(
 ) -> None:
     """Add many audit entries at once (record id, before, after)."""
     now = utcnow()
+    changes = [(rid, *_without_words(b, a)) for rid, b, a in changes]
     insert_rows(
         session,
         table_of(AuditLog),

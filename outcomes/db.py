@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -13,12 +14,14 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 from core.settings import Settings, get_settings
 from outcomes.errors import NotReady
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -44,7 +47,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # deleted content is overwritten with zeros, not left in free space (see ``scrub``)
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def scrub(engine: Engine, tables: Iterable[str]) -> None:
+    """Leave no copy of deleted or overwritten rows of ``tables`` in the database's files.
+
+    Run after an erasure has committed (``outcomes.privacy.erase_person`` arranges it).
+
+    - SQLite: every connection deletes securely (``PRAGMA secure_delete=ON``: freed space is
+      zeroed), but the write-ahead log still holds the pages as they were before; a truncating
+      checkpoint copies the current pages into the database file and empties the log.
+    - PostgreSQL: a deleted or updated row stays in its page as a dead tuple until VACUUM; each
+      table is vacuumed (outside a transaction). That needs the table's owner (or
+      ``pg_maintain``); without it PostgreSQL skips the table with a warning, and so do we.
+      VACUUM frees the tuples for reuse but does not zero the freed bytes of a page, and the
+      server's own write-ahead log keeps them until it is recycled: a deployment that must rule
+      out forensic recovery keeps PostgreSQL's data directory on an encrypted volume.
+    """
+    try:
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if busy:
+                log.warning("the checkpoint after an erasure could not finish (database busy)")
+        elif engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                quote = conn.dialect.identifier_preparer.quote
+                for table in dict.fromkeys(tables):
+                    conn.exec_driver_sql(f"VACUUM {quote(table)}")
+    except SQLAlchemyError as exc:  # the erasure itself is committed; say that this step failed
+        log.warning("could not scrub the database after an erasure: %s", type(exc).__name__)
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

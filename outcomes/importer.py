@@ -4,7 +4,10 @@ One code path serves ``stegvis import FILE`` and ``POST /api/v1/imports``. Recor
 ``id`` (surveys by participant + wave, register months by person + month; meetings without an id
 by pair + day + kind); a later line replaces an earlier one, and re-importing the same file
 changes nothing. A file with any bad line writes nothing: every bad line is reported with its
-number and reason. The kinds are those of spec/outcomes.md and spec/study.md.
+number and reason. The kinds are those of spec/outcomes.md and spec/study.md;
+a line is bad too when it is not UTF-8, longer than ``max_line_chars``, nested deeper than
+``max_depth`` or holds a control character (``core.jsonl.loads``); an event outside its
+participant's program window is imported with a warning in the report (it will not count).
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlmodel import Session, SQLModel, col
 
+from core.jsonl import JsonLimitError, JsonLimits, loads
 from core.progress import SILENT, Progress
 from outcomes.audit import audit_rows
 from outcomes.bulk import insert_rows
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.schemas import (
+    FIRST_DAY,
+    LAST_DAY,
     CohortCreate,
     EventCreate,
     MeetingCreate,
@@ -94,6 +100,8 @@ DATE_FIELDS = frozenset(
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MONTH_FIELDS = frozenset({"month", "start_month"})
 ISO_MONTH = re.compile(MONTH_PATTERN)
+UNDECODABLE = re.compile("[\udc80-\udcff]")
+"""A byte that is not UTF-8, as ``errors="surrogateescape"`` decodes it (``iter_file``, the API)."""
 CHUNK = 500
 MAX_ERRORS = 1000
 
@@ -119,12 +127,14 @@ class ImportRejected(Exception):
 
 @dataclass
 class ImportReport:
-    """What an import did, per kind: lines read, records created, updated and unchanged."""
+    """What an import did, per kind: lines read, records created, updated and unchanged; and
+    warnings about lines that were imported but look wrong."""
 
     lines: int = 0
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
+    warnings: list[LineError] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +142,7 @@ class ImportReport:
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "warnings": [{"line": w.line, "reason": w.reason} for w in self.warnings],
         }
 
 
@@ -158,6 +169,10 @@ def _describe(error: ValidationError) -> str:
             parts.append(f"bad value {e['input']!r} for '{loc}' (expected {expected})")
         elif kind.startswith(("date", "datetime")):
             parts.append(f"bad date {e['input']!r} for '{loc}'")
+        elif kind in ("greater_than_equal", "less_than_equal") and e["loc"][-1] in DATE_FIELDS:
+            parts.append(
+                f"bad date {e['input']!r} for '{loc}' (a day between {FIRST_DAY} and {LAST_DAY})"
+            )
         else:
             parts.append(f"'{loc}': {e['msg']}")
     return "; ".join(parts)
@@ -228,10 +243,22 @@ def _to_row(kind: str, rec: BaseModel) -> dict[str, Any]:
     return {name: _plain(getattr(rec, name)) for name in _FIELDS[kind]}
 
 
+def _unreadable(text: str, limits: JsonLimits) -> str | None:
+    """Why a line cannot be read as JSON at all (not UTF-8, too long), or None."""
+    if not text.isascii():
+        found = UNDECODABLE.search(text)
+        if found is not None:
+            return f"not UTF-8 text (a byte that is not UTF-8 at column {found.start() + 1})"
+    if len(text) > limits.max_line_chars:
+        return f"the line is longer than {limits.max_line_chars} characters"
+    return None
+
+
 def parse_lines(
-    lines: Iterable[str],
+    lines: Iterable[str], limits: JsonLimits | None = None
 ) -> tuple[dict[str, dict[tuple[Any, ...], _Parsed]], int, list[LineError]]:
     """Validate each line on its own; keep the last line for each key."""
+    limits = limits or JsonLimits()
     parsed: dict[str, dict[tuple[Any, ...], _Parsed]] = {k: {} for k in ORDER}
     errors: list[LineError] = []
     count = 0
@@ -240,8 +267,15 @@ def parse_lines(
         text = raw.strip()
         if not text:
             continue
+        unreadable = _unreadable(text, limits)
+        if unreadable is not None:
+            errors.append(LineError(number, unreadable))
+            continue
         try:
-            obj = json.loads(text)
+            obj = loads(text, max_depth=limits.max_depth)
+        except JsonLimitError as exc:
+            errors.append(LineError(number, str(exc)))
+            continue
         except json.JSONDecodeError as exc:
             errors.append(LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
             continue
@@ -504,20 +538,73 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _outside_windows(
+    session: Session, parsed: dict[str, dict[tuple[Any, ...], _Parsed]]
+) -> list[LineError]:
+    """Warnings for the confirmed events outside their participant's program window (from the
+    file's lines, else the stored records): imported, but they will not count."""
+    events = [p for p in parsed["event"].values() if p.row["status"] != "voided"]
+    people = {p.row["participant"] for p in events}
+    windows: dict[str, tuple[str, date | None, date | None]] = {
+        key[0]: (p.row["cohort"], p.row["joined_on"], p.row["left_on"])
+        for key, p in parsed["participant"].items()
+        if key[0] in people
+    }
+    stored = list(people - windows.keys())
+    for i in range(0, len(stored), CHUNK):
+        rows = session.execute(
+            select(
+                col(Participant.id),
+                col(Participant.cohort),
+                col(Participant.joined_on),
+                col(Participant.left_on),
+            ).where(col(Participant.id).in_(stored[i : i + CHUNK]))
+        ).all()
+        windows.update({r[0]: (r[1], r[2], r[3]) for r in rows})
+    cohorts = {key[0]: (p.row["start"], p.row["end"]) for key, p in parsed["cohort"].items()}
+    wanted = list({c for c, _s, _e in windows.values()} - cohorts.keys())
+    for i in range(0, len(wanted), CHUNK):
+        rows = session.execute(
+            select(col(Cohort.id), col(Cohort.start), col(Cohort.end)).where(
+                col(Cohort.id).in_(wanted[i : i + CHUNK])
+            )
+        ).all()
+        cohorts.update({r[0]: (r[1], r[2]) for r in rows})
+    warnings = []
+    for item in events:
+        person = item.row["participant"]
+        if person not in windows or windows[person][0] not in cohorts:
+            continue
+        cohort, joined, left = windows[person]
+        start, end = joined or cohorts[cohort][0], left or cohorts[cohort][1]
+        day = item.row["occurred_on"]
+        if not start <= day <= end:
+            warnings.append(
+                LineError(
+                    item.line,
+                    f"event: occurred_on {day} is outside the program window of participant "
+                    f"{person!r} ({start} to {end}); it will not count",
+                )
+            )
+    return sorted(warnings, key=lambda w: w.line)[:MAX_ERRORS]
+
+
 def import_jsonl(
     session: Session,
     lines: Iterable[str],
     *,
     actor: str = "import",
     progress: Progress = SILENT,
+    limits: JsonLimits | None = None,
 ) -> ImportReport:
     """Validate all lines, then write them in the caller's transaction (commit is the caller's).
 
     Raises ``ImportRejected`` with every bad line when any line is bad; then nothing is written.
-    ``progress`` hears of the stages (checking the lines, their references, writing the records).
+    ``progress`` hears of the stages (checking the lines, their references, writing the records);
+    ``limits`` bound each line (``Settings.json_limits``; the defaults without).
     """
     with _collector_paused():
-        return _import(session, lines, actor, progress)
+        return _import(session, lines, actor, progress, limits)
 
 
 PROGRESS_EVERY = 1000  # lines checked between two reports to ``progress``
@@ -530,17 +617,23 @@ def _counted(lines: Iterable[str], progress: Progress) -> Iterator[str]:
             progress.advance(PROGRESS_EVERY)
 
 
-def _import(session: Session, lines: Iterable[str], actor: str, progress: Progress) -> ImportReport:
+def _import(
+    session: Session,
+    lines: Iterable[str],
+    actor: str,
+    progress: Progress,
+    limits: JsonLimits | None,
+) -> ImportReport:
     if progress is not SILENT:  # counting the lines first is for someone watching
         progress.stage("checking lines", total=len(lines) if isinstance(lines, Sized) else None)
         lines = _counted(lines, progress)
-    parsed, count, errors = parse_lines(lines)
+    parsed, count, errors = parse_lines(lines, limits)
     progress.stage("checking references")
     errors += _check_references(session, parsed) + _check_windows(session, parsed)
     if errors:
         errors.sort(key=lambda e: e.line)
         raise ImportRejected(errors[:MAX_ERRORS])
-    report = ImportReport(lines=count)
+    report = ImportReport(lines=count, warnings=_outside_windows(session, parsed))
     progress.stage("writing records", total=sum(len(parsed[kind]) for kind in ORDER))
     for kind in ORDER:
         items = sorted(parsed[kind].values(), key=lambda p: p.line)
@@ -550,8 +643,9 @@ def _import(session: Session, lines: Iterable[str], actor: str, progress: Progre
 
 
 def iter_file(path: str | Path) -> Iterator[str]:
-    """Lines of a UTF-8 file (a BOM is tolerated)."""
-    with open(path, encoding="utf-8-sig") as fh:
+    """Lines of a UTF-8 file (a BOM is tolerated); a byte that is not UTF-8 stays in its line as
+    a surrogate escape, for ``parse_lines`` to report with the line's number."""
+    with open(path, encoding="utf-8-sig", errors="surrogateescape") as fh:
         yield from fh
 
 

@@ -9,7 +9,10 @@ cohort and type (``ErasedEventCount``); their surveys are deleted, and so is the
 of any study (``register_person`` rows naming them, with their ``register_month`` rows); their
 Telegram binding goes (chat id and user key); their pairs end; their unused invites are revoked; the audit entries that
 held copies of their records are replaced by one ``erase`` entry; and the ``Participant`` /
-``Mentor`` row stays as a tombstone with ``erased_on`` for staff.
+``Mentor`` row stays as a tombstone with ``erased_on`` for staff. When the caller commits, the
+database files are scrubbed of the old rows (``outcomes.db.scrub``: a truncating checkpoint on
+SQLite, VACUUM of the touched tables on PostgreSQL), so that no copy of the person's words or
+Telegram ids stays on disk.
 
 Contract for other tables: any table of ``outcomes/tables.py`` with a ``person`` column
 (conversation state, skipped survey questions, schedules…) is included in the export and emptied
@@ -26,7 +29,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Table, delete, or_
+from sqlalchemy import Engine, Table, delete, event, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -35,6 +38,7 @@ from core.vocab import EventStatus, Gender
 from outcomes.audit import audit
 from outcomes.clock import today, utcnow
 from outcomes.contacts import (
+    Contact,
     ErasedEventCount,
     Invite,
     PersonRole,
@@ -42,6 +46,7 @@ from outcomes.contacts import (
     find_by_person,
     unbind,
 )
+from outcomes.db import scrub
 from outcomes.errors import NotFound
 from outcomes.models import AuditLog, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.service import event_public, meeting_public, survey_public
@@ -269,8 +274,20 @@ def _drop_audit_copies(session: Session, table_name: str, record_ids: list[str])
         )
 
 
+def _scrub_after_commit(session: Session) -> None:
+    """Once the caller commits the erasure, scrub the tables it touched (``outcomes.db.scrub``)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    own = [Event, Survey, AuditLog, Participant, Mentor, Pair, Invite, Contact]
+    tables = [model.__tablename__ for model in own]  # type: ignore[attr-defined]
+    for table in _person_tables():
+        tables += [table.name, *(child.name for child, _c, _r in _children(table))]
+    event.listen(session, "after_commit", lambda _session: scrub(engine, tables), once=True)
+
+
 def erase_person(session: Session, *, person: str, actor: str) -> ErasureReport:
     """Erase one person (see the module docstring); the caller commits."""
+    _scrub_after_commit(session)
     role, record = _role_of(session, person)
     report = ErasureReport(person=person, role=role.value)
     if record.erased_on is not None:

@@ -8,10 +8,18 @@ Field names are the spec's (spec/outcomes.md): ``cohort``, ``participant``, ``me
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from sqlmodel.main import SQLModelConfig
 
 from core.vocab import (
@@ -51,6 +59,27 @@ T = TypeVar("T")
 IdStr = Field(min_length=1, max_length=ID, pattern=r"^[A-Za-z0-9_.:\-]+$")
 
 
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2100, 12, 31)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    """Only ``YYYY-MM-DD`` (or a ``date``): pydantic would read ``0.0`` or ``"1700000000"`` as a
+    Unix time."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return value
+    raise ValueError("expected a day as YYYY-MM-DD")
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
+"""A day written ``YYYY-MM-DD`` (query parameters)."""
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+"""A day of a record, between 1990 and 2100 (every input model's dates; pydantic checks the
+range itself, at no cost an import would notice; the importer checks ``YYYY-MM-DD`` first)."""
+
+
 def _check_window(start: date | None, end: date | None, what: str) -> None:
     if start is not None and end is not None and end < start:
         raise ValueError(f"{what} ends ({end}) before it starts ({start})")
@@ -80,6 +109,8 @@ def _check_targets(targets: dict[str, Any] | None) -> dict[str, Any] | None:
 class CohortCreate(CohortBase):
     model_config = FORBID_SQL
     id: str = IdStr
+    start: Day
+    end: Day
     targets: dict[str, float] | None = None
 
     @field_validator("targets")
@@ -96,8 +127,8 @@ class CohortCreate(CohortBase):
 class CohortUpdate(BaseModel):
     model_config = FORBID
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    start: date | None = None
-    end: date | None = None
+    start: Day | None = None
+    end: Day | None = None
     region: str | None = Field(default=None, max_length=100)
     targets: dict[str, float] | None = None
 
@@ -118,6 +149,8 @@ class CohortPublic(CohortBase):
 class ParticipantCreate(ParticipantBase):
     model_config = FORBID_SQL
     id: str = IdStr
+    joined_on: Day | None = None
+    left_on: Day | None = None
 
     @model_validator(mode="after")
     def _window(self) -> Self:
@@ -135,8 +168,8 @@ class ParticipantUpdate(BaseModel):
     migration_category: MigrationCategory | None = None
     occupation_field: str | None = Field(default=None, max_length=200)
     arm: Arm | None = None
-    joined_on: date | None = None
-    left_on: date | None = None
+    joined_on: Day | None = None
+    left_on: Day | None = None
     language: str | None = Field(default=None, max_length=LANG)
 
 
@@ -171,6 +204,8 @@ class MentorPublic(MentorBase):
 class PairCreate(PairBase):
     model_config = FORBID_SQL
     id: str = IdStr
+    matched_on: Day
+    ended_on: Day | None = None
 
     @model_validator(mode="after")
     def _window(self) -> Self:
@@ -180,8 +215,8 @@ class PairCreate(PairBase):
 
 class PairUpdate(BaseModel):
     model_config = FORBID
-    matched_on: date | None = None
-    ended_on: date | None = None
+    matched_on: Day | None = None
+    ended_on: Day | None = None
 
 
 class PairPublic(PairBase):
@@ -274,12 +309,13 @@ class SurveyAnswers(BaseModel):
 
 class SurveyCreate(SurveyBase):
     model_config = FORBID_SQL
+    answered_on: Day
     answers: SurveyAnswers
 
 
 class SurveyUpdate(BaseModel):
     model_config = FORBID
-    answered_on: date | None = None
+    answered_on: Day | None = None
     answers: SurveyAnswers | None = None
 
 
@@ -305,6 +341,7 @@ class EventCreate(EventBase):
     id: str | None = Field(
         default=None, min_length=1, max_length=ID, pattern=r"^[A-Za-z0-9_.:\-]+$"
     )
+    occurred_on: Day
     attributes: EventAttributes | None = None
 
 
@@ -313,7 +350,7 @@ class EventUpdate(BaseModel):
 
     model_config = FORBID
     type: EventType | None = None
-    occurred_on: date | None = None
+    occurred_on: Day | None = None
     status: EventStatus | None = None
     attributes: EventAttributes | None = None
 
@@ -334,6 +371,7 @@ class MeetingCreate(MeetingBase):
     id: str | None = Field(
         default=None, min_length=1, max_length=ID, pattern=r"^[A-Za-z0-9_.:\-]+$"
     )
+    held_on: Day
     activities: list[str] = Field(max_length=20)
 
     @field_validator("activities")
@@ -347,7 +385,7 @@ class MeetingCreate(MeetingBase):
 
 class MeetingUpdate(BaseModel):
     model_config = FORBID
-    held_on: date | None = None
+    held_on: Day | None = None
     kind: MeetingKind | None = None
     activities: list[str] | None = Field(default=None, max_length=20)
 
@@ -401,6 +439,8 @@ class Page(BaseModel, Generic[T]):
 
 
 __all__ = [name for name in dir() if name.endswith(("Create", "Update", "Public"))] + [
+    "Day",
+    "IsoDay",
     "EventAttributes",
     "SurveyAnswers",
     "StepItems",

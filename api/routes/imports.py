@@ -2,8 +2,10 @@
 
 The body is the file itself (``text/plain``, ``application/x-ndjson`` or ``application/jsonl``)
 or a multipart form with the file in the field ``file``. The answer is 200 with what was created,
-updated and left unchanged per kind, or 422 with every bad line (``{line, reason}``) and nothing
-written. The command ``stegvis import FILE`` runs the same importer.
+updated and left unchanged per kind (and ``warnings``: lines imported that look wrong), or 422
+with every bad line (``{line, reason}``; bytes that are not UTF-8 too) and nothing written. A file
+larger than ``STEGVIS_MAX_UPLOAD_BYTES`` is refused with 413 before it is read (``api/limits.py``).
+The command ``stegvis import FILE`` runs the same importer.
 """
 
 from __future__ import annotations
@@ -57,19 +59,25 @@ async def _file_text(request: Request) -> str:
         )
     if isinstance(data, str):
         return data
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Invalid(f"the file is not UTF-8 text (byte {exc.start})") from None
+    # a byte that is not UTF-8 stays in its line, for the importer to name the line
+    return data.decode("utf-8-sig", errors="surrogateescape")
+
+
+class ImportWarning(BaseModel):
+    """A line that was imported but looks wrong (an event outside the program window)."""
+
+    line: int
+    reason: str
 
 
 class ImportSummary(BaseModel):
-    """What the import did per kind: records created, updated and unchanged."""
+    """What the import did per kind: records created, updated and unchanged; and warnings."""
 
     lines: int
     created: dict[str, int]
     updated: dict[str, int]
     unchanged: dict[str, int]
+    warnings: list[ImportWarning] = []
 
 
 @router.post("", openapi_extra=OPENAPI_BODY)
@@ -78,5 +86,8 @@ async def import_file(request: Request, session: SessionDep, token: StaffDep) ->
     text = await _file_text(request)
     # the same line splitting as reading the file from disk (universal newlines)
     lines = io.StringIO(text, newline=None)
-    report = await run_in_threadpool(import_jsonl, session, lines, actor=actor(token))
+    limits = request.app.state.settings.json_limits
+    report = await run_in_threadpool(
+        import_jsonl, session, lines, actor=actor(token), limits=limits
+    )
     return ImportSummary(**report.as_dict())

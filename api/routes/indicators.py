@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from api.deps import ID, ID_PATTERN, AnalystReader, SessionDep
 from core.vocab import Basis, Grouping
 from outcomes.indicators import compute_indicators
+from outcomes.schemas import IsoDay
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
 
@@ -26,8 +27,12 @@ BasisQuery = Annotated[
     Basis,
     Query(description="`measured` (of those with a result survey) or `enrolled` (of everyone)"),
 ]
-FromQuery = Annotated[date | None, Query(alias="from", description="Cohorts running from this day")]
-ToQuery = Annotated[date | None, Query(alias="to", description="Cohorts running to this day")]
+FromQuery = Annotated[
+    IsoDay | None, Query(alias="from", description="Cohorts running from this day (YYYY-MM-DD)")
+]
+ToQuery = Annotated[
+    IsoDay | None, Query(alias="to", description="Cohorts running to this day (YYYY-MM-DD)")
+]
 
 
 def window(date_from: date | None, date_to: date | None) -> tuple[date | None, date | None] | None:

@@ -14,6 +14,7 @@ import logging
 import re
 from datetime import date, timedelta
 from functools import partial
+from typing import Any
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
@@ -36,6 +37,7 @@ from bot.replies import Outcome, Rows, deliver, rows, say
 from bot.state import Turn, once, peek
 from core.languages import RTL_LANGUAGES
 from outcomes.errors import DomainError
+from outcomes.models import Meeting
 from outcomes.schemas import MeetingCreate
 from outcomes.service import log_meeting
 
@@ -198,7 +200,8 @@ def _pressed(turn: Turn, data: str | None) -> Outcome:
     found = match(DATA, data)
     conv = turn.in_flow(FLOW, found.group(1)) if found else None
     if found is None or conv is None:
-        return stale_button(turn.tr)
+        done = turn.finished(FLOW, found.group(1)) if found else None
+        return stale_button(turn.tr) if done is None else _already_saved(turn, done)
     action, arg = found.group(2), found.group(3)
     tr = turn.tr
     if action == "x":
@@ -248,11 +251,10 @@ def _save(turn: Turn, day: date, acts: list[str]) -> Outcome:
     except DomainError:
         turn.end()
         return pair_closed(tr)
-    turn.end()
-    what = ", ".join(
-        tr.label(ACTIVITY_LABELS.get(a, ACTIVITY_LABELS["other"])) for a in meeting.activities
+    turn.end(done={"meeting": meeting.id})
+    text = tr(
+        "✅ Saved: your meeting on {day} ({what}).", day=tr.date(day), what=_what(tr, meeting)
     )
-    text = tr("✅ Saved: your meeting on {day} ({what}).", day=tr.date(day), what=what)
     if merged:
         if turn.role == "participant":
             also = tr("Your mentor had logged this meeting too, so I added your answers to it.")
@@ -261,6 +263,23 @@ def _save(turn: Turn, day: date, acts: list[str]) -> Outcome:
                 "Your participant had logged this meeting too, so I added your answers to it."
             )
         text = tr.join(text, also)
+    return say(text, edit=True)
+
+
+def _what(tr: Tr, meeting: Meeting) -> str:
+    labels = (ACTIVITY_LABELS.get(a, ACTIVITY_LABELS["other"]) for a in meeting.activities)
+    return ", ".join(tr.label(label) for label in labels)
+
+
+def _already_saved(turn: Turn, done: dict[str, Any]) -> Outcome:
+    """A button of a /met conversation that saved its meeting: which one (after a crash the
+    person may not have seen "Saved")."""
+    meeting = turn.session.get(Meeting, str(done.get("meeting")))
+    if meeting is None:
+        return stale_button(turn.tr)
+    tr = turn.tr
+    day = tr.date(meeting.held_on)
+    text = tr("This meeting is already saved: {day} ({what}).", day=day, what=_what(tr, meeting))
     return say(text, edit=True)
 
 

@@ -16,7 +16,9 @@ Flow ``progress`` (state in ``bot_conversation``):
   voids the event.
 
 ``pg:<nonce>:x`` cancels. A button from an earlier step of the same conversation shows the
-current step again (after a restart the person simply goes on).
+current step again (after a restart the person simply goes on), and a button of a conversation
+that saved its steps says so, with their undo buttons: after a crash between saving and "Saved"
+the person learns what was kept (``Turn.end(done=...)``).
 """
 
 from __future__ import annotations
@@ -192,8 +194,8 @@ def _save(turn: Turn, day: date, note: str | None) -> Outcome:
     conv = turn.conversation
     assert conv is not None
     pair = active_pair(turn)
-    turn.end()
     if pair is None:
+        turn.end()
         return pair_closed(tr)
     saved: list[Event] = []
     for event_type, answers in zip(conv.data["queue"], conv.data["answers"], strict=True):
@@ -213,17 +215,38 @@ def _save(turn: Turn, day: date, note: str | None) -> Outcome:
                 actor=turn.actor,
             )
         )
+    turn.end(done={"saved": [e.id for e in saved]})
     labels = [tr.label(EVENT_LABELS[str(e.type)]) for e in saved]
     if len(saved) == 1:
         text = tr("✅ Saved: {what}.", what=labels[0])
-        undo: Rows = [[(tr.label("↩ Undo"), f"pu:{saved[0].id}")]]
     else:
         text = tr.join(tr("✅ Saved:"), "\n".join("• " + escape(label) for label in labels))
-        undo = [
-            [(tr.label("↩ Undo") + ": " + label, f"pu:{e.id}")]
-            for e, label in zip(saved, labels, strict=True)
-        ]
-    return say(tr.join(text, tr("Well done! 🎉")), undo, edit=True)
+    return say(tr.join(text, tr("Well done! 🎉")), _undo_buttons(tr, saved, labels), edit=True)
+
+
+def _undo_buttons(tr: Tr, saved: list[Event], labels: list[str]) -> Rows:
+    if len(saved) == 1:
+        return [[(tr.label("↩ Undo"), f"pu:{saved[0].id}")]]
+    return [
+        [(tr.label("↩ Undo") + ": " + label, f"pu:{e.id}")]
+        for e, label in zip(saved, labels, strict=True)
+    ]
+
+
+def _already_saved(turn: Turn, done: dict[str, Any]) -> Outcome:
+    """A button of a conversation that saved its steps: what was saved (still standing)."""
+    tr = turn.tr
+    found = [turn.session.get(Event, i) for i in done.get("saved", []) if isinstance(i, str)]
+    saved = [e for e in found if e is not None and e.status == EventStatus.confirmed]
+    if not saved:
+        return stale_button(tr)
+    labels = [tr.label(EVENT_LABELS[str(e.type)]) for e in saved]
+    if len(saved) == 1:
+        text = tr("This step is already saved: {what}.", what=labels[0])
+    else:
+        lines = "\n".join("• " + escape(label) for label in labels)
+        text = tr.join(tr("These steps are already saved:"), lines)
+    return say(text, _undo_buttons(tr, saved, labels), edit=True)
 
 
 DATA = rf"pg:({NONCE}):(t|p|s|a|d|w|x)(?::([a-z0-9]{{1,2}}))?(?::([a-z]))?"
@@ -243,7 +266,8 @@ def _pressed(turn: Turn, data: str | None, note: str | None) -> Outcome:
     found = match(DATA, data)
     conv = turn.in_flow(FLOW, found.group(1)) if found else None
     if found is None or conv is None:
-        return stale_button(turn.tr)
+        done = turn.finished(FLOW, found.group(1)) if found else None
+        return stale_button(turn.tr) if done is None else _already_saved(turn, done)
     action, arg, value = found.group(2), found.group(3), found.group(4)
     tr = turn.tr
     if action == "x":

@@ -75,6 +75,7 @@ def import_command(
 ) -> None:
     """Import a JSON Lines file: all lines are checked first; one bad line and nothing is written."""
     from core.progress import SILENT
+    from core.settings import get_settings
     from outcomes.importer import FileLines, ImportRejected, import_jsonl
     from stegvis.commands.database import transaction
     from stegvis.commands.stages import stages
@@ -88,7 +89,13 @@ def import_command(
             stages("import") if progress else nullcontext(SILENT) as shown,
             transaction() as session,
         ):
-            report = import_jsonl(session, FileLines(file), actor=CLI_ACTOR, progress=shown)
+            report = import_jsonl(
+                session,
+                FileLines(file),
+                actor=CLI_ACTOR,
+                progress=shown,
+                limits=get_settings().json_limits,
+            )
     except ImportRejected as exc:
         for error in exc.errors:
             typer.echo(str(error), err=True)
@@ -99,6 +106,8 @@ def import_command(
 
 
 def _print_import(file: Path, report: ImportReport, as_json: bool) -> None:
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     if as_json:
         typer.echo(json.dumps(report.as_dict()))
         return

@@ -42,7 +42,10 @@ from tests.utils.factories import small_program
 # the import route takes JSON Lines as text/plain and also under these names
 schemathesis.serializer.alias(["application/x-ndjson", "application/jsonl"], "text/plain")
 
-APP = create_app(Settings(data_dir="/nonexistent-stegvis-test"), engine=make_engine("sqlite://"))
+APP = create_app(
+    Settings(data_dir="/nonexistent-stegvis-test", knowledge_warmup=False),
+    engine=make_engine("sqlite://"),
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 BOUNDED = settings(
@@ -150,3 +153,59 @@ def test_the_schema_holds_the_apis_operations() -> None:
         assert f"POST /api/v1/{resource}" in labels, sorted(labels)
         assert f"GET /api/v1/{resource}" in labels, sorted(labels)
     assert {"POST /api/v1/imports", "GET /api/v1/indicators", "GET /health"} <= labels
+
+
+NESTED = {"nested": b"[" * 1000 + b"]" * 1000, "nested500": b"[" * 500 + b"]" * 500}
+HUGE = 60 * 1024 * 1024
+PATH_VALUES = {"cohort_id": "c1", "participant_id": "p1", "mentor_id": "m1", "pair_id": "pair1"}
+
+
+def _hostile_body(media_type: str, kind: str) -> bytes:
+    if media_type == "multipart/form-data":
+        head = b'--b0und\r\nContent-Disposition: form-data; name="file"; filename="f.jsonl"\r\n\r\n'
+        return head + _hostile_body("text/plain", kind) + b"\r\n--b0und--\r\n"
+    if kind in NESTED:
+        if media_type == "application/json":
+            return b'{"id": "c9", "targets": {"participants": ' + NESTED[kind] + b"}}"
+        return NESTED[kind] + b"\n"
+    if media_type == "application/json":
+        return b'{"name": "' + b"x" * HUGE + b'"}'
+    return (b'{"kind": "cohort", "id": "c9", "name": "' + b"x" * 1000 + b'"}\n') * (HUGE // 1000)
+
+
+def _operations_with_a_body() -> list[tuple[object, str]]:
+    found = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for alternative in operation.body:
+            found.append((operation, alternative.media_type))
+    return found
+
+
+@pytest.mark.parametrize("kind", ["nested", "nested500", "huge"])
+@pytest.mark.parametrize(
+    ("operation", "media_type"),
+    _operations_with_a_body(),
+    ids=lambda value: getattr(value, "label", value),
+)
+def test_hostile_bodies_with_and_without_a_token(operation, media_type, kind, tokens) -> None:
+    """Bodies nested 1,000 (and 500) deep and 60 MB large: a 4xx for each, with a token and
+    without; too large is 413, too deep 422 (a bad line for an import)."""
+    path_parameters = {p.name: PATH_VALUES.get(p.name, "1") for p in operation.path_parameters}
+    case = operation.Case(path_parameters=path_parameters, media_type=media_type)
+    body = _hostile_body(media_type, kind)
+    for headers, expected in ((bearer(tokens["admin"]), None), ({}, 401)):
+        content_type = media_type
+        if media_type == "multipart/form-data":
+            content_type += "; boundary=b0und"
+        response = case.call(headers={**headers, "content-type": content_type}, data=body)
+        assert response.status_code < 500, (operation.label, response.text[:300])
+        if expected is not None:
+            assert response.status_code == expected
+        else:
+            assert response.status_code in (400, 404, 409, 413, 422), operation.label
+            if kind == "huge":
+                assert response.status_code == 413, operation.label
+            elif media_type == "application/json" and response.status_code != 404:
+                assert response.status_code == 422, operation.label
+                assert "nested more than" in response.json()["detail"], operation.label

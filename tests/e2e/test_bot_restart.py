@@ -114,3 +114,49 @@ async def test_sigkill_in_the_middle_of_progress(settings, db, tmp_path):
         "yes",
     )
     assert "Sara" not in log.read_text()  # no names or message text in the bot's log
+
+
+async def test_a_step_saved_just_before_a_crash_says_so_when_pressed_again(settings, db, tmp_path):
+    pair = make_pair(db)
+    sv = Tr("sv")
+    log = tmp_path / "bot.log"
+    async with running_emulator(rate_limits=False) as tg:
+        world = World(tg, settings, db)
+        bot = start_bot(tg, log)
+        try:
+            sara = await world.join(
+                pair.pair, "participant", name="Sara", language_code="sv", within=60
+            )
+            await world.say(sara, "/progress")
+            await world.press(sara, sv.label("🤝 Job interview"))
+            # the bot stores the step, then hangs while showing "Saved"; it is killed there
+            await tg.add_fault("delay", methods=["editMessageText"], delay_ms=60_000)
+            await tg.press(sara.chat, sv.label("Today"))
+            await eventually(
+                lambda: len(saved_events(db)) == 1,
+                what="the step saved before the bot hangs",
+                within=20,
+            )
+            kill(bot)
+            await tg.clear_faults()
+
+            on_screen = await world.last(sara)  # she never saw "Saved": the question is still there
+            assert sv("When did it happen?") in on_screen["text"]
+            pressed = await tg.press(sara.chat, sv.label("Today"))
+            bot = start_bot(tg, log)
+            await world.answered(sara, pressed["callback_query_id"], within=60)
+            now = await world.last(sara)
+            label = sv.label("🤝 Job interview")
+            assert now["text"] == sv("This step is already saved: {what}.", what=label)
+            assert [b["text"] for row in now["reply_markup"]["inline_keyboard"] for b in row] == [
+                sv.label("↩ Undo")
+            ]
+        finally:
+            if bot.poll() is None:
+                kill(bot)
+    assert [(e.type, e.status) for e in saved_events(db)] == [("interview_attended", "confirmed")]
+
+
+def saved_events(db) -> list[Event]:
+    with Session(db) as s:
+        return list(s.exec(select(Event)).all())
