@@ -314,8 +314,8 @@ def split_material(material: Material, max_chars: int = MAX_CHARS) -> list[Chunk
 
 ORIGINAL_LANG = "sv"  # every other language is a translation of the Swedish material
 RTL_LANGS = ("ar", "fa")
-SHARE_BAND = (0.6, 1.7)  # a section's share of its material, translation over original
-TOTAL_BAND = (0.4, 2.5)  # a whole material's length, translation over original (scripts differ)
+SHARE_BAND = (0.67, 1.5)  # a section's share of its material, translation over original
+TOTAL_BAND = (0.5, 2.0)  # a whole material's length, translation over original (scripts differ)
 LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate: Latin text inside right-to-left text
 
 _SECTION_HEADING = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
