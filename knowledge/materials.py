@@ -364,14 +364,14 @@ def sections(material: Material) -> list[Section]:
     """The material's ``##`` sections in order (the text before the first one if there is any)."""
     found: list[tuple[str, list[str]]] = [("", [])]
     for line in material.body.splitlines():
-        heading = _SECTION_HEADING.match(line)
-        if heading:
-            found.append((heading.group(1).strip(), []))
+        match = _SECTION_HEADING.match(line)
+        if match:
+            found.append((match.group(1).strip(), []))
         else:
             found[-1][1].append(line)
     if not "\n".join(found[0][1]).strip():
         found = found[1:]
-    out = []
+    out: list[Section] = []
     for heading, lines in found:
         text = "\n".join(lines).strip()
         counted = [_BULLET_ITEM.sub("", _NUMBERED_ITEM.sub("", line)) for line in [heading, *lines]]
@@ -475,6 +475,10 @@ def check_translations(materials: Iterable[Material]) -> list[str]:
     return problems
 
 
+def _translations(count: int) -> str:
+    return f"{count} translated material{'s' if count != 1 else ''}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m knowledge.materials --check [FOLDER]``: 0 when every translation follows."""
     parser = argparse.ArgumentParser(
@@ -498,9 +502,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(problem)  # noqa: T201
     translated = sum(1 for m in materials if m.lang != ORIGINAL_LANG)
     if problems:
-        print(f"{len(problems)} problems in {translated} translated materials", file=sys.stderr)  # noqa: T201
+        found = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        print(f"{found} in {_translations(translated)}", file=sys.stderr)  # noqa: T201
         return 1
-    print(f"{translated} translated materials follow their Swedish originals")  # noqa: T201
+    follow = "follows its Swedish original" if translated == 1 else "follow their Swedish originals"
+    print(f"{_translations(translated)} {follow}")  # noqa: T201
     return 0
 
 
