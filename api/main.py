@@ -3,16 +3,15 @@
 Every route under ``/api/v1`` needs a bearer token (see ``api/deps.py``); ``/health`` and the
 OpenAPI docs (``/docs``, ``/openapi.json``) are open. To add a resource, write
 ``api/routes/<name>.py`` with a ``router = APIRouter(prefix="/<name>", tags=["<name>"])`` whose
-paths are relative to ``/api/v1``, and add its module name to ``ROUTERS`` below (one line).
+paths are relative to ``/api/v1``, import it below and add ``<name>.router`` to ``ROUTERS``.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -20,31 +19,53 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors
 from api.deps import UNAUTHORIZED_HEADERS
+from api.routes import (
+    audit,
+    cohorts,
+    events,
+    exports,
+    health,
+    imports,
+    indicators,
+    invites,
+    knowledge,
+    meetings,
+    mentors,
+    pairs,
+    participants,
+    schedule,
+    steering,
+    studies,
+    surveys,
+    tokens,
+)
 from core.settings import Settings, get_settings
 from outcomes.db import get_engine
 from outcomes.tokens import verify_token
 
 API_PREFIX = "/api/v1"
-ROUTERS = (
-    "api.routes.cohorts",
-    "api.routes.participants",
-    "api.routes.mentors",
-    "api.routes.pairs",
-    "api.routes.events",
-    "api.routes.surveys",
-    "api.routes.meetings",
-    "api.routes.imports",
-    "api.routes.indicators",
-    "api.routes.exports",
-    "api.routes.tokens",
-    "api.routes.audit",
-    "api.routes.knowledge",  # the knowledge base (its own team)
-    "api.routes.invites",  # pair invites (bot team)
-    "api.routes.schedule",  # check-in schedule (check-ins team)
+ROUTERS: tuple[APIRouter, ...] = (
+    cohorts.router,
+    participants.router,
+    mentors.router,
+    pairs.router,
+    events.router,
+    surveys.router,
+    meetings.router,
+    imports.router,
+    indicators.router,
+    exports.router,
+    studies.router,  # study comparisons (spec/study.md)
+    steering.router,
+    tokens.router,
+    audit.router,
+    knowledge.router,  # the knowledge base (its own team)
+    invites.router,  # pair invites (bot team)
+    schedule.router,  # check-in schedule (check-ins team)
 )
 """Routers mounted under ``/api/v1``."""
 
-OPEN_ROUTERS = ("api.routes.health",)
+OPEN_ROUTERS: tuple[APIRouter, ...] = (health.router,)
 """Routers mounted at the root without authentication."""
 
 DESCRIPTION = """Outcome records of a job-mentoring program (pseudonymous ids only) and the
@@ -52,8 +73,8 @@ indicators computed from them as spec/outcomes.md defines them.
 
 Authenticate with `Authorization: Bearer <token>`; tokens are made with
 `stegvis token create --role admin|staff|analyst --name NAME` or `POST /api/v1/tokens`.
-Roles: **admin** everything; **staff** reads and writes records; **analyst** reads indicators
-and exports only."""
+Roles: **admin** everything; **staff** reads and writes records; **analyst** reads indicators,
+studies and exports only."""
 
 
 class RequireLiveToken:
@@ -95,10 +116,9 @@ def _is_live(engine: Engine, secret: str) -> bool:
         return verify_token(session, secret, touch=False) is not None
 
 
-def _include(app: FastAPI, modules: tuple[str, ...], prefix: str, **kwargs: Any) -> None:
-    for name in modules:
-        module = importlib.import_module(name)
-        app.include_router(module.router, prefix=prefix, **kwargs)
+def _include(app: FastAPI, routers: tuple[APIRouter, ...], prefix: str, **kwargs: Any) -> None:
+    for router in routers:
+        app.include_router(router, prefix=prefix, **kwargs)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:

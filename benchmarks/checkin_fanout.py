@@ -36,6 +36,7 @@ from sqlmodel import Session, SQLModel, select
 
 from bot.app import build_application
 from bot.scheduler import DEFAULT_RATE, Sender
+from core.languages import LANGUAGES
 from core.settings import Settings
 from emulator.config import EmulatorConfig, UserSpec
 from emulator.testing import EmulatorClient, running_emulator
@@ -46,7 +47,6 @@ from outcomes.models import Cohort, Mentor, Pair, Participant
 from outcomes.schedule_models import Delivery, ScheduledItem
 
 FIRST_USER = 600_000_001
-LANGS = ("sv", "ar", "uk", "fa", "en", "so", "ti")
 NOW = datetime(2025, 3, 24, 10, 0, tzinfo=STOCKHOLM).astimezone(UTC)
 
 
@@ -91,7 +91,7 @@ def populate(engine: Engine, settings: Settings, n: int) -> None:
                         "pair": f"pr{i}",
                         "user_key": user_key(settings, FIRST_USER + i),
                         "chat_enc": encrypt_chat_id(settings, FIRST_USER + i),
-                        "language": LANGS[i % len(LANGS)],
+                        "language": LANGUAGES[i % len(LANGUAGES)],
                         "consent": "given",
                         "consented_at": NOW,
                         "updated_at": NOW,

@@ -6,45 +6,72 @@
 
 Flows live in ``bot/handlers/`` (one module each, ``build_handlers()``); ``HANDLER_MODULES`` is
 their order, which matters: the first handler that matches an update takes it, so the catch-all
-fallbacks come last. A new flow adds its module here (before ``fallback``).
+fallbacks come last. A new flow is imported here and added to ``HANDLER_MODULES`` (before
+``fallback``).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import traceback
 from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseHandler, ContextTypes
 
-from bot.handlers import fallback
+from bot.handlers import (
+    ask,
+    checkin,
+    fallback,
+    language,
+    meeting,
+    onboarding,
+    privacy,
+    progress,
+    survey,
+    text,
+)
+from bot.handlers import help as help_flow
 from bot.handlers.help import menu
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Tr
+from bot.i18n import Tr
 from bot.ptb import BotApplication, BotBuilder
 from bot.replies import answer_button
 from bot.scheduler import install as install_sender
-from bot.state import DEPS_KEY, BotDeps, deps, prune_processed
+from bot.scheduler import plan_after_join
+from bot.state import DEPS_KEY, AfterJoin, BotDeps, deps, prune_processed
+from core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES: tuple[str, ...] = (
-    "bot.handlers.onboarding",
-    "bot.handlers.help",
-    "bot.handlers.language",
-    "bot.handlers.meeting",
-    "bot.handlers.progress",
-    "bot.handlers.ask",
-    "bot.handlers.privacy",
-    "bot.handlers.survey",
-    "bot.handlers.checkin",
-    "bot.handlers.text",
-    "bot.handlers.fallback",
+
+class Flow(Protocol):
+    """A module of ``bot/handlers/``: the handlers of one flow."""
+
+    def build_handlers(self) -> list[BaseHandler[Any, Any, Any]]: ...
+
+
+HANDLER_MODULES: tuple[Flow, ...] = (
+    onboarding,
+    help_flow,
+    language,
+    meeting,
+    progress,
+    ask,
+    privacy,
+    survey,
+    checkin,
+    text,
+    fallback,  # the catch-alls, last
 )
+
+AFTER_JOIN: tuple[AfterJoin, ...] = (
+    plan_after_join,  # the check-ins' schedule, and a participant's baseline survey
+)
+"""Flows that start when someone joins, in order (``bot/hooks.py``)."""
 
 
 def file_url_for(base_url: str) -> str:
@@ -144,11 +171,12 @@ def build_application(
         settings=settings,
         engine=engine or get_engine(settings),
         bot_id=int(secret.split(":", 1)[0]),
+        after_join=AFTER_JOIN,
     )
     for handler in fallback.build_guards():
         app.add_handler(handler, group=-1)
-    for name in HANDLER_MODULES:
-        for handler in importlib.import_module(name).build_handlers():
+    for flow in HANDLER_MODULES:
+        for handler in flow.build_handlers():
             app.add_handler(handler)
     app.add_error_handler(on_error)
     install_sender(app)  # due check-ins, surveys and reminders (bot/scheduler.py)

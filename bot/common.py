@@ -7,6 +7,7 @@ import re
 from bot.i18n import N_, Tr
 from bot.replies import Outcome, say
 from bot.state import Turn
+from core.vocab import EVENT_BUTTON_ORDER
 from outcomes.models import Pair, Participant
 
 # The step-to-work event types of spec/outcomes.md, in plain words (the /progress buttons).
@@ -26,7 +27,8 @@ EVENT_LABELS: dict[str, str] = {
     "swedish_improved": N_("🗣 Better Swedish"),
     "professional_swedish_improved": N_("🔧 Swedish for my field"),
 }
-EVENT_TYPES: tuple[str, ...] = tuple(EVENT_LABELS)
+EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EVENT_BUTTON_ORDER)
+"""The order of the event buttons (``core.vocab.EVENT_BUTTON_ORDER``)."""
 
 # What a pair did at a meeting (the /met buttons); the keys are Meeting.activities tags.
 ACTIVITY_LABELS: dict[str, str] = {

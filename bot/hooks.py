@@ -1,32 +1,24 @@
-"""Extension points where other flows join in, named like ``stegvis/cli.py`` names modules.
+"""Extension points where other flows join in, registered by the bot's composition root.
 
-``AFTER_JOIN`` lists functions ``"module:function"`` called with the ``Turn`` of the update in
-which a person accepted the consent, inside that update's transaction; each returns replies to
-send after the welcome (for example the check-ins' baseline survey), or an empty list.
+``bot/app.py``'s ``AFTER_JOIN`` lists the functions called with the ``Turn`` of the update in
+which a person accepted the consent, inside that update's transaction; ``build_application``
+puts them into ``BotDeps.after_join``. Each returns replies to send after the welcome (for
+example the check-ins' baseline survey), or an empty list. A flow that starts when someone
+joins is imported in ``bot/app.py`` and added to ``AFTER_JOIN`` there, so the onboarding flow
+never imports the flows that follow it.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-if TYPE_CHECKING:
-    from bot.replies import Reply
-    from bot.state import Turn
-
-AFTER_JOIN: tuple[str, ...] = ("bot.scheduler:plan_after_join",)
+from bot.replies import Reply
+from bot.state import AfterJoin, Turn
 
 
-def _resolve(spec: str) -> Callable[[Turn], list[Reply]]:
-    module, _, name = spec.partition(":")
-    function: Callable[[Turn], list[Reply]] = getattr(importlib.import_module(module), name)
-    return function
-
-
-def after_join(turn: Turn, hooks: tuple[str, ...] | None = None) -> list[Reply]:
-    """Run every ``AFTER_JOIN`` hook for a person who just joined; their replies, in order."""
+def after_join(turn: Turn, hooks: Sequence[AfterJoin]) -> list[Reply]:
+    """Run every after-join hook for a person who just joined; their replies, in order."""
     replies: list[Reply] = []
-    for spec in AFTER_JOIN if hooks is None else hooks:
-        replies.extend(_resolve(spec)(turn))
+    for hook in hooks:
+        replies.extend(hook(turn))
     return replies

@@ -5,12 +5,16 @@
 
 The month's theme comes from the program month (1 = the pair's first month; "last" = the last
 month of the participant's window). Ideas with ``unless_done`` are also nudges, shown while the
-pair has no such confirmed event and no meeting with such an activity — so a pair that has not
-worked on references, a workplace visit or language is steered there. All rules are data.
+pair has no such confirmed event and no meeting with such an activity — for the steps that go
+with getting a job, strongest first, as ``outcomes.study.steering`` says: the program's own
+association table once 200 participants are measured, else the seed report's finding
+(references, workplace visits, language). An idea whose steps are not steered is a theme only.
+All rules are data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -23,11 +27,15 @@ from sqlmodel import Session, select
 from core.vocab import EventStatus, EventType
 from outcomes.models import Cohort, Event, Meeting, Pair, Participant
 from outcomes.service import get
+from outcomes.study import REPORT_STEPS, steering
 
 IDEAS_FILE = Path(__file__).with_name("ideas.yaml")
 MAX_NUDGES = 2
 MAX_IDEAS = 3  # a short agenda: more nudges only while there is room (but always one)
 DAYS_PER_MONTH = 30.44
+STEP_OF_EVENT = {"internship_started": "internship", "interview_attended": "interviews_plus_two"}
+"""The step (of a study's association table) an ``unless_done`` event type stands for; the other
+step items are named like their event types."""
 KNOWLEDGE_TOPICS = frozenset(
     {
         "cv",
@@ -62,6 +70,11 @@ class Idea:
     @property
     def is_nudge(self) -> bool:
         return bool(self.unless_events or self.unless_activities)
+
+    @property
+    def steps(self) -> frozenset[str]:
+        """The steps this idea works on (its ``unless_done`` events, as step names)."""
+        return frozenset(STEP_OF_EVENT.get(e, e) for e in self.unless_events)
 
     def done(self, events: set[str], activities: set[str]) -> bool:
         """Whether the pair has done what this nudge is about."""
@@ -126,12 +139,24 @@ def program_month(start: date, end: date, day: date) -> tuple[int, int, bool]:
 
 
 def choose(
-    ideas: tuple[Idea, ...], month: int, last: bool, events: set[str], activities: set[str]
+    ideas: tuple[Idea, ...],
+    month: int,
+    last: bool,
+    events: set[str],
+    activities: set[str],
+    steered: Sequence[str] = REPORT_STEPS,
 ) -> list[Idea]:
-    """The month's themes, then up to two nudges for what the pair has not done."""
+    """The month's themes, then up to two nudges for steered steps the pair has not done
+    (``steered``: the steps that go with a job, strongest first)."""
+    rank = {step: i for i, step in enumerate(steered)}
+
+    def nudge(idea: Idea) -> bool:
+        return idea.is_nudge and bool(idea.steps & rank.keys())
+
     themes = [i for i in ideas if ("last" in i.months if last else month in i.months)]
-    open_themes = [i for i in themes if not (i.is_nudge and i.done(events, activities))]
-    nudges = [i for i in ideas if i.is_nudge and i not in themes and not i.done(events, activities)]
+    open_themes = [i for i in themes if not (nudge(i) and i.done(events, activities))]
+    nudges = [i for i in ideas if nudge(i) and i not in themes and not i.done(events, activities)]
+    nudges.sort(key=lambda i: min(rank[s] for s in i.steps if s in rank))  # stable: file order
     chosen = open_themes or themes
     room = min(MAX_NUDGES, max(1, MAX_IDEAS - len(chosen)))
     return chosen + nudges[:room]
@@ -157,5 +182,8 @@ def agenda_for(
     activities: set[str] = set()
     for row in session.exec(select(Meeting.activities).where(Meeting.pair == pair_id)).all():
         activities.update(row or [])
-    chosen = choose(ideas or load_ideas(), month, last, {str(e) for e in events}, activities)
+    steered = steering(session)["steps"]
+    chosen = choose(
+        ideas or load_ideas(), month, last, {str(e) for e in events}, activities, steered
+    )
     return Agenda(month=month, months=months, last=last, ideas=chosen)

@@ -1,21 +1,23 @@
-"""Run the bot on its own with long polling: ``python -m bot.run`` (or ``stegvis bot``).
+"""The bot as a process of its own, with long polling: ``python -m bot.run`` (or ``stegvis bot``).
 
     python -m bot.run                                        # Telegram, token from Settings
     python -m bot.run --base-url http://127.0.0.1:8000/bot --token 7000000001:AAA…   # emulator
 
-The database is migrated on start. Logs name update ids and error types, never message text,
-tokens or chat ids (the HTTP client's request log, which contains the token, is silenced).
+The database is migrated on start; the bot runs with ``bot.runner.BotRunner`` (the lifecycle
+``stegvis up`` uses too) until SIGINT or SIGTERM. Logs name update ids and error types, never
+message text, tokens or chat ids (the HTTP client's request log, which contains the token, is
+silenced).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 from collections.abc import Sequence
 
-from telegram.ext import Application
-
 from bot.app import build_application
+from bot.runner import BotRunner, knowledge_warm_up
 from core.settings import get_settings
 from outcomes.db import get_engine
 
@@ -37,26 +39,20 @@ def run(
 ) -> None:
     """Poll Telegram (or the emulator at ``base_url``) until interrupted.
 
-    ``warm_knowledge`` builds the knowledge index in the background at start (when missing) and
-    loads its model, so that the first question does not wait for it.
+    ``warm_knowledge`` builds the knowledge index at start (when missing) and loads its model,
+    beside the bot, so that the first question does not wait for it.
     """
     settings = get_settings()
     engine = get_engine(settings, migrate_on_start=True)
     app = build_application(
         settings, base_url=base_url, token=token, rate_limiter=rate_limiter, engine=engine
     )
-    if warm_knowledge:
-        first_init = app.post_init
-
-        async def _warm(application: Application) -> None:  # type: ignore[type-arg]
-            if first_init is not None:
-                await first_init(application)
-            from knowledge import service
-
-            application.create_task(service.ensure_ready(settings), name="knowledge warm-up")
-
-        app.post_init = _warm
-    app.run_polling(poll_interval=0.0, timeout=poll_timeout, drop_pending_updates=False)
+    runner = BotRunner(
+        app,
+        warm_up=knowledge_warm_up(settings) if warm_knowledge else None,
+        poll_timeout=poll_timeout,
+    )
+    asyncio.run(runner.run_until_signalled())
 
 
 def main(argv: Sequence[str] | None = None) -> None:

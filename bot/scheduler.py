@@ -412,7 +412,7 @@ def install(
 
 
 def plan_after_join(turn: Turn) -> list[Reply]:
-    """``bot.hooks.AFTER_JOIN``: plan the person's check-ins and surveys; a participant gets the
+    """In ``bot.app.AFTER_JOIN``: plan the person's check-ins and surveys; a participant gets the
     baseline survey's first question right away (recorded as its first delivery)."""
     contact = turn.contact
     if contact is None or contact.pair is None:

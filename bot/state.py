@@ -42,10 +42,11 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.i18n import Tr, pick_language
-from bot.models import Conversation, ProcessedUpdate
+from bot.replies import Reply
 from core.settings import Settings
 from outcomes.clock import today, utcnow
 from outcomes.contacts import Contact, find_by_user
+from outcomes.conversations import Conversation, ProcessedUpdate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,11 +60,13 @@ _executor_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class BotDeps:
-    """What handlers need besides the update: settings, the database, the bot's id."""
+    """What handlers need besides the update: settings, the database, the bot's id, and the
+    flows registered to start when someone joins (``bot/hooks.py``)."""
 
     settings: Settings
     engine: Engine
     bot_id: int
+    after_join: tuple[AfterJoin, ...] = ()
 
 
 def deps(context: ContextTypes.DEFAULT_TYPE) -> BotDeps:
@@ -157,6 +160,10 @@ class Turn:
         if conv is not None:
             self.session.delete(conv)
         self._conversation, self._loaded = None, True
+
+
+AfterJoin = Callable[[Turn], list[Reply]]
+"""A flow that starts when someone joins (``bot/hooks.py``)."""
 
 
 def _turn(session: Session, deps_: BotDeps, update: Update) -> Turn:

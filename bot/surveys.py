@@ -6,7 +6,7 @@
     answers = question.answers_for(option_code)          # a SurveyAnswers with that one answer
 
 ``answers`` is what is stored so far (``SurveyAnswers.model_dump(exclude_none=True)``), and
-``skipped`` the names of the questions the person skipped (``bot/survey_skips.py``). The next
+``skipped`` the names of the questions the person skipped (``outcomes/survey_skips.py``). The next
 question is the first of the wave that applies (its ``when`` holds), has no stored answer and
 was not skipped — so an interrupted survey resumes at the first unanswered question.
 """

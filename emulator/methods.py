@@ -10,9 +10,10 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from emulator.config import EmulatorConfig
 from emulator.formatting import (
     MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
@@ -22,19 +23,37 @@ from emulator.formatting import (
     trim,
     with_links,
 )
+from emulator.limits import FloodControl
 from emulator.markup import check_markup
 from emulator.params import ApiError, Params, bad_request
-from emulator.state import BotState, Chat, StoredMessage, WebhookSettings
+from emulator.state import BotState, Chat, EmulatorState, StoredMessage, WebhookSettings
+from emulator.webhook import WebhookPusher
 
-if TYPE_CHECKING:
-    from emulator.core import Emulator
+
+class BotApiHost(Protocol):
+    """What the Bot API methods need of the emulator (``emulator.core.Emulator`` is one)."""
+
+    @property
+    def state(self) -> EmulatorState: ...
+
+    @property
+    def config(self) -> EmulatorConfig: ...
+
+    @property
+    def flood(self) -> FloodControl: ...
+
+    @property
+    def webhooks(self) -> WebhookPusher: ...
+
+    @property
+    def closing(self) -> bool: ...
 
 
 @dataclass
 class Call:
     """One Bot API call: the emulator, the calling bot and the parameters."""
 
-    emulator: Emulator
+    emulator: BotApiHost
     bot: BotState
     params: Params
 

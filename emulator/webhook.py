@@ -8,22 +8,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
 
-from emulator.state import BotState, WebhookSettings
-
-if TYPE_CHECKING:
-    from emulator.core import Emulator
+from emulator.config import EmulatorConfig
+from emulator.state import BotState, EmulatorState, WebhookSettings
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
+
+
+class WebhookHost(Protocol):
+    """What the pusher needs of the emulator (``emulator.core.Emulator`` is one)."""
+
+    @property
+    def state(self) -> EmulatorState: ...
+
+    @property
+    def config(self) -> EmulatorConfig: ...
+
+    @property
+    def closing(self) -> bool: ...
 
 
 class WebhookPusher:
     """One delivery task per bot with a webhook, in the event loop that set the webhook."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: WebhookHost) -> None:
         self._emulator = emulator
         self._tasks: dict[int, asyncio.Task[None]] = {}
 

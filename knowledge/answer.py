@@ -20,6 +20,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
+from core.languages import LANGUAGE_BY_CODE
 from knowledge.retrieve import ScoredPassage, SearchResult
 
 if TYPE_CHECKING:
@@ -29,15 +30,6 @@ log = logging.getLogger(__name__)
 
 SCREEN_CHARS = 600
 LLM_PASSAGES = 3
-LANGUAGE_NAMES = {
-    "sv": "Swedish",
-    "en": "English",
-    "ar": "Arabic",
-    "fa": "Persian (Dari readers must understand it)",
-    "uk": "Ukrainian",
-    "so": "Somali",
-    "ti": "Tigrinya",
-}
 
 
 class Passage(BaseModel):
@@ -133,6 +125,16 @@ exactly NO_ANSWER. Write at most 5 short sentences in clear, simple {language}. 
 passages you used by their numbers in square brackets, like [1]."""
 
 
+def prompt_language(lang: str) -> str:
+    """The language the answer is to be written in, as the prompt names it."""
+    found = LANGUAGE_BY_CODE.get(lang)
+    if found is None:
+        return "the language of the question"
+    if found.also_for:  # e.g. Dari readers read the bot's Persian
+        return f"{found.english} ({' and '.join(found.also_for)} readers must understand it)"
+    return found.english
+
+
 def build_prompt(question: str, passages: list[Passage], lang: str) -> list[Any]:
     """The chat messages: instructions, then only the retrieved passages and the question."""
     blocks = [
@@ -140,7 +142,7 @@ def build_prompt(question: str, passages: list[Passage], lang: str) -> list[Any]
         for n, p in enumerate(passages, start=1)
     ]
     human = "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
-    language = LANGUAGE_NAMES.get(lang, "the language of the question")
+    language = prompt_language(lang)
     return [SystemMessage(SYSTEM_PROMPT.format(language=language)), HumanMessage(human)]
 
 

@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from core.progress import SILENT, Progress
 from knowledge.embeddings import (
     E5Embeddings,
     StegvisEmbeddingFunction,
@@ -165,18 +166,28 @@ def build_index(
     *,
     directory: Path | None = None,
     embeddings: Embeddings | None = None,
+    progress: Progress = SILENT,
 ) -> BuildReport:
-    """Bring the collection up to date with the materials folder (incremental; see module doc)."""
+    """Bring the collection up to date with the materials folder (incremental; see module doc).
+
+    ``progress`` hears of the stages: reading the materials, loading the model, embedding.
+    """
     with _build_lock(settings):
-        return _build(settings, directory=directory, embeddings=embeddings)
+        return _build(settings, directory=directory, embeddings=embeddings, progress=progress)
 
 
 def _build(
-    settings: Settings, *, directory: Path | None, embeddings: Embeddings | None
+    settings: Settings,
+    *,
+    directory: Path | None,
+    embeddings: Embeddings | None,
+    progress: Progress = SILENT,
 ) -> BuildReport:
     started = time.perf_counter()
     folder = directory or materials_dir(settings)
+    progress.stage("reading the materials")
     chunks = current_chunks(folder)
+    progress.stage("loading the embedding model and the index")
     emb = embeddings or get_embeddings(settings)
     collection = open_collection(settings, embeddings=emb)
     assert collection is not None
@@ -188,6 +199,7 @@ def _build(
     wanted = {c.id for c in chunks}
     stale = [id_ for id_ in stored_hash if id_ not in wanted]
     todo = [c for c in chunks if stored_hash.get(c.id) != c.content_hash]
+    progress.stage("embedding new and changed passages", total=len(todo))
     for start in range(0, len(todo), BATCH):
         batch = todo[start : start + BATCH]
         vectors = _embed_passages(emb, [c.embed_text for c in batch])
@@ -197,7 +209,9 @@ def _build(
             documents=[c.text for c in batch],
             metadatas=[c.metadata() for c in batch],
         )
+        progress.advance(len(batch))
     if stale:
+        progress.stage("removing old passages", total=len(stale))
         collection.delete(ids=stale)
     files = len({c.source for c in chunks})
     report = BuildReport(

@@ -17,7 +17,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-LANGUAGES = ("sv", "en", "ar", "fa", "uk", "so", "ti")
+from core.languages import LANGUAGES
 
 _ETHIOPIC = re.compile("[\u1200-\u139f\u2d80-\u2ddf\uab00-\uab2f]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")

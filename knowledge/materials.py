@@ -28,6 +28,8 @@ from pathlib import Path
 import yaml
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
+from core.languages import LANGUAGES, RTL_LANGUAGES
+
 TOPICS = (
     "cv",
     "cover_letter",
@@ -45,7 +47,6 @@ TOPICS = (
     "mentor_meetings",
     "motivation",
 )
-LANGS = ("sv", "en", "ar", "fa", "uk", "so", "ti", "ru")
 AUDIENCES = ("participant", "mentor", "both")
 MAX_CHARS = 900  # one passage; e5 reads at most 512 tokens and a phone screen shows ~600 chars
 LEAD_CHARS = 160  # how much of a passage's text is embedded after its heading
@@ -142,8 +143,9 @@ def parse_material(text: str, path: Path) -> Material:
     if topic not in TOPICS:
         expected = ", ".join(TOPICS)
         raise MaterialError(f"{path}: unknown topic {topic!r} (expected one of {expected})")
-    if lang not in LANGS:
-        raise MaterialError(f"{path}: unknown lang {lang!r} (expected one of {', '.join(LANGS)})")
+    if lang not in LANGUAGES:
+        expected = ", ".join(LANGUAGES)
+        raise MaterialError(f"{path}: unknown lang {lang!r} (expected one of {expected})")
     audience = str(meta.get("audience") or "both").strip()
     if audience not in AUDIENCES:
         raise MaterialError(f"{path}: audience must be one of {', '.join(AUDIENCES)}")
@@ -313,7 +315,6 @@ def split_material(material: Material, max_chars: int = MAX_CHARS) -> list[Chunk
 # --- translations follow their Swedish original --------------------------------------------------
 
 ORIGINAL_LANG = "sv"  # every other language is a translation of the Swedish material
-RTL_LANGS = ("ar", "fa")
 SHARE_BAND = (0.67, 1.5)  # a section's share of its material, translation over original
 TOTAL_BAND = (0.5, 2.0)  # a whole material's length, translation over original (scripts differ)
 LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate: Latin text inside right-to-left text
@@ -446,7 +447,7 @@ def compare_to_original(original: Material, translation: Material) -> list[str]:
                     f"{label}: {what} {', '.join(mine_t) or 'none'}; "
                     f"the original has {', '.join(orig_t) or 'none'}"
                 )
-    if translation.lang in RTL_LANGS:
+    if translation.lang in RTL_LANGUAGES:
         for quoted in _QUOTE.findall(translation.body):
             inner = quoted.strip()
             if not (_LATIN.search(inner) and _TRAILING_ELLIPSIS.search(inner)):

@@ -18,32 +18,29 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from enum import Enum, StrEnum
+from enum import Enum
 from typing import Any, TextIO
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, TypeDecorator, select
 from sqlmodel import Session, SQLModel
 
-from core.vocab import CONTRIBUTION_KEYS, STEP_ITEMS
+from core.vocab import (
+    CONTRIBUTION_KEYS,
+    INDICATORS,
+    STEP_ITEMS,
+    TARGET_PARTICIPANTS,
+    TARGET_RESPONSE_RATE,
+    ExportTable,
+)
 from outcomes.filters import RecordFilter, clauses
-from outcomes.indicators import INDICATORS, as_basis, as_grouping, compute_indicators
+from outcomes.indicators import as_basis, as_grouping, compute_indicators
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.types import table_of
 
 BATCH = 2000
 
 
-class Table(StrEnum):
-    """The tables that can be exported (the API's resource names)."""
-
-    cohorts = "cohorts"
-    participants = "participants"
-    mentors = "mentors"
-    pairs = "pairs"
-    surveys = "surveys"
-    events = "events"
-    meetings = "meetings"
-
+Table = ExportTable  # the tables that can be exported (core/vocab.py)
 
 MODELS: dict[Table, type[SQLModel]] = {
     Table.cohorts: Cohort,
@@ -245,13 +242,13 @@ def indicator_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     for by, value, block in blocks:
         targets = block.get("targets") or {}
         entries: list[tuple[str, Any, Any, Any, str]] = [
-            ("enrolled", block["enrolled"], None, None, "participants"),
+            ("enrolled", block["enrolled"], None, None, TARGET_PARTICIPANTS),
             (
                 "response_rate",
                 block["measured"],
                 block["enrolled"],
                 block["response_rate"],
-                "response_rate",
+                TARGET_RESPONSE_RATE,
             ),
             *(
                 (

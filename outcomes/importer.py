@@ -1,9 +1,10 @@
 """JSON Lines import in the spec's format: validate every line first, then write in one transaction.
 
 One code path serves ``stegvis import FILE`` and ``POST /api/v1/imports``. Records are keyed by
-``id`` (surveys by participant + wave; meetings without an id by pair + day + kind); a later line
-replaces an earlier one, and re-importing the same file changes nothing. A file with any bad line
-writes nothing: every bad line is reported with its number and reason.
+``id`` (surveys by participant + wave, register months by person + month; meetings without an id
+by pair + day + kind); a later line replaces an earlier one, and re-importing the same file
+changes nothing. A file with any bad line writes nothing: every bad line is reported with its
+number and reason. The kinds are those of spec/outcomes.md and spec/study.md.
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlmodel import Session, SQLModel, col
 
+from core.progress import SILENT, Progress
 from outcomes.audit import audit_rows
 from outcomes.bulk import insert_rows
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
@@ -35,6 +38,15 @@ from outcomes.schemas import (
     ParticipantCreate,
     SurveyCreate,
 )
+from outcomes.study_models import (
+    MONTH_PATTERN,
+    RegisterMonth,
+    RegisterMonthCreate,
+    RegisterPerson,
+    RegisterPersonCreate,
+    Study,
+    StudyCreate,
+)
 from outcomes.types import table_of
 
 KINDS: dict[str, type[BaseModel]] = {
@@ -45,8 +57,27 @@ KINDS: dict[str, type[BaseModel]] = {
     "survey": SurveyCreate,
     "event": EventCreate,
     "meeting": MeetingCreate,
+    "study": StudyCreate,
+    "register_person": RegisterPersonCreate,
+    "register_month": RegisterMonthCreate,
 }
-ORDER = ("cohort", "participant", "mentor", "pair", "survey", "event", "meeting")
+ORDER = (
+    "cohort",
+    "participant",
+    "mentor",
+    "pair",
+    "survey",
+    "event",
+    "meeting",
+    "study",
+    "register_person",
+    "register_month",
+)
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "survey": ("participant", "wave"),
+    "register_month": ("person", "month"),
+}
+"""Kinds keyed by something other than ``id``."""
 DATE_FIELDS = frozenset(
     {
         "start",
@@ -61,6 +92,8 @@ DATE_FIELDS = frozenset(
     }
 )
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MONTH_FIELDS = frozenset({"month", "start_month"})
+ISO_MONTH = re.compile(MONTH_PATTERN)
 CHUNK = 500
 MAX_ERRORS = 1000
 
@@ -114,7 +147,9 @@ def _describe(error: ValidationError) -> str:
     for e in error.errors():
         loc = ".".join(str(p) for p in e["loc"]) or "line"
         kind = e["type"]
-        if kind == "missing":
+        if not e["loc"] and kind == "value_error":  # a rule about the whole record
+            parts.append(str(e["msg"]).removeprefix("Value error, "))
+        elif kind == "missing":
             parts.append(f"missing field '{loc}'")
         elif kind == "extra_forbidden":
             parts.append(f"unknown field '{loc}'")
@@ -129,9 +164,7 @@ def _describe(error: ValidationError) -> str:
 
 
 def _key(kind: str, rec: dict[str, Any]) -> tuple[Any, ...]:
-    if kind == "survey":
-        return (rec["participant"], rec["wave"])
-    return (rec["id"],)
+    return tuple(rec[c] for c in KEY_COLUMNS.get(kind, ("id",)))
 
 
 def _meeting_id(pair: str, held_on: date, kind: str) -> str:
@@ -241,6 +274,24 @@ def parse_lines(
                 )
             )
             continue
+        bad_months = [
+            k
+            for k in MONTH_FIELDS & obj.keys()
+            if kind in ("register_person", "register_month")
+            and obj[k] is not None
+            and not (isinstance(obj[k], str) and ISO_MONTH.match(obj[k]))
+        ]
+        if bad_months:
+            errors.append(
+                LineError(
+                    number,
+                    "; ".join(
+                        f"{kind}: bad month {obj[k]!r} for '{k}' (expected YYYY-MM)"
+                        for k in sorted(bad_months)
+                    ),
+                )
+            )
+            continue
         if kind == "meeting":
             # ``kind`` names the record, so a meeting's own kind travels as ``meeting_kind``
             # (``type`` is accepted too); without either it is an individual meeting.
@@ -273,45 +324,54 @@ def _existing(session: Session, table: Table, column: str, ids: Iterable[Any]) -
 def _check_references(
     session: Session, parsed: dict[str, dict[tuple[Any, ...], _Parsed]]
 ) -> list[LineError]:
-    known: dict[str, set[Any]] = {
-        k: {key[0] for key in parsed[k]} for k in ("cohort", "participant", "mentor", "pair")
-    }
     tables: dict[str, type[SQLModel]] = {
         "cohort": Cohort,
         "participant": Participant,
         "mentor": Mentor,
         "pair": Pair,
+        "study": Study,
+        "register_person": RegisterPerson,
     }
-    refs = {  # kind -> [(field, referenced kind)]
+    known: dict[str, set[Any]] = {k: {key[0] for key in parsed[k]} for k in tables}
+    refs = {  # kind -> [(field, referenced kind)]; a field may hold one id, none, or a list
         "participant": [("cohort", "cohort")],
         "mentor": [("cohort", "cohort")],
         "pair": [("mentor", "mentor"), ("participant", "participant")],
         "survey": [("participant", "participant")],
         "event": [("participant", "participant")],
         "meeting": [("pair", "pair")],
+        "study": [("cohorts", "cohort")],
+        "register_person": [("study", "study"), ("participant", "participant")],
+        "register_month": [("person", "register_person")],
     }
+
+    def ids(value: Any) -> list[Any]:
+        if value is None:
+            return []
+        return list(value) if isinstance(value, list) else [value]
+
     wanted: dict[str, set[Any]] = {k: set() for k in tables}
     for kind, fields in refs.items():
         for item in parsed[kind].values():
             for fld, target in fields:
-                if item.row[fld] not in known[target]:
-                    wanted[target].add(item.row[fld])
-    for target, ids in wanted.items():
-        if ids:
-            known[target] |= _existing(session, table_of(tables[target]), "id", ids)
+                wanted[target].update(v for v in ids(item.row[fld]) if v not in known[target])
+    for target, missing in wanted.items():
+        if missing:
+            known[target] |= _existing(session, table_of(tables[target]), "id", missing)
     errors = []
     for kind, fields in refs.items():
         for item in parsed[kind].values():
             for fld, target in fields:
-                if item.row[fld] not in known[target]:
-                    errors.append(
-                        LineError(
-                            item.line,
-                            f"{kind}: '{fld}' refers to {target} "
-                            f"{item.row[fld]!r}, which does not exist "
-                            f"(neither stored nor on a good line)",
+                for value in ids(item.row[fld]):
+                    if value not in known[target]:
+                        errors.append(
+                            LineError(
+                                item.line,
+                                f"{kind}: '{fld}' refers to {target.replace('_', ' ')} "
+                                f"{value!r}, which does not exist "
+                                f"(neither stored nor on a good line)",
+                            )
                         )
-                    )
     return errors
 
 
@@ -358,7 +418,7 @@ def _write_kind(
     rows = [i.row for i in items]
     if not rows:
         return
-    key_cols: tuple[str, ...] = ("participant", "wave") if kind == "survey" else ("id",)
+    key_cols = KEY_COLUMNS.get(kind, ("id",))
     compare = [c for c in rows[0] if c not in key_cols and c not in ("recorded_by", "logged_by")]
     existing: dict[tuple[Any, ...], dict[str, Any]] = {}
     keys = [tuple(r[c] for c in key_cols) for r in rows]
@@ -421,6 +481,9 @@ MODELS: dict[str, type[SQLModel]] = {
     "survey": Survey,
     "event": Event,
     "meeting": Meeting,
+    "study": Study,
+    "register_person": RegisterPerson,
+    "register_month": RegisterMonth,
 }
 
 
@@ -441,29 +504,70 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def import_jsonl(session: Session, lines: Iterable[str], *, actor: str = "import") -> ImportReport:
+def import_jsonl(
+    session: Session,
+    lines: Iterable[str],
+    *,
+    actor: str = "import",
+    progress: Progress = SILENT,
+) -> ImportReport:
     """Validate all lines, then write them in the caller's transaction (commit is the caller's).
 
     Raises ``ImportRejected`` with every bad line when any line is bad; then nothing is written.
+    ``progress`` hears of the stages (checking the lines, their references, writing the records).
     """
     with _collector_paused():
-        return _import(session, lines, actor)
+        return _import(session, lines, actor, progress)
 
 
-def _import(session: Session, lines: Iterable[str], actor: str) -> ImportReport:
+PROGRESS_EVERY = 1000  # lines checked between two reports to ``progress``
+
+
+def _counted(lines: Iterable[str], progress: Progress) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        yield line
+        if number % PROGRESS_EVERY == 0:
+            progress.advance(PROGRESS_EVERY)
+
+
+def _import(session: Session, lines: Iterable[str], actor: str, progress: Progress) -> ImportReport:
+    if progress is not SILENT:  # counting the lines first is for someone watching
+        progress.stage("checking lines", total=len(lines) if isinstance(lines, Sized) else None)
+        lines = _counted(lines, progress)
     parsed, count, errors = parse_lines(lines)
+    progress.stage("checking references")
     errors += _check_references(session, parsed) + _check_windows(session, parsed)
     if errors:
         errors.sort(key=lambda e: e.line)
         raise ImportRejected(errors[:MAX_ERRORS])
     report = ImportReport(lines=count)
+    progress.stage("writing records", total=sum(len(parsed[kind]) for kind in ORDER))
     for kind in ORDER:
         items = sorted(parsed[kind].values(), key=lambda p: p.line)
         _write_kind(session, kind, MODELS[kind], items, report, actor)
+        progress.advance(len(items))
     return report
 
 
-def iter_file(path: str) -> Iterator[str]:
+def iter_file(path: str | Path) -> Iterator[str]:
     """Lines of a UTF-8 file (a BOM is tolerated)."""
     with open(path, encoding="utf-8-sig") as fh:
         yield from fh
+
+
+class FileLines:
+    """The lines of a UTF-8 file, as ``iter_file``; ``len()`` counts them (for progress)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter_file(self.path)
+
+    def __len__(self) -> int:
+        count, last = 0, b"\n"
+        with self.path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                count += block.count(b"\n")
+                last = block[-1:]
+        return count + (last != b"\n")  # a last line without a newline counts too

@@ -15,6 +15,10 @@ exports all call :func:`compute_indicators`, so they give identical numbers. One
    total is the sum of the groups (every count is additive); shares are computed in Python from
    the exact integers.
 
+:func:`participant_flags` returns layer 2 itself, one row per participant (the study engine's
+input, ``outcomes/study.py``): the same facts and flags, so the per-person outcomes and the
+indicators can never disagree.
+
 Layers 2 and 3 are shared, and so is most of layer 1. The two plans differ only in how ``mask``
 and ``interviews`` are gathered, and give the same numbers: ``correlated`` (the default) reads
 each counted participant's window from the index ``ix_event_participant_window`` alone (SQLite
@@ -85,16 +89,26 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
-from core.vocab import MINOR_ITEMS, STEP_ITEMS, EventStatus, EventType, SurveyStatus, Wave
+from core.vocab import (
+    BASES,
+    GROUPINGS,
+    INDICATORS,
+    MINOR_ITEMS,
+    STEP_ITEMS,
+    TARGET_PARTICIPANTS,
+    TARGET_RESPONSE_RATE,
+    Basis,
+    EventStatus,
+    EventType,
+    Grouping,
+    SurveyStatus,
+    Wave,
+)
 from outcomes.errors import Invalid, NotFound
 from outcomes.models import Cohort, Event, Participant, Survey
 from outcomes.types import table_of
 
-Basis = Literal["measured", "enrolled"]
-Grouping = Literal["gender", "cohort", "arm", "migration_category", "region"]
 Plan = Literal["joined", "correlated"]
-BASES: tuple[str, ...] = get_args(Basis)
-GROUPINGS: tuple[str, ...] = get_args(Grouping)
 PLANS: tuple[str, ...] = get_args(Plan)
 _GROUPING_OF: dict[str, Grouping] = {g: g for g in get_args(Grouping)}
 _BASIS_OF: dict[str, Basis] = {b: b for b in get_args(Basis)}
@@ -115,23 +129,6 @@ def as_basis(value: str) -> Basis:
         raise Invalid(f"unknown basis {value!r}; expected one of {', '.join(BASES)}")
     return _BASIS_OF[value]
 
-
-INDICATORS: tuple[str, ...] = (
-    "got_job",
-    "measurable_steps",
-    "job_or_steps",
-    "network_expanded",
-    "internship",
-    "education_started",
-    "interviews_plus_two",
-    "minor_steps_5_of_8",
-    *(item for item in MINOR_ITEMS if item != "network_expanded"),
-    "job_contributed",
-    "internship_contributed",
-    "education_contributed",
-    "relevant_job_contributed",
-)
-"""Every indicator of the spec, in the order the JSON lists them."""
 
 CONTRIBUTION_INDICATORS: dict[str, tuple[str, str]] = {
     "job_contributed": ("got_job", "job"),
@@ -322,12 +319,16 @@ class _Scope:
     by: Grouping | None
     basis: Basis
     window: tuple[date | None, date | None] | None
+    cohorts: tuple[str, ...] | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
-        """Which participants are counted: one cohort, cohorts overlapping a date window."""
+        """Which participants are counted: one cohort, some cohorts, cohorts overlapping a date
+        window."""
         out: list[ColumnElement[bool]] = []
         if self.cohort is not None:
             out.append(_P.c.cohort == self.cohort)
+        if self.cohorts is not None:
+            out.append(_P.c.cohort.in_(self.cohorts))
         if self.window is not None:
             start, end = self.window
             if end is not None:
@@ -547,7 +548,7 @@ def _outcomes(f: Any) -> dict[str, ColumnElement[Any]]:
     return {"got_job": got_job, **items}
 
 
-def _flags(facts: FromClause, by: Grouping | None) -> FromClause:
+def _flags(facts: FromClause, by: Grouping | None, *, with_pid: bool = False) -> FromClause:
     """0/1 flags for every outcome of each participant, and the contribution answers.
 
     The latest job / internship / education event is looked up only where the answer is still
@@ -585,6 +586,7 @@ def _flags(facts: FromClause, by: Grouping | None) -> FromClause:
     )
     return _fence(
         select(
+            *([f.pid] if with_pid else []),
             *([f.g] if by is not None else []),
             f.measured,
             f.counted,
@@ -603,6 +605,24 @@ def _flags(facts: FromClause, by: Grouping | None) -> FromClause:
 
 
 # -- layer 3: sums per group ------------------------------------------------------------------
+
+
+def _person(pf: Any) -> dict[str, ColumnElement[Any]]:
+    """Each outcome of the spec as a condition over one participant's flags (layer 2)."""
+    minor5 = sum((pf[item] for item in MINOR_ITEMS), literal_column("0")) >= 5
+    steps = and_(
+        pf.got_job == 0,
+        or_(pf.internship == 1, pf.education_started == 1, pf.interviews_plus_two == 1, minor5),
+    )
+    return {
+        "got_job": pf.got_job == 1,
+        "measurable_steps": steps,
+        "job_or_steps": or_(pf.got_job == 1, steps),
+        "interviews_plus_two": pf.interviews_plus_two == 1,
+        "minor_steps_5_of_8": minor5,
+        **{item: pf[item] == 1 for item in STEP_ITEMS},
+        "relevant_job_contributed": and_(pf.got_job == 1, pf.job_relevant == 1, pf.c_job == "yes"),
+    }
 
 
 def build_query(
@@ -624,21 +644,7 @@ def build_query(
     plan = plan or DEFAULT_PLAN
     facts = _facts(scope, plan)
     pf = _flags(facts, by).c
-
-    minor5 = sum((pf[item] for item in MINOR_ITEMS), literal_column("0")) >= 5
-    steps = and_(
-        pf.got_job == 0,
-        or_(pf.internship == 1, pf.education_started == 1, pf.interviews_plus_two == 1, minor5),
-    )
-    person: dict[str, ColumnElement[Any]] = {
-        "got_job": pf.got_job == 1,
-        "measurable_steps": steps,
-        "job_or_steps": or_(pf.got_job == 1, steps),
-        "interviews_plus_two": pf.interviews_plus_two == 1,
-        "minor_steps_5_of_8": minor5,
-        **{item: pf[item] == 1 for item in STEP_ITEMS},
-        "relevant_job_contributed": and_(pf.got_job == 1, pf.job_relevant == 1, pf.c_job == "yes"),
-    }
+    person = _person(pf)
 
     # every count as one bit of one integer per participant; people with the same bits are
     # counted together, then each count is the sum over the bit patterns that have its bit
@@ -731,11 +737,11 @@ def _attainment(targets: dict[str, Any] | None, block: dict[str, Any]) -> dict[s
         return None
     out: dict[str, Any] = {}
     for key, target in targets.items():
-        if key == "participants":
+        if key == TARGET_PARTICIPANTS:
             actual: float | int | None = block["enrolled"]
             if isinstance(target, float) and target.is_integer():
                 target = int(target)  # stored as a JSON number; a head count reads as one
-        elif key == "response_rate":
+        elif key == TARGET_RESPONSE_RATE:
             actual = block["response_rate"]
         elif key in block["indicators"]:
             actual = block["indicators"][key]["share"]
@@ -828,3 +834,63 @@ def compute_indicators(
                     group["targets"] = attained
             result["groups"].append(group)
     return result
+
+
+# -- per participant --------------------------------------------------------------------------
+
+PERSON_FLAGS: tuple[str, ...] = (
+    "got_job",
+    "measurable_steps",
+    "job_or_steps",
+    "internship",
+    "education_started",
+    "interviews_plus_two",
+    "minor_steps_5_of_8",
+    *MINOR_ITEMS,
+)
+"""The per-participant outcomes :func:`participant_flags` returns (those a study compares)."""
+
+
+def build_participant_query(
+    *,
+    cohorts: tuple[str, ...] | None = None,
+    basis: Basis = "measured",
+    plan: Plan | None = None,
+) -> Select[Any]:
+    """One row per counted participant: ``participant``, ``measured`` and a 0/1 column for each
+    of ``PERSON_FLAGS`` — layers 1 and 2 of the indicators' statement, without the sums."""
+    scope = _Scope(None, None, basis, None, tuple(cohorts) if cohorts is not None else None)
+    facts = _facts(scope, plan or DEFAULT_PLAN)
+    pf = _flags(facts, None, with_pid=True).c
+    person = _person(pf)
+    return select(
+        pf.pid.label("participant"),
+        pf.measured,
+        *(_flag(person[name]).label(name) for name in PERSON_FLAGS),
+    ).order_by(pf.pid)
+
+
+def participant_flags(
+    session: Session,
+    *,
+    cohorts: list[str] | tuple[str, ...] | None = None,
+    basis: Basis = "measured",
+    plan: Plan | None = None,
+) -> list[dict[str, Any]]:
+    """Each participant's outcomes from the one engine: a dict per counted participant (by id)
+    with ``participant``, ``measured`` (0/1) and 0/1 for each of ``PERSON_FLAGS``.
+
+    ``cohorts`` limits to those cohorts (all when ``None``); with ``basis="measured"`` only the
+    measured are returned, with ``"enrolled"`` everyone, judged as the indicators judge them.
+    Summing a flag over the rows gives the ``n`` of that indicator in ``compute_indicators``.
+    """
+    if basis not in BASES:
+        raise Invalid(f"unknown basis {basis!r}; expected one of {', '.join(BASES)}")
+    if plan is not None and plan not in PLANS:
+        raise Invalid(f"unknown plan {plan!r}; expected one of {', '.join(PLANS)}")
+    dialect = session.get_bind().dialect.name
+    statement = build_participant_query(
+        cohorts=tuple(cohorts) if cohorts is not None else None, basis=basis, plan=plan
+    )
+    _tune(session, dialect)
+    return [dict(row) for row in session.connection().execute(statement).mappings().all()]

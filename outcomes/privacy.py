@@ -5,13 +5,15 @@
 
 Erasure keeps the rules of spec/outcomes.md and the person's rights together: the person's own
 records and background variables are gone; their events survive only as anonymous counts per
-cohort and type (``ErasedEventCount``); their surveys are deleted; their Telegram binding goes
-(chat id and user key); their pairs end; their unused invites are revoked; the audit entries that
+cohort and type (``ErasedEventCount``); their surveys are deleted, and so is their register data
+of any study (``register_person`` rows naming them, with their ``register_month`` rows); their
+Telegram binding goes (chat id and user key); their pairs end; their unused invites are revoked; the audit entries that
 held copies of their records are replaced by one ``erase`` entry; and the ``Participant`` /
 ``Mentor`` row stays as a tombstone with ``erased_on`` for staff.
 
-Contract for other tables: any table with a ``person`` column (conversation state, schedules…)
-is included in the export and emptied of that person's rows on erasure — no registration needed;
+Contract for other tables: any table of ``outcomes/tables.py`` with a ``person`` column
+(conversation state, skipped survey questions, schedules…) is included in the export and emptied
+of that person's rows on erasure — nothing else to register;
 rows of other tables that point at those rows by a foreign key (deliveries of a scheduled item…)
 go with them.
 """
@@ -43,7 +45,8 @@ from outcomes.contacts import (
 from outcomes.errors import NotFound
 from outcomes.models import AuditLog, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.service import event_public, meeting_public, survey_public
-from stegvis.schema import metadata
+from outcomes.study_models import RegisterMonth, RegisterPerson
+from outcomes.tables import metadata
 
 PARTICIPANT_CLEARED = (
     "birth_year",
@@ -54,7 +57,10 @@ PARTICIPANT_CLEARED = (
     "language",
 )
 MENTOR_CLEARED = ("occupation_field", "language")
-OWN_TABLES = frozenset({"contact"})  # handled explicitly, not by the ``person`` column rule
+OWN_TABLES = frozenset({"contact", "register_month"})
+"""Handled explicitly, not by the ``person`` column rule (``register_month.person`` is a register
+person's id, not a participant's: a participant's register rows are found through
+``register_person.participant``)."""
 
 
 @dataclass
@@ -65,6 +71,7 @@ class ErasureReport:
     role: str
     events_counted: int = 0
     surveys_deleted: int = 0
+    register_rows_deleted: int = 0
     pairs_ended: list[str] = field(default_factory=list)
     contacts_removed: int = 0
     invites_revoked: int = 0
@@ -159,6 +166,7 @@ def export_person(session: Session, settings: Settings, person: str) -> dict[str
         "surveys": [],
         "meetings": [],
         "invites": [],
+        "register": [],
         "other": {},
     }
     if contact is not None:
@@ -178,6 +186,7 @@ def export_person(session: Session, settings: Settings, person: str) -> dict[str
         ).all()
         surveys = session.exec(select(Survey).where(Survey.participant == person)).all()
         doc["surveys"] = [survey_public(s).model_dump(mode="json") for s in surveys]
+        doc["register"] = _register_of(session, person)
     else:
         actor = f"bot:mentor:{person}"
         events = session.exec(
@@ -207,6 +216,33 @@ def export_person(session: Session, settings: Settings, person: str) -> dict[str
     for table in _person_tables():
         _rows(session, table, table.c.person == person, doc["other"])
     return doc
+
+
+def _register_of(session: Session, participant: str) -> list[dict[str, Any]]:
+    """The participant's register data of any study: each register person with its months."""
+    out = []
+    for rp in session.exec(
+        select(RegisterPerson)
+        .where(RegisterPerson.participant == participant)
+        .order_by(col(RegisterPerson.id))
+    ).all():
+        months = session.exec(
+            select(RegisterMonth)
+            .where(RegisterMonth.person == rp.id)
+            .order_by(col(RegisterMonth.month))
+        ).all()
+        out.append({**_fields(rp), "months": [_fields(m) for m in months]})
+    return out
+
+
+def _erase_register(session: Session, participant: str) -> int:
+    """Delete the participant's register persons and their months; the number of rows deleted."""
+    ids = sa_select(col(RegisterPerson.id)).where(col(RegisterPerson.participant) == participant)
+    months = session.execute(delete(RegisterMonth).where(col(RegisterMonth.person).in_(ids)))
+    persons = session.execute(
+        delete(RegisterPerson).where(col(RegisterPerson.participant) == participant)
+    )
+    return sum(int(getattr(r, "rowcount", 0) or 0) for r in (months, persons))
 
 
 def _count_erased_events(session: Session, cohort: str, events: list[Event]) -> None:
@@ -253,6 +289,7 @@ def erase_person(session: Session, *, person: str, actor: str) -> ErasureReport:
         for s in surveys:
             session.delete(s)
         report.surveys_deleted = len(surveys)
+        report.register_rows_deleted = _erase_register(session, person)
         for name in PARTICIPANT_CLEARED:
             setattr(record, name, None)
         record.gender = Gender.unspecified

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlmodel.main import SQLModelConfig
 
 from core.vocab import (
+    TARGET_KEYS,
+    TARGET_PARTICIPANTS,
     Arm,
     Contribution,
     EducationLevel,
@@ -47,24 +49,6 @@ FORBID = ConfigDict(extra="forbid")
 FORBID_SQL = SQLModelConfig(extra="forbid")
 T = TypeVar("T")
 IdStr = Field(min_length=1, max_length=ID, pattern=r"^[A-Za-z0-9_.:\-]+$")
-TARGET_KEYS = frozenset(
-    {
-        "participants",
-        "got_job",
-        "measurable_steps",
-        "job_or_steps",
-        "network_expanded",
-        "internship",
-        "education_started",
-        "interviews_plus_two",
-        "minor_steps_5_of_8",
-        "job_contributed",
-        "internship_contributed",
-        "education_contributed",
-        "relevant_job_contributed",
-        "response_rate",
-    }
-)
 
 
 def _check_window(start: date | None, end: date | None, what: str) -> None:
@@ -82,7 +66,7 @@ def _check_targets(targets: dict[str, Any] | None) -> dict[str, Any] | None:
             raise ValueError(f"target {key!r} must be a number")
         if not math.isfinite(value):
             raise ValueError(f"target {key!r} must be a finite number")
-        if key == "participants":
+        if key == TARGET_PARTICIPANTS:
             if value < 0 or int(value) != value:
                 raise ValueError("target 'participants' must be a whole number ≥ 0")
         elif not 0 <= value <= 1:

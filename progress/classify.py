@@ -42,12 +42,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import BaseModel, Field
 
-from core.vocab import EventType
+from progress.classification import EVENT_TYPES, Classification, EventGuess, Proposer
 from progress.cues import Clause, Cues, get_cues
 from progress.embed import embed
 from progress.exemplars import NONE_PREFIX, Embed, Exemplar, exemplar_vectors, load_exemplars
@@ -55,43 +54,22 @@ from progress.exemplars import NONE_PREFIX, Embed, Exemplar, exemplar_vectors, l
 if TYPE_CHECKING:
     from core.settings import Settings
 
+__all__ = [
+    "EVENT_TYPES",
+    "Classification",
+    "Classifier",
+    "EventGuess",
+    "Params",
+    "Proposer",
+    "aclassify",
+    "build_classifier",
+    "classify",
+    "get_classifier",
+]
+
 log = logging.getLogger(__name__)
 
-# The step-to-work event types of spec/outcomes.md, in the spec's order.
-EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
 SMALLTALK = NONE_PREFIX + "smalltalk"
-
-
-class EventGuess(BaseModel):
-    """One event type the message reports, with the classifier's confidence (0..1)."""
-
-    type: str
-    confidence: float = Field(ge=0, le=1)
-
-
-class Classification(BaseModel):
-    """What a message reports: events (empty when none), whether it asks something, and whether
-    the classifier is sure enough to propose these events rather than the ``/progress`` buttons.
-    """
-
-    lang: str
-    events: list[EventGuess] = Field(default_factory=list)
-    is_question: bool = False
-    confident: bool = True
-
-    @property
-    def types(self) -> set[str]:
-        """The predicted set of event types."""
-        return {e.type for e in self.events}
-
-    def contract(self) -> dict[str, object]:
-        """The JSON of ``stegvis classify --json`` (spec/knowledge.md), plus the two flags."""
-        return {
-            "lang": self.lang,
-            "events": [{"type": e.type, "confidence": round(e.confidence, 3)} for e in self.events],
-            "is_question": self.is_question,
-            "confident": self.confident,
-        }
 
 
 @dataclass(frozen=True)
@@ -108,14 +86,6 @@ class Params:
     weak_needs_cue: bool = True  # ... and there an event needs a cue word, not looks alone
     uncued_threshold: float = 0.5  # an event without its cue word needs this much
     smalltalk_floor: float = 0.1  # a question this likely smalltalk ("how are you?") asks nothing
-
-
-class Proposer(Protocol):
-    """Proposes the events of a message, given the offline result (an LLM, see ``llm.py``)."""
-
-    def propose(self, text: str, offline: Classification) -> Classification: ...
-
-    async def apropose(self, text: str, offline: Classification) -> Classification: ...
 
 
 @dataclass(frozen=True)

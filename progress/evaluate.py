@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.jsonl import JsonlError, read_objects
+from core.languages import LANGUAGES
 from progress.classify import EVENT_TYPES, Classification, Classifier
 
-LANGUAGE_ORDER = ("sv", "en", "ar", "fa", "uk", "so", "ti")
 TARGET_SV_EN = 0.90
 TARGET_OVERALL = 0.80
 TARGET_FALSE_EVENT = 0.05
@@ -143,7 +143,7 @@ def read_labelled(path: Path) -> list[LabelledMessage]:
 
 
 def _language_order(lang: str) -> tuple[int, str]:
-    return (LANGUAGE_ORDER.index(lang) if lang in LANGUAGE_ORDER else len(LANGUAGE_ORDER), lang)
+    return (LANGUAGES.index(lang) if lang in LANGUAGES else len(LANGUAGES), lang)
 
 
 def score(items: Sequence[LabelledMessage], predictions: Sequence[Classification]) -> EvalReport:

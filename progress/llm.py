@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from core.languages import BOT_LANGUAGES
 from core.vocab import EventType
-from progress.classify import EVENT_TYPES, Classification, EventGuess
+from progress.classification import EVENT_TYPES, Classification, EventGuess
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -26,11 +27,11 @@ if TYPE_CHECKING:
 # Confidence given to an event only the LLM found (the offline confidence when both found it).
 LLM_ONLY_CONFIDENCE = 0.8
 
-INSTRUCTIONS = """\
+_NAMES = ["/".join((lang.english, *lang.also_for)) for lang in BOT_LANGUAGES]  # Persian/Dari
+INSTRUCTIONS = f"""\
 You read one message from a participant (or their volunteer mentor) in a job-mentoring program \
-for people new to Sweden. The message may be in Swedish, English, Arabic, Persian/Dari, \
-Ukrainian, Somali or Tigrinya. List the steps towards work that the message says HAVE HAPPENED, \
-using only these event types:
+for people new to Sweden. The message may be in {", ".join(_NAMES[:-1])} or {_NAMES[-1]}. \
+List the steps towards work that the message says HAVE HAPPENED, using only these event types:
 job_started: started paid work
 job_changed: changed job (to full time, to more relevant work, or otherwise)
 job_ended: paid work ended

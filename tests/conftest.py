@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from core.settings import Settings, get_settings
 from outcomes.db import make_engine, migrate
-from stegvis.schema import metadata
+from outcomes.tables import metadata
 
 
 @pytest.fixture(scope="session")

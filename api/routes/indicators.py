@@ -12,7 +12,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import ID, ID_PATTERN, AnalystReader, SessionDep
-from outcomes.indicators import Basis, Grouping, compute_indicators
+from core.vocab import Basis, Grouping
+from outcomes.indicators import compute_indicators
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from api.deps import CurrentStaff
+from core.languages import LanguageCode
 from knowledge import service
 from knowledge.answer import Answer
 
 router = APIRouter(prefix="/knowledge", tags=["knowledge"])
-
-Lang = Literal["sv", "en", "ar", "fa", "uk", "so", "ti"]
 
 
 @router.get("/search")
@@ -20,7 +19,9 @@ async def search_knowledge(
     request: Request,
     _: CurrentStaff,
     q: Annotated[str, Query(min_length=1, max_length=1000, description="The question")],
-    lang: Annotated[Lang | None, Query(description="Language hint for short questions")] = None,
+    lang: Annotated[
+        LanguageCode | None, Query(description="Language hint for short questions")
+    ] = None,
     k: Annotated[int, Query(ge=1, le=5, description="Passages to return (≤ 5)")] = 5,
 ) -> Answer:
     """Passages from the support material for a question, best first, and a short answer.

@@ -6,10 +6,11 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.common import match, not_invited, stale_button
-from bot.i18n import LANGUAGES, NAMES, Tr
+from bot.i18n import Tr
 from bot.ptb import Handler
 from bot.replies import Outcome, deliver, rows, say
 from bot.state import Turn, once
+from core.languages import LANGUAGES, NATIVE_NAMES
 from outcomes.invites import set_person_language
 
 
@@ -17,7 +18,8 @@ def _choose(turn: Turn) -> Outcome:
     if turn.contact is None:
         return not_invited(turn.tr)
     buttons = [
-        (("✓ " if code == turn.lang else "") + NAMES[code], f"lg:{code}") for code in LANGUAGES
+        (("✓ " if code == turn.lang else "") + NATIVE_NAMES[code], f"lg:{code}")
+        for code in LANGUAGES
     ]
     return say(turn.tr("Choose your language:"), rows(buttons))
 
@@ -36,7 +38,9 @@ def _set(turn: Turn, data: str | None) -> Outcome:
     lang = found.group(1)
     set_person_language(turn.session, turn.contact, lang)
     tr = Tr(lang)
-    return say(tr("Done! I will write in {language} from now on.", language=NAMES[lang]), edit=True)
+    return say(
+        tr("Done! I will write in {language} from now on.", language=NATIVE_NAMES[lang]), edit=True
+    )
 
 
 async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -28,12 +28,13 @@ from bot.common import (
     pair_closed,
     stale_button,
 )
-from bot.i18n import FSI, PDI, RTL, Html, Tr, bold, escape
+from bot.i18n import FSI, PDI, Html, Tr, bold, escape
 from bot.ideas import Agenda, agenda_for
 from bot.lookup import lookup
 from bot.ptb import Handler
 from bot.replies import Outcome, Rows, deliver, rows, say
 from bot.state import Turn, once, peek
+from core.languages import RTL_LANGUAGES
 from outcomes.errors import DomainError
 from outcomes.schemas import MeetingCreate
 from outcomes.service import log_meeting
@@ -101,7 +102,7 @@ def _ideas_text(tr: Tr, agenda: Agenda, material: list[tuple[str, str, str]]) ->
         for title, text, lang in material:
             line = bold(title) + " – " + escape(text)
             # Swedish or English material in an Arabic or Persian message keeps its own direction
-            lines.append(FSI + line + PDI if tr.rtl and lang not in RTL else line)
+            lines.append(FSI + line + PDI if tr.rtl and lang not in RTL_LANGUAGES else line)
         lines.append(tr("Ask me anything with /ask."))
         blocks.append("\n".join(lines))
     return tr.join(*blocks)

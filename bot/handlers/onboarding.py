@@ -8,16 +8,19 @@ declining marks only the invite as declined, for staff to see.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.common import match, not_invited, stale_button
 from bot.handlers.help import help_text
 from bot.hooks import after_join
-from bot.i18n import LANGUAGES, NAMES, Tr
+from bot.i18n import Tr
 from bot.ptb import Handler
 from bot.replies import Outcome, Reply, Rows, deliver, say
-from bot.state import Turn, once
+from bot.state import AfterJoin, Turn, deps, once
+from core.languages import LANGUAGES, NATIVE_NAMES
 from outcomes import invites
 from outcomes.contacts import PersonRole
 from outcomes.errors import Conflict
@@ -64,7 +67,7 @@ def _consent(tr: Tr, role: str) -> str:
 
 def _consent_buttons(tr: Tr, token: str) -> Rows:
     langs = [
-        ((("✓ " if code == tr.lang else "") + NAMES[code]), f"ob:l:{code}:{token}")
+        ((("✓ " if code == tr.lang else "") + NATIVE_NAMES[code]), f"ob:l:{code}:{token}")
         for code in LANGUAGES
     ]
     return [
@@ -110,7 +113,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver(update, context, await once(update, context, lambda t: _start(t, token)))
 
 
-def _pressed(turn: Turn, data: str | None) -> Outcome:
+def _pressed(turn: Turn, data: str | None, hooks: Sequence[AfterJoin]) -> Outcome:
     found = match(DATA, data)
     if found is None or found.group(2) not in LANGUAGES:
         return stale_button(turn.tr)
@@ -154,13 +157,14 @@ def _pressed(turn: Turn, data: str | None) -> Outcome:
         Reply(tr("✅ Thank you! You are connected."), edit=True),
         Reply(help_text(tr, str(invite.role))),
     ]
-    return Outcome([*replies, *after_join(turn)])
+    return Outcome([*replies, *after_join(turn, hooks)])
 
 
 async def consent_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button of the consent message: a language, agree, or decline."""
     data = update.callback_query.data if update.callback_query else None
-    await deliver(update, context, await once(update, context, lambda t: _pressed(t, data)))
+    hooks = deps(context).after_join
+    await deliver(update, context, await once(update, context, lambda t: _pressed(t, data, hooks)))
 
 
 def build_handlers() -> list[Handler]:

@@ -30,13 +30,13 @@ from bot.i18n import N_, Html, Tr, bold
 from bot.ptb import Handler
 from bot.replies import Outcome, Reply, Rows, deliver, rows, say
 from bot.state import Turn, once
-from bot.survey_skips import skip, skipped, unskip
 from bot.surveys import SKIP, Question, WaveQuestions, load_surveys
 from core.vocab import SurveyStatus, Wave
 from outcomes import schedule
 from outcomes.schedule_models import ScheduledItem
 from outcomes.schemas import SurveyAnswers
 from outcomes.service import find_survey, save_survey_answer
+from outcomes.survey_skips import skip, skipped, unskip
 
 DATA = r"sv:([a-z0-9]{1,2}):([a-z]{1,3}):(-|t?[0-9a-f]{1,4}|[a-z0-9]{1,2})"
 SKIP_LABEL = N_("Skip ⏭")

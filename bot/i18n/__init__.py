@@ -1,4 +1,4 @@
-"""The bot's seven languages: gettext catalogs (Babel ``.po`` files) and right-to-left care.
+"""The bot's languages (``core/languages.py``): gettext catalogs (Babel ``.po`` files) and right-to-left care.
 
     tr = Tr("ar")
     tr("Saved: {what}.", what=tr.label(EVENT_LABELS["job_started"]))   # HTML-safe message text
@@ -32,20 +32,8 @@ from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LANGUAGES: tuple[str, ...] = ("sv", "en", "ar", "fa", "uk", "so", "ti")
-DEFAULT_LANGUAGE = "sv"
-RTL = frozenset({"ar", "fa"})
-NAMES = {
-    "sv": "Svenska",
-    "en": "English",
-    "ar": "العربية",
-    "fa": "فارسی / دری",
-    "uk": "Українська",
-    "so": "Soomaali",
-    "ti": "ትግርኛ",
-}
-# Telegram clients send language_code; close relatives map to a language we have.
-ALIASES = {"prs": "fa", "fa-af": "fa", "ru": "uk", "nb": "sv", "nn": "sv", "no": "sv", "da": "sv"}
+from core.languages import ALIASES, DEFAULT_LANGUAGE, LANGUAGES, RTL_LANGUAGES
+
 DOMAIN = "stegvis"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
@@ -109,7 +97,7 @@ class Tr:
 
     def __init__(self, lang: str | None) -> None:
         self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
-        self.rtl = self.lang in RTL
+        self.rtl = self.lang in RTL_LANGUAGES
         self._t = translations(self.lang)
 
     def label(self, msgid: str) -> str:

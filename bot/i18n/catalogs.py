@@ -24,7 +24,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, po_path
+from bot.i18n import DOMAIN, LOCALE_DIR, po_path
+from core.languages import LANGUAGES
 
 BOT_DIR = Path(__file__).resolve().parents[1]
 KEYWORDS = {"tr": None, "label": None, "N_": None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from stegvis.schema import metadata
+from outcomes.tables import metadata
 
 target_metadata = metadata()
 

@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from outcomes import commands, exports
+from outcomes import exports
 from outcomes.importer import import_jsonl
 from outcomes.indicators import INDICATORS, compute_indicators
+from stegvis.cli import build_cli
 from tests.utils.factories import line, make_event, make_participant, small_program
 
 
@@ -56,9 +57,7 @@ def program(db) -> None:
 
 
 def _cli() -> typer.Typer:
-    app = typer.Typer()
-    commands.register(app)
-    return app
+    return build_cli()
 
 
 QUERIES = [

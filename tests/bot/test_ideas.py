@@ -104,3 +104,83 @@ def test_agenda_from_the_pairs_events_and_meetings(db):
         assert agenda.topics == ["linkedin", "swedish_language"]
         void_event(s, event_id=ref.id, actor="t")  # a voided reference does not count
         assert "references" in ids(agenda_for(s, pair.pair, today()).ideas)
+
+
+def test_nudges_follow_the_steered_steps_strongest_first():
+    ideas = load_ideas()
+    # the report's finding (the default): references, workplace visits, language
+    assert ids(choose(ideas, 1, False, set(), set())) == [
+        "first_meeting",
+        "references",
+        "workplace_visit",
+    ]
+    # the program's own table: networking goes with a job more strongly than a CV
+    steered = ["network_expanded", "cv_improved"]
+    assert ids(choose(ideas, 1, False, set(), set(), steered)) == [
+        "first_meeting",
+        "networking",
+        "cv_letter",
+    ]
+    # a steered step already done is no longer nudged; unsteered ideas are never nudges
+    assert ids(choose(ideas, 1, False, {"network_expanded"}, set(), steered)) == [
+        "first_meeting",
+        "cv_letter",
+    ]
+    assert ids(choose(ideas, 1, False, set(), set(), [])) == ["first_meeting"]
+    # a month's theme about a step that is not steered stays, done or not
+    assert ids(choose(ideas, 2, False, {"cv_improved"}, set(), ["reference_obtained"])) == [
+        "cv_letter",
+        "references",
+    ]
+
+
+def test_the_programs_own_evidence_steers_from_200_measured(db):
+    import json as _json
+
+    from outcomes.importer import import_jsonl
+
+    pair = make_pair(db, start=today() - timedelta(days=10))  # month 1
+    lines = [
+        _json.dumps(
+            {
+                "kind": "cohort",
+                "id": "old",
+                "name": "Old",
+                "start": "2024-01-01",
+                "end": "2024-06-30",
+            }
+        )
+    ]
+    for i in range(220):  # a CV goes with a job here, and nothing else does
+        got = i % 2 == 1
+        cv = (got and i % 4 == 1) or (not got and i % 16 == 0)
+        lines.append(
+            _json.dumps({"kind": "participant", "id": f"o{i}", "cohort": "old", "gender": "man"})
+        )
+        for wave, answers in (
+            ("baseline", {"employment": "none"}),
+            (
+                "result",
+                {"employment": "full_time" if got else "none", "items": {"cv_improved": cv}},
+            ),
+        ):
+            lines.append(
+                _json.dumps(
+                    {
+                        "kind": "survey",
+                        "participant": f"o{i}",
+                        "wave": wave,
+                        "answered_on": "2024-06-30",
+                        "answers": answers,
+                    }
+                )
+            )
+    with Session(db) as s:
+        assert ids(agenda_for(s, pair.pair, today()).ideas) == [
+            "first_meeting",
+            "references",
+            "workplace_visit",
+        ]
+        import_jsonl(s, lines, actor="test")
+        s.commit()
+        assert ids(agenda_for(s, pair.pair, today()).ideas) == ["first_meeting", "cv_letter"]

@@ -10,10 +10,10 @@ from telegram import Chat, Message, Update, User
 from telegram.ext import CallbackContext
 
 from bot.app import build_application
-from bot.models import Conversation, ProcessedUpdate
 from bot.state import once, peek, prune_processed, was_handled
 from emulator.config import sandbox_token
 from outcomes.contacts import PersonRole
+from outcomes.conversations import Conversation, ProcessedUpdate
 from outcomes.invites import create_invites, redeem
 from outcomes.models import Event
 from outcomes.schemas import EventCreate

@@ -23,6 +23,7 @@ from tests.checkins.conftest import (
     local,
     user_specs,
 )
+from tests.utils.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 START = date(2025, 2, 1)
@@ -61,8 +62,12 @@ async def test_a_stopping_sender_hands_back_what_it_did_not_send(settings, db, c
     async with bot_on_emulator(settings, db, users=user_specs(n)) as r:
         due_checkins(db, bound_participants(db, settings, n, start=START), clock.now)
         slow = Sender(r.app.bot, db, settings, worker="old", rate=25, batch=n)
+        methods = r.world.tg.emulator.state.stats.methods
         running = asyncio.create_task(slow.run_once())
-        await asyncio.sleep(0.3)
+        await eventually(
+            lambda: running.done() or methods["sendMessage"] > 0, what="the fan-out began"
+        )
+        assert not running.done(), running.result()
         slow.stop()  # a restart: finish what is in flight, give back the rest
         counts = await running
         assert 0 < counts["sent"] < n

@@ -11,11 +11,11 @@ from sqlmodel import Session, select
 from bot.handlers import survey as survey_handler
 from bot.i18n import Tr
 from bot.state import Turn
-from bot.survey_skips import SurveySkip
 from core.vocab import STEP_ITEMS
 from outcomes.contacts import find_by_person
 from outcomes.models import Survey
 from outcomes.schedule_models import Delivery, ScheduledItem
+from outcomes.survey_skips import SurveySkip
 from tests.checkins.conftest import FakeClock, Running, newest_with, with_data
 from tests.utils.pairs import make_pair
 

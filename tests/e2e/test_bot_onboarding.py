@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.i18n import NAMES, RLM, Tr
+from bot.i18n import RLM, Tr
+from core.languages import NATIVE_NAMES as NAMES
 from outcomes.clock import set_clock, utcnow
 from outcomes.contacts import Contact, PersonRole, find_by_user
 from outcomes.invites import InviteStatus, list_invites

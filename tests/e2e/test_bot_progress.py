@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.common import EVENT_LABELS
 from bot.i18n import Tr
+from core.vocab import EVENT_BUTTON_ORDER
 from outcomes.clock import today
 from outcomes.models import Event
 from tests.utils.botdriver import buttons, changed, running_bot, snapshot
@@ -66,6 +68,20 @@ async def test_a_new_job_with_its_follow_up_questions_in_ukrainian(settings, db)
         assert [e.status for e in events(db)] == ["voided"]
         await world.press(olena, tr.label("↩ Undo"))  # pressed again: nothing more happens
         assert [e.status for e in events(db)] == ["voided"]
+
+
+async def test_the_step_buttons_come_in_the_vocabulary_order(settings, db):
+    pair = make_pair(db)
+    async with running_bot(settings, db) as world:
+        sahra = await world.join(pair.pair, "participant", name="Sahra", language_code="so")
+        tr = Tr("so")
+        [menu] = await world.say(sahra, "/progress")
+        labels = [label for label, _ in buttons(menu)]
+        assert labels == [tr.label(EVENT_LABELS[t]) for t in EVENT_BUTTON_ORDER] + [
+            tr.label("Cancel")
+        ]
+        [question] = await world.press(sahra, labels[3])  # the fourth button is the fourth type
+        assert question["text"].startswith(tr.label(EVENT_LABELS[EVENT_BUTTON_ORDER[3]]))
 
 
 async def test_a_mentor_reports_for_the_participant_in_arabic(settings, db):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -13,11 +12,12 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.i18n import Tr
-from bot.models import Conversation
 from emulator.testing import running_emulator
+from outcomes.conversations import Conversation
 from outcomes.models import Event
 from tests.utils.botdriver import World
 from tests.utils.pairs import make_pair
+from tests.utils.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -51,14 +51,6 @@ def kill(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=10)
 
 
-async def until(condition, within: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("the condition did not come true")
-        await asyncio.sleep(0.05)
-
-
 def answers(db) -> list[dict]:
     with Session(db) as s:
         conv = s.get(Conversation, "p-1")
@@ -86,7 +78,11 @@ async def test_sigkill_in_the_middle_of_progress(settings, db, tmp_path):
             # the bot saves the next answer, then hangs while showing the question after it
             await tg.add_fault("delay", methods=["editMessageText"], delay_ms=60_000)
             await tg.press(sara.chat, sv.label("Yes"))
-            await until(lambda: answers(db) == [{"e": "f", "r": "y"}])
+            await eventually(
+                lambda: answers(db) == [{"e": "f", "r": "y"}],
+                what="her answer saved before the bot hangs",
+                within=20,
+            )
             kill(bot)
             await tg.clear_faults()
 

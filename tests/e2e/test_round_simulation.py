@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import re
 from collections import Counter
@@ -47,6 +48,7 @@ from outcomes.invites import create_invites
 from outcomes.models import Cohort, Mentor, Pair, Participant
 from outcomes.schedule_models import Delivery, ScheduledItem
 from tests.utils.reference_indicators import reference_indicators
+from tests.utils.waiting import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -265,6 +267,11 @@ class Bot:
             await chat.signal.wait(chat.signal.version, 1.0)
 
 
+def _sent_or_done(task: asyncio.Task[Any], em: Any, messages: int) -> bool:
+    """The task has ended, or the emulator has had ``messages`` sendMessage calls."""
+    return task.done() or em.state.stats.methods["sendMessage"] >= messages
+
+
 @contextlib.asynccontextmanager
 async def fake_clock(start: datetime) -> AsyncIterator[list[datetime]]:
     now = [start.astimezone(UTC)]
@@ -420,8 +427,12 @@ async def test_a_whole_round_every_message_once_and_indicators_match(settings, d
                 old.pacer = type(old.pacer)(40)  # paced, so that the stop cuts it mid-way
                 before = em.state.stats.methods["sendMessage"]
                 fanout = asyncio.create_task(old.run_once())
-                while em.state.stats.methods["sendMessage"] < before + 5:  # noqa: ASYNC110
-                    await asyncio.sleep(0.01)
+                await eventually(
+                    functools.partial(_sent_or_done, fanout, em, before + 5),
+                    what="five messages of the fan-out sent",
+                    within=30,
+                )
+                assert not fanout.done(), f"the fan-out ended before the cut: {fanout.result()}"
                 old.stop()
                 cut = await fanout
                 await bot.stop()

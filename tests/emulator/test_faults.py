@@ -46,7 +46,7 @@ async def test_delay(tg: EmulatorClient, api: httpx.AsyncClient) -> None:
     await tg.add_fault("delay", delay_ms=300, methods=["getMe"])
     started = time.monotonic()
     assert (await api.get("getMe")).json()["ok"]
-    assert time.monotonic() - started >= 0.3
+    assert time.monotonic() - started >= 0.3  # a lower bound: the delay is what is under test
 
 
 async def test_update_delivered_twice_reaches_the_bot_twice(tg: EmulatorClient) -> None:

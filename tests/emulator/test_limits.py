@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Iterator
+
 import httpx
 import pytest
 from telegram.error import RetryAfter
@@ -18,6 +22,32 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class HeldClock:
+    """``time.monotonic``, except while held: then it stays at the moment the hold began, so a
+    slow or busy machine cannot refill a bucket between sends that a test means as "at once"."""
+
+    def __init__(self) -> None:
+        self.held: float | None = None
+
+    def __call__(self) -> float:
+        return self.held if self.held is not None else time.monotonic()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        self.held = time.monotonic()
+        try:
+            yield
+        finally:
+            self.held = None
+
+
+def held_clock(tg: EmulatorClient) -> HeldClock:
+    """Give the running emulator's flood control a ``HeldClock`` (its buckets start full)."""
+    clock = HeldClock()
+    tg.emulator.flood = FloodControl(tg.emulator.flood.config, clock)
+    return clock
 
 
 def test_chat_bucket_allows_a_burst_then_one_per_second() -> None:
@@ -51,10 +81,13 @@ async def test_429_has_telegrams_shape(tg_limited: EmulatorClient) -> None:
     user = await tg.create_user("Ada")
     await tg.send(user.chat_id, "hi")
     async with httpx.AsyncClient(base_url=f"{tg.base_url}{tg.token}/") as api:
-        bodies = [
-            (await api.post("sendMessage", json={"chat_id": user.chat_id, "text": f"{n}"})).json()
-            for n in range(6)
-        ]
+        with held_clock(tg).hold():  # six sends at one moment, however slow the machine
+            bodies = [
+                (
+                    await api.post("sendMessage", json={"chat_id": user.chat_id, "text": f"{n}"})
+                ).json()
+                for n in range(6)
+            ]
     refused = [b for b in bodies if not b["ok"]]
     assert len(refused) == 2  # the default burst per chat is 4
     assert refused[0] == {
@@ -74,11 +107,13 @@ async def test_ptb_sees_retry_after_and_its_rate_limiter_retries() -> None:
     async with running_emulator(limits=LimitsConfig(chat_rate=5, chat_burst=1)) as tg:
         user = await tg.create_user("Ada")
         await tg.send(user.chat_id, "hi")
+        clock = held_clock(tg)
         plain = tg.application_builder().build()
         async with plain:
-            await plain.bot.send_message(user.chat_id, "first")
-            with pytest.raises(RetryAfter):
-                await plain.bot.send_message(user.chat_id, "second")
+            with clock.hold():  # the second right after the first, however slow the machine
+                await plain.bot.send_message(user.chat_id, "first")
+                with pytest.raises(RetryAfter):
+                    await plain.bot.send_message(user.chat_id, "second")
         limited = tg.application_builder().rate_limiter(AIORateLimiter(max_retries=2)).build()
         async with limited:
             await limited.bot.send_message(user.chat_id, "third")  # retried after 1 s

@@ -13,6 +13,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from emulator.server import bind_socket, serve_in_loop
 from emulator.testing import EmulatorClient
+from tests.utils.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -74,13 +75,22 @@ async def test_webhook_delivery_and_secret_token(tg: EmulatorClient) -> None:
                 )
             assert missing.status_code == 403
             assert wrong.status_code == 403
-            await asyncio.sleep(0.2)
+            # Had the forged update been queued, PTB would handle it before the next real one:
+            # once that is answered, the forged one can no longer turn up.
+            await tg.send(ada.chat_id, "igen")
+            [again] = await tg.wait_for_reply(ada.chat_id)
+            assert again["text"] == "IGEN"
             assert 999 not in handled
-            assert len(handled) == 1
-            assert [m["text"] for m in await tg.transcript(ada.chat_id)] == ["hej", "HEJ"]
+            assert len(handled) == 2
+            assert [m["text"] for m in await tg.transcript(ada.chat_id)] == [
+                "hej",
+                "HEJ",
+                "igen",
+                "IGEN",
+            ]
 
             stats = await tg.stats()
-            assert stats["webhook_deliveries"] == 1
+            assert stats["webhook_deliveries"] == 2
             # While a webhook is set, getUpdates is refused with 409 Conflict.
             async with httpx.AsyncClient() as client:
                 conflict = await client.post(f"{tg.base_url}{tg.token}/getUpdates")
@@ -100,15 +110,17 @@ async def test_failed_delivery_is_retried_and_reported(
     assert response.json() == {"ok": True, "result": True, "description": "Webhook was set"}
     ada = await tg.create_user("Ada")
     await tg.send(ada.chat_id, "hej")
-    for _ in range(50):
-        info = (await api.get("getWebhookInfo")).json()["result"]
-        if "last_error_message" in info:
-            break
-        await asyncio.sleep(0.05)
+
+    async def failed_info() -> dict[str, Any] | None:
+        info: dict[str, Any] = (await api.get("getWebhookInfo")).json()["result"]
+        return info if "last_error_message" in info else None
+
+    info = await eventually(failed_info, what="getWebhookInfo reports the failed delivery")
     assert info["pending_update_count"] == 1
     assert info["last_error_message"].startswith("Connection failed")
 
     received: list[tuple[str | None, dict[str, object]]] = []
+    arrived = asyncio.Event()
 
     async def receiver(scope: dict[str, Any], receive: Any, send: Any) -> None:
         """A bare ASGI webhook that records what arrives."""
@@ -129,12 +141,15 @@ async def test_failed_delivery_is_retried_and_reported(
         )
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b""})
+        arrived.set()
 
     async with serve_in_loop(receiver, port=port):
-        for _ in range(100):
-            if received:
-                break
-            await asyncio.sleep(0.05)
+        try:  # the emulator tries again after its pause (doubling, at most 5 s)
+            await asyncio.wait_for(arrived.wait(), 20)
+        except TimeoutError:
+            raise AssertionError(
+                "the update was not delivered again once the hook listened"
+            ) from None
     assert received
     assert received[0][0] == SECRET
     assert received[0][1]["message"]["text"] == "hej"  # type: ignore[index]

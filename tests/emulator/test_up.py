@@ -9,12 +9,14 @@ import pytest
 from sqlmodel import Session, select
 from telegram.ext import Application, ApplicationBuilder
 
-from core.settings import Settings
+from core.settings import Settings, get_settings
 from emulator.server import bind_socket, serve_in_loop
+from emulator.testing import EmulatorClient
 from outcomes.contacts import Invite
 from outcomes.db import get_engine
 from outcomes.models import Pair
-from stegvis.up import SANDBOX_USERS_FILE, assemble_sandbox, sandbox_token_for
+from stegvis.sandbox import SANDBOX_USERS_FILE, sandbox_token_for
+from stegvis.up import assemble_sandbox, assemble_telegram
 from tests.emulator.minibot import build_minibot
 
 pytestmark = pytest.mark.e2e
@@ -97,3 +99,53 @@ async def test_sandbox_on_one_port(settings: Settings) -> None:
     assert again.emulator is not None
     assert [u.first_name for u in again.emulator.state.users.values()] == ["Ada"]
     assert again.emulator.create_user("Bo").user_id == user["user_id"] + 1
+
+
+SECRET = "s3cret-token_1"
+
+
+async def test_telegram_webhook_mode_on_one_port(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tg: EmulatorClient
+) -> None:
+    """With a token and a webhook URL, Telegram's updates come to up's port, secret checked."""
+    sock = bind_socket()
+    root = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.setenv("STEGVIS_TELEGRAM_TOKEN", tg.token)
+    monkeypatch.setenv("STEGVIS_WEBHOOK_URL", f"{root}/telegram/hook")
+    monkeypatch.setenv("STEGVIS_WEBHOOK_SECRET", SECRET)
+    get_settings.cache_clear()
+    assembled = assemble_telegram(
+        get_settings(), build_bot=lambda _settings: build_minibot(tg.application_builder())
+    )
+    async with serve_in_loop(assembled.app, sock=sock):
+        await assembled.runner.start()
+        try:
+            info = await assembled.runner.application.bot.get_webhook_info()
+            assert info.url == f"{root}/telegram/hook"
+            ada = await tg.create_user("Ada")
+            async with httpx.AsyncClient(base_url=root) as client:
+                assert (await client.get("/health")).status_code == 200  # the staff API
+                forged = {
+                    "update_id": 999,
+                    "message": {
+                        "message_id": 50,
+                        "date": 0,
+                        "chat": {"id": ada.chat_id, "type": "private"},
+                        "from": {"id": ada.user_id, "is_bot": False, "first_name": "Eve"},
+                        "text": "forged",
+                    },
+                }
+                missing = await client.post("/telegram/hook", json=forged)
+                wrong = await client.post(
+                    "/telegram/hook",
+                    json=forged,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": "guess"},
+                )
+            assert (missing.status_code, wrong.status_code) == (403, 403)
+            await tg.send(ada.chat_id, "hej")  # pushed by the emulator with the secret
+            [reply] = await tg.wait_for_reply(ada.chat_id, timeout=20)
+            assert reply["text"] == "hej"
+            # the bot handles updates in order: a forged one taken would have been answered first
+            assert [m["text"] for m in await tg.transcript(ada.chat_id)] == ["hej", "hej"]
+        finally:
+            await assembled.runner.stop()

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.main import create_app
+from core.languages import LANGUAGES
 from core.settings import Settings
 from knowledge.retrieve import Retriever
 from outcomes.tokens import create_token
@@ -56,3 +57,17 @@ def test_bad_parameters_are_422(
 ) -> None:
     response = client.get("/api/v1/knowledge/search", params=params, headers=_token(db, "staff"))
     assert response.status_code == 422
+
+
+def test_the_language_hint_lists_the_bot_languages(client: TestClient, db: Engine) -> None:
+    spec = client.get("/openapi.json").json()
+    [lang] = [
+        p
+        for p in spec["paths"]["/api/v1/knowledge/search"]["get"]["parameters"]
+        if p["name"] == "lang"
+    ]
+    assert {"type": "string", "enum": list(LANGUAGES)} in lang["schema"]["anyOf"]
+    hinted = client.get(
+        "/api/v1/knowledge/search", params={"q": "CV", "lang": "ti"}, headers=_token(db, "staff")
+    )
+    assert hinted.status_code == 200, hinted.text

@@ -130,3 +130,13 @@ def test_knowledge_build_reports_what_it_did(
     assert json.loads(again.stdout)["embedded"] == 0
     assert broken.exit_code == 2
     assert "cv.sv.md: missing YAML front matter" in broken.stderr
+    # piped, each stage is a line on stderr (stdout keeps the JSON report alone)
+    embedded = json.loads(first.stdout)["embedded"]
+    assert first.stderr.splitlines()[:3] == [
+        "knowledge build: reading the materials",
+        "knowledge build: loading the embedding model and the index",
+        f"knowledge build: embedding new and changed passages ({embedded:,})",
+    ]
+    assert first.stderr.splitlines()[-1].startswith("knowledge build: done in ")
+    assert "knowledge build: embedding new and changed passages (0)" in again.stderr
+    assert "done in" not in broken.stderr

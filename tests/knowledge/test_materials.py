@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from core.languages import LANGUAGES
 from knowledge.materials import (
-    LANGS,
     MATERIALS_DIR,
     TOPICS,
     MaterialError,
@@ -99,12 +99,12 @@ def test_file_name_must_match_front_matter(tmp_path: Path) -> None:
 
 
 def test_the_repository_materials_cover_every_topic() -> None:
-    """Every topic in Swedish and English, the six most used in all seven languages."""
+    """Every topic in Swedish and English, the six most used in every bot language."""
     materials = load_materials(MATERIALS_DIR)
     have = {(m.topic, m.lang) for m in materials}
     most_used = ("cv", "interview", "internship", "validation", "swedish_language", "social_codes")
     missing = [(t, lang) for t in TOPICS for lang in ("sv", "en") if (t, lang) not in have]
-    missing += [(t, lang) for t in most_used for lang in LANGS if (t, lang) not in have]
+    missing += [(t, lang) for t in most_used for lang in LANGUAGES if (t, lang) not in have]
     assert missing == []
     for m in materials:
         assert m.source == f"knowledge/materials/{m.topic}.{m.lang}.md"

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from core.vocab import INDICATORS, TARGET_KEYS
 from outcomes.importer import ImportRejected, import_jsonl, iter_file
 from outcomes.models import AuditLog, Cohort, Event, Participant, Survey
-from stegvis.schema import metadata
+from outcomes.tables import metadata
 from tests.utils.factories import line, make_cohort, make_participant, small_program
 
 
@@ -488,6 +489,22 @@ def test_an_event_for_an_imported_participant_keeps_its_attributes(db: Engine) -
         row = s.get(Event, "e1")
         assert (row.relevant, row.program_contributed, row.note) == (False, "unsure", "SFI")
         assert row.recorded_by == "import"
+
+
+def test_targets_are_for_headline_and_contribution_indicators(db: Engine) -> None:
+    """The other minor items (e.g. cv_improved) are indicators without a target."""
+    bad = line(
+        "cohort",
+        id="c2",
+        name="R2",
+        start="2025-01-01",
+        end="2025-12-31",
+        targets={"cv_improved": 0.5},
+    )
+    ((number, reason),) = rejected(db, [bad])
+    assert number == 1
+    assert f"unknown target 'cv_improved'; known: {', '.join(sorted(TARGET_KEYS))}" in reason
+    assert "cv_improved" in INDICATORS  # an indicator all the same
 
 
 def test_targets_are_checked(db: Engine) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from core.vocab import MINOR_ITEMS
+from core.vocab import MINOR_ITEMS, TARGET_KEYS, TARGET_PARTICIPANTS, TARGET_RESPONSE_RATE
 from outcomes.errors import Invalid, NotFound
 from outcomes.exports import indicators_csv
 from outcomes.importer import import_jsonl
@@ -924,6 +924,26 @@ def test_targets_compare_with_the_chosen_basis(session: Session, plan: str) -> N
     assert numbers(session, plan, cohort="c1", basis="enrolled")["total"]["targets"][
         "job_or_steps"
     ] == {"target": 0.75, "actual": 0.5, "met": False}
+
+
+def test_every_target_key_is_compared_with_the_number_shown(session: Session, plan: str) -> None:
+    """Each key of the vocabulary's TARGET_KEYS gets the actual figure of the same name."""
+    load(
+        session,
+        cohort("c1", targets=dict.fromkeys(TARGET_KEYS, 0.5) | {TARGET_PARTICIPANTS: 2}),
+        person("p1"),
+        baseline("p1"),
+        result("p1", employment="full_time", items={"network_expanded": True}),
+        person("p2"),
+    )
+    total = numbers(session, plan, cohort="c1")["total"]
+    shown = {name: block["share"] for name, block in total["indicators"].items()}
+    shown |= {TARGET_PARTICIPANTS: total["enrolled"], TARGET_RESPONSE_RATE: total["response_rate"]}
+    assert {k: t["actual"] for k, t in total["targets"].items()} == {
+        k: shown[k] for k in TARGET_KEYS
+    }
+    assert total["targets"]["got_job"] == {"target": 0.5, "actual": 1.0, "met": True}
+    assert total["targets"][TARGET_RESPONSE_RATE] == {"target": 0.5, "actual": 0.5, "met": True}
 
 
 def test_an_unknown_cohort_is_not_found(session: Session, plan: str) -> None:

@@ -9,8 +9,6 @@ messages are given an event.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from progress.classify import Classifier
@@ -24,8 +22,7 @@ from progress.evaluate import (
     read_labelled,
 )
 from tests.progress.conftest import HELDOUT, HELDOUT_FRESH
-
-DEV = Path("/work/shared/eval/progress-dev.jsonl")
+from tests.utils.paths import shared_eval_file
 
 
 def _assert_targets(report: EvalReport) -> None:
@@ -55,7 +52,6 @@ def test_fresh_heldout_messages_meet_the_targets(classifier: Classifier) -> None
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not DEV.exists(), reason="the shared dev file is not in this checkout")
 def test_dev_file_meets_the_targets(classifier: Classifier) -> None:
-    report = evaluate(read_labelled(DEV), classifier)
+    report = evaluate(read_labelled(shared_eval_file("progress-dev.jsonl")), classifier)
     assert report.meets_targets, format_report(report)

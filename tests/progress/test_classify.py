@@ -119,7 +119,7 @@ async def test_aclassify_keeps_the_event_loop_responsive(fresh_classifier_cache)
 
     async def ticker() -> None:
         nonlocal ticks
-        while True:
+        while True:  # the loop turning is what is under test: a tick each time it gets a turn
             await asyncio.sleep(0.001)
             ticks += 1
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import yaml
 
+from core.languages import LANGUAGES as BOT_LANGUAGE_CODES
 from progress.classify import EVENT_TYPES
 from progress.cues import CUES_FILE
 from progress.exemplars import VECTORS_FILE, exemplar_vectors, load_exemplars, vectors_key
 
-LANGUAGES = {"sv", "en", "ar", "fa", "uk", "so", "ti"}
+LANGUAGES = set(BOT_LANGUAGE_CODES)  # every bot language
 
 
 def test_every_event_type_has_exemplars_in_every_language() -> None:

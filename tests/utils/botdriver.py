@@ -13,7 +13,6 @@ pressed message as it is now.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
@@ -30,7 +29,7 @@ from core.settings import Settings
 from emulator.testing import EmulatorClient, EmulatorUser, polling, running_emulator
 from outcomes.contacts import PersonRole
 from outcomes.invites import create_invites
-from stegvis.schema import metadata
+from outcomes.tables import metadata
 
 Message = dict[str, Any]
 
@@ -110,15 +109,7 @@ class World:
         self, person: Person, query_id: str, *, within: float = 10
     ) -> dict[str, Any]:
         """Wait until the bot answered a button press; the answer (its toast)."""
-        deadline = asyncio.get_running_loop().time() + within
-        while True:
-            chat = await self.tg.chat(person.chat)
-            for answer in chat.get("callback_answers", []):
-                if answer["callback_query_id"] == query_id:
-                    return dict(answer)
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"button press {query_id} was not answered")
-            await asyncio.sleep(0.02)
+        return await self.tg.wait_for_answer(person.chat, query_id, timeout=within)
 
     async def join(
         self,

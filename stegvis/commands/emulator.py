@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from typing import Annotated
 
 import typer
-
-from emulator.config import TOKEN_PATTERN, BotSpec, EmulatorConfig, LimitsConfig, sandbox_token
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``emulator`` command."""
-    app.command("emulator")(emulator_command)
 
 
 def emulator_command(
@@ -28,10 +23,8 @@ def emulator_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the URLs as JSON")] = False,
 ) -> None:
     """Run the Telegram Bot API emulator (python-telegram-bot connects with base_url)."""
-    import asyncio
-    import contextlib
-
     from emulator.app import create_emulator_app
+    from emulator.config import TOKEN_PATTERN, BotSpec, EmulatorConfig, LimitsConfig, sandbox_token
     from emulator.server import bind_socket, serve_until_interrupted
 
     bot_token = token or sandbox_token("stegvis-emulator")

@@ -1,8 +1,9 @@
 """Which survey questions a person skipped, so that a resumed survey does not ask them again.
 
 A skipped question is stored in the survey as no answer (never as "no"); this table only
-remembers that it was asked. It has a ``person`` column, so ``outcomes/privacy.py`` exports and
-erases it with the rest of the person's data.
+remembers that it was asked. The bot's survey flow writes it (``bot/handlers/survey.py``). It has
+a ``person`` column, so ``outcomes/privacy.py`` exports and erases it with the rest of the
+person's data.
 """
 
 from __future__ import annotations

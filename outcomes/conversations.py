@@ -1,7 +1,11 @@
-"""The bot's own tables: updates already handled, and where each person is in a conversation.
+"""The chat's stored records: updates already handled, and where each person is in a conversation.
 
-Both live in the database, not in memory or a pickle file, so that a restart — even ``kill -9`` —
-neither handles an update twice nor forgets where someone was (see ``bot/state.py``).
+The bot writes them (``bot/state.py``); they live here, in the domain, because they are stored
+records like the others: migrations create them, and ``outcomes/privacy.py`` exports and erases
+a person's conversation with the rest of their data, without the domain importing the bot.
+Both are in the database, not in memory or a pickle file, so that a restart — even ``kill -9`` —
+neither handles an update twice nor forgets where someone was. The table names keep their
+``bot_`` prefix (the schema is unchanged).
 """
 
 from __future__ import annotations

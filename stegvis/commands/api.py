@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from core.settings import get_settings
-
 
 def api_command(
     host: Annotated[str | None, typer.Option("--host", help="Address to listen on")] = None,
@@ -17,12 +15,8 @@ def api_command(
     import uvicorn
 
     from api.main import create_app
+    from core.settings import get_settings
 
     settings = get_settings()
     app = create_app(settings)
     uvicorn.run(app, host=host or settings.host, port=port or settings.port)
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``stegvis api``."""
-    app.command("api")(api_command)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from core.jsonl import JsonlError, read_objects
-from stegvis.eval_cli import eval_group
+
+if TYPE_CHECKING:
+    from knowledge.answer import Answer
 
 knowledge_app = typer.Typer(no_args_is_help=True, help="The knowledge base index.")
 
@@ -27,9 +29,11 @@ def build_command(
     from core.settings import get_settings
     from knowledge.index import build_index
     from knowledge.materials import MaterialError
+    from stegvis.commands.stages import stages
 
     try:
-        report = build_index(get_settings())
+        with stages("knowledge build") as progress:
+            report = build_index(get_settings(), progress=progress)
     except MaterialError as exc:
         raise _fail(str(exc)) from None
     if as_json:
@@ -60,10 +64,7 @@ def _read_questions(path: Path) -> list[str]:
         raise _fail(str(exc)) from None
 
 
-def _contract(answer: object) -> str:
-    from knowledge.answer import Answer
-
-    assert isinstance(answer, Answer)
+def _contract(answer: Answer) -> str:
     return json.dumps(answer.model_dump(mode="json"), ensure_ascii=False)
 
 
@@ -80,7 +81,7 @@ def ask_command(
     k: Annotated[int, typer.Option("-k", min=1, max=5, help="Passages to return.")] = 5,
 ) -> None:
     """Answer a question from the support material."""
-    from knowledge.langid import LANGUAGES
+    from core.languages import LANGUAGES
     from knowledge.materials import MaterialError
     from knowledge.service import ask_sync
 
@@ -130,10 +131,3 @@ def eval_knowledge_command(
             typer.echo(
                 f"  [{miss['lang']}] {miss['q']}  expected {miss['expected']}, got {miss['got']}"
             )
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``knowledge``, ``ask`` and ``eval knowledge`` to the ``stegvis`` command."""
-    app.add_typer(knowledge_app, name="knowledge")
-    app.command("ask")(ask_command)
-    eval_group(app).command("knowledge")(eval_knowledge_command)

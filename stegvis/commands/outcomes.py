@@ -1,4 +1,4 @@
-"""Command line of the outcomes store: import, indicators, export, token, db, keys.
+"""Commands of the outcomes store: import, indicators, export, token, db, keys.
 
 ``stegvis import FILE.jsonl`` · ``stegvis indicators [--json] [--cohort ID] [--by G] [--basis B]``
 · ``stegvis export TABLE [--out FILE] [--cohort ID] [--from DAY] [--to DAY]`` ·
@@ -11,27 +11,23 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from core.settings import get_settings
-from core.vocab import EventType, Role
-from outcomes import contacts, exports, tokens
-from outcomes.db import get_engine, migrate, ready_engine
-from outcomes.errors import DomainError, NotReady
-from outcomes.filters import RecordFilter
-from outcomes.importer import ImportRejected, import_jsonl, iter_file
-from outcomes.indicators import BASES, GROUPINGS, INDICATORS, compute_indicators
+from core.vocab import BASES, GROUPINGS, INDICATORS, EventType, ExportTable, Role
+from stegvis.commands.common import CLI_ACTOR, fail
 
-EXPORTS = (*(t.value for t in exports.Table), "indicators")
-CLI_ACTOR = "cli"
+if TYPE_CHECKING:
+    from outcomes.importer import ImportReport
+
+EXPORTS = (*(t.value for t in ExportTable), "indicators")
+IMPORT_PROGRESS_BYTES = (
+    4 << 20
+)  # from 4 MiB (about 25,000 lines: a couple of seconds) the stages show
 
 CohortOpt = Annotated[str | None, typer.Option("--cohort", help="Only this cohort (id)")]
 ByOpt = Annotated[str | None, typer.Option("--by", help=f"Group by: {' | '.join(GROUPINGS)}")]
@@ -43,36 +39,6 @@ ToOpt = Annotated[
     datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="To this day (YYYY-MM-DD)")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout")]
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print an error for a person and exit with ``code``."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def engine() -> Engine:
-    """The configured database; the embedded default (SQLite under data_dir) migrates itself,
-    a configured one must be reachable and migrated (else a plain error)."""
-    try:
-        return ready_engine()
-    except NotReady as exc:
-        fail(str(exc))
-
-
-@contextmanager
-def transaction() -> Iterator[Session]:
-    """One session that commits on success; a rule the input breaks becomes a plain error."""
-    with Session(engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except DomainError as exc:
-            session.rollback()
-            fail(str(exc))
-        except BaseException:
-            session.rollback()
-            raise
 
 
 def _day(value: datetime | None) -> date | None:
@@ -98,19 +64,41 @@ def _check_choice(value: str | None, choices: tuple[str, ...], what: str) -> Non
 def import_command(
     file: Annotated[Path, typer.Argument(help="A JSON Lines file in the spec's import format")],
     as_json: JsonOpt = False,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Show the stages on stderr (default: for files from 4 MiB)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Import a JSON Lines file: all lines are checked first; one bad line and nothing is written."""
+    from core.progress import SILENT
+    from outcomes.importer import FileLines, ImportRejected, import_jsonl
+    from stegvis.commands.database import transaction
+    from stegvis.commands.stages import stages
+
     if not file.is_file():
         fail(f"{file}: no such file", 2)
+    if progress is None:
+        progress = file.stat().st_size >= IMPORT_PROGRESS_BYTES
     try:
-        with transaction() as session:
-            report = import_jsonl(session, iter_file(str(file)), actor=CLI_ACTOR)
+        with (
+            stages("import") if progress else nullcontext(SILENT) as shown,
+            transaction() as session,
+        ):
+            report = import_jsonl(session, FileLines(file), actor=CLI_ACTOR, progress=shown)
     except ImportRejected as exc:
         for error in exc.errors:
             typer.echo(str(error), err=True)
         fail(f"{file}: {exc}")
     except UnicodeDecodeError as exc:
         fail(f"{file} is not UTF-8 text (byte {exc.start}); nothing was imported")
+    _print_import(file, report, as_json)
+
+
+def _print_import(file: Path, report: ImportReport, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(report.as_dict()))
         return
@@ -131,7 +119,7 @@ def _fmt(ind: dict[str, Any]) -> str:
     return f"{ind['n']}/{ind['of']} {share}"
 
 
-def render_table(result: dict[str, Any]) -> str:
+def render_table(result: dict[str, Any], indicators: tuple[str, ...]) -> str:
     """The engine's result as a table for a person: one column per group, one row per indicator."""
     columns: list[tuple[str, dict[str, Any]]] = [("total", result["total"])]
     for group in result["groups"]:
@@ -146,7 +134,7 @@ def render_table(result: dict[str, Any]) -> str:
                 for _, b in columns
             ],
         ),
-        *((name, [_fmt(b["indicators"][name]) for _, b in columns]) for name in INDICATORS),
+        *((name, [_fmt(b["indicators"][name]) for _, b in columns]) for name in indicators),
     ]
     first = max(len(r[0]) for r in rows) + 2
     widths = [
@@ -176,7 +164,10 @@ def indicators_command(
     date_from: FromOpt = None,
     date_to: ToOpt = None,
 ) -> None:
-    """The indicators of spec/outcomes.md; ``--json`` prints exactly what the API returns."""
+    """The indicators of spec/outcomes.md; --json prints exactly what the API returns."""
+    from outcomes.indicators import compute_indicators
+    from stegvis.commands.database import transaction
+
     _check_choice(by, GROUPINGS, "grouping")
     _check_choice(basis, BASES, "basis")
     with transaction() as session:
@@ -187,7 +178,9 @@ def indicators_command(
             basis=basis,  # type: ignore[arg-type]
             window=_window(date_from, date_to),
         )
-    typer.echo(json.dumps(result, ensure_ascii=False) if as_json else render_table(result))
+    typer.echo(
+        json.dumps(result, ensure_ascii=False) if as_json else render_table(result, INDICATORS)
+    )
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -208,7 +201,11 @@ def export_command(
     by: ByOpt = None,
     basis: BasisOpt = "measured",
 ) -> None:
-    """A table as CSV with the spec's field names, or ``indicators`` as tidy CSV."""
+    """A table as CSV with the spec's field names, or indicators as tidy CSV."""
+    from outcomes import exports
+    from outcomes.filters import RecordFilter
+    from stegvis.commands.database import transaction
+
     _check_choice(table, EXPORTS, "table")
     _check_choice(event_type, tuple(EventType), "event type")
     _check_choice(by, GROUPINGS, "grouping")
@@ -264,6 +261,9 @@ def token_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a token and print it once (only its hash is stored)."""
+    from outcomes import tokens
+    from stegvis.commands.database import transaction
+
     _check_choice(role, tuple(Role), "role")
     with transaction() as session:
         row, secret = tokens.create_token(session, name=name, role=role, actor=CLI_ACTOR)
@@ -280,6 +280,9 @@ def token_create(
 @token_app.command("list")
 def token_list(as_json: JsonOpt = False) -> None:
     """Every token (never the secrets)."""
+    from outcomes import tokens
+    from stegvis.commands.database import transaction
+
     with transaction() as session:
         rows = [tokens.token_public(r) for r in tokens.list_tokens(session)]
     if as_json:
@@ -302,6 +305,9 @@ def token_revoke(
     token_id: Annotated[int, typer.Argument(help="The token's id (see token list)")],
 ) -> None:
     """Revoke a token: it stops working at once."""
+    from outcomes import tokens
+    from stegvis.commands.database import transaction
+
     with transaction() as session:
         row = tokens.revoke_token(session, token_id, actor=CLI_ACTOR)
     typer.echo(f"revoked token {row.id} ({row.role}, {row.name!r})")
@@ -315,8 +321,10 @@ db_app = typer.Typer(help="The database.", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema up to the newest migration."""
-    settings = get_settings()
-    eng = get_engine(settings)
+    from core.settings import get_settings
+    from outcomes.db import get_engine, migrate
+
+    eng = get_engine(get_settings())
     migrate(eng)
     typer.echo(f"{eng.dialect.name} database is up to date")
 
@@ -342,7 +350,9 @@ def keys_rotate(
     ("new,old"), restart, run this, then remove the old keys. The embedded default:
     ``--generate`` does it all with the keys file.
     """
-    from core.settings import add_generated_keys, drop_old_generated_keys
+    from core.settings import add_generated_keys, drop_old_generated_keys, get_settings
+    from outcomes import contacts
+    from stegvis.commands.database import transaction
 
     settings = get_settings()
     if generate and settings.keys_from_environment:
@@ -382,19 +392,3 @@ def keys_rotate(
             typer.echo("the old keys can now be removed")
     if not complete:
         raise typer.Exit(1)
-
-
-COMMANDS: dict[str, Callable[..., None]] = {
-    "import": import_command,
-    "indicators": indicators_command,
-    "export": export_command,
-}
-
-
-def register(app: typer.Typer) -> None:
-    """Add the outcomes commands to the ``stegvis`` command."""
-    for name, func in COMMANDS.items():
-        app.command(name)(func)
-    app.add_typer(token_app, name="token")
-    app.add_typer(db_app, name="db")
-    app.add_typer(keys_app, name="keys")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from core.jsonl import JsonlError, read_objects
-from stegvis.eval_cli import eval_group
+from core.languages import LANGUAGES
+
+if TYPE_CHECKING:
+    from progress.classify import Classification
 
 BATCH = 64  # messages embedded per call when classifying a file
 
@@ -27,10 +30,7 @@ def _read_texts(path: Path) -> list[str]:
         raise _fail(str(exc)) from None
 
 
-def _human(result: object) -> str:
-    from progress.classify import Classification
-
-    assert isinstance(result, Classification)
+def _human(result: Classification) -> str:
     if result.events:
         found = ", ".join(f"{e.type} ({e.confidence:.2f})" for e in result.events)
     else:
@@ -57,8 +57,8 @@ def classify_command(
     """Which step-to-work events a message reports (JSON Lines out with --jsonl)."""
     if (text is None) == (jsonl is None):
         raise _fail('give either a TEXT or --jsonl FILE, e.g. stegvis classify "Jag fick jobb!"')
-    if lang is not None and lang not in ("sv", "en", "ar", "fa", "uk", "so", "ti"):
-        raise _fail(f"--lang {lang!r}: expected one of sv en ar fa uk so ti")
+    if lang is not None and lang not in LANGUAGES:
+        raise _fail(f"--lang {lang!r}: expected one of {' '.join(LANGUAGES)}")
     from progress.classify import get_classifier
 
     classifier = get_classifier()
@@ -100,9 +100,3 @@ def eval_progress_command(
         typer.echo(format_report(report, show_misses=misses))
     if not report.meets_targets:
         raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``classify`` and ``eval progress`` to the ``stegvis`` command."""
-    app.command("classify")(classify_command)
-    eval_group(app).command("progress")(eval_progress_command)

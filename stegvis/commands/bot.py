@@ -1,4 +1,4 @@
-"""Command line of the bot: ``stegvis invite PAIR_ID [--json] [--revoke]`` and ``stegvis bot``.
+"""Commands of the bot: ``stegvis invite PAIR_ID [--json] [--revoke]`` and ``stegvis bot``.
 
 ``stegvis invite pair-1 --json`` prints ``{"mentor": {"token", "link", "expires_at"},
 "participant": {...}}`` — two single-use deep links, shown once (only their hashes are stored);
@@ -10,24 +10,14 @@ with long polling (``--base-url`` for the emulator).
 from __future__ import annotations
 
 import json
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from sqlmodel import Session
 
-from core.settings import get_settings
-from outcomes.db import ready_engine
-from outcomes.errors import DomainError, NotReady
-
-CLI_ACTOR = "cli"
+from stegvis.commands.common import CLI_ACTOR, fail
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def invite(
+def invite_command(
     pair_id: Annotated[str, typer.Argument(help="The pair's id")],
     as_json: Annotated[
         bool, typer.Option("--json", help="Machine-readable JSON on stdout")
@@ -37,14 +27,15 @@ def invite(
     revoke: Annotated[bool, typer.Option("--revoke", help="Revoke the unused invites")] = False,
 ) -> None:
     """Two single-use invite links to the bot for a pair: one for the mentor, one for the participant."""
+    from sqlmodel import Session
+
+    from core.settings import get_settings
     from outcomes import invites
+    from outcomes.errors import DomainError
+    from stegvis.commands.database import engine
 
     settings = get_settings()
-    try:
-        engine = ready_engine(settings)
-    except NotReady as exc:
-        _fail(str(exc))
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(engine(settings), expire_on_commit=False) as session:
         try:
             if status:
                 views = invites.list_invites(session, pair_id)
@@ -73,7 +64,7 @@ def invite(
             session.commit()
         except DomainError as exc:
             session.rollback()
-            _fail(str(exc))
+            fail(str(exc))
     out = {
         str(role): {"token": i.token, "link": i.link, "expires_at": i.expires_at.isoformat()}
         for role, i in issued.items()
@@ -86,7 +77,7 @@ def invite(
     typer.echo(f"valid until {next(iter(out.values()))['expires_at']}; each link works once")
 
 
-def run_bot(
+def bot_command(
     base_url: Annotated[
         str | None, typer.Option("--base-url", help="Bot API base URL (the emulator)")
     ] = None,
@@ -99,10 +90,4 @@ def run_bot(
     try:
         run(base_url, token)
     except ValueError as exc:
-        _fail(str(exc))
-
-
-def register(app: typer.Typer) -> None:
-    """Add the bot's commands to ``stegvis``."""
-    app.command("invite")(invite)
-    app.command("bot")(run_bot)
+        fail(str(exc))

@@ -1,0 +1,150 @@
+"""The bot's one lifecycle: start and stop a python-telegram-bot Application in a running loop.
+
+    runner = BotRunner(build_application(settings), warm_up=knowledge_warm_up(settings))
+    await runner.start()        # poll (or, with webhook_url, set the webhook)
+    ...
+    await runner.stop()         # safe to call twice
+
+    asyncio.run(runner.run_until_signalled())   # ``stegvis bot`` / ``python -m bot.run``
+
+``stegvis bot`` runs it alone (long polling, until SIGINT or SIGTERM); ``stegvis up`` starts it
+next to the staff API on one port: polling the sandbox's emulator or Telegram, or with a webhook
+on that port, where each update the route receives goes to ``feed``.
+
+Starting: ``initialize`` (retried while the Bot API does not answer yet: the sandbox's emulator
+comes up in the same loop), the bot's ``post_init`` (its command menu), the warm-up, then polling
+or the webhook, then the Application. The knowledge warm-up builds the index when it is missing
+and loads the model; it starts before the first update is taken and runs beside the bot, so a
+greeting is answered at once while the first question waits for the index (``knowledge.service``
+searches under one lock). Stopping undoes it all in reverse order; a build the warm-up began
+runs to its end in its worker thread (a half-built index would pass for a whole one), so a stop
+on the first start can take as long as that build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import secrets
+import signal
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.error import NetworkError
+from telegram.ext import Application
+
+from core.settings import Settings
+from knowledge import service as knowledge
+
+log = logging.getLogger(__name__)
+
+WarmUp = Callable[[], Awaitable[object]]
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def knowledge_warm_up(settings: Settings) -> WarmUp:
+    """The warm-up of the real bot: the knowledge index built when missing, its model loaded."""
+    return functools.partial(knowledge.ensure_ready, settings)
+
+
+@dataclass
+class BotRunner:
+    """Starts and stops a python-telegram-bot Application inside an already running loop."""
+
+    application: BotApplication
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    warm_up: WarmUp | None = None
+    poll_timeout: int = 10  # seconds a getUpdates call waits for updates
+    _started: bool = field(default=False, init=False)
+    _warming: asyncio.Task[object] | None = field(default=None, init=False)
+
+    async def start(self, *, connect_timeout: float = 15.0) -> None:
+        """Initialize (retrying until the Bot API answers), warm up, then poll or set the webhook."""
+        app = self.application
+        deadline = time.monotonic() + connect_timeout
+        while True:
+            try:
+                await app.initialize()
+                break
+            except NetworkError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+        if app.post_init:
+            await app.post_init(app)
+        if self.warm_up is not None:
+            self._warming = asyncio.create_task(self._warm(self.warm_up), name="warm-up")
+        if self.webhook_url:
+            await app.bot.set_webhook(
+                self.webhook_url, secret_token=self.webhook_secret, allowed_updates=Update.ALL_TYPES
+            )
+        else:
+            assert app.updater is not None, "an Application built with an updater"
+            await app.updater.start_polling(
+                timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
+        await app.start()
+        self._started = True
+
+    @staticmethod
+    async def _warm(warm_up: WarmUp) -> object:
+        try:
+            return await warm_up()
+        except Exception as exc:  # the bot runs on; a question then builds the index itself
+            log.warning("the warm-up failed: %s", type(exc).__name__)
+            return None
+
+    @property
+    def warming(self) -> asyncio.Task[object] | None:
+        """The warm-up while it runs or after (None without one, or before ``start``)."""
+        return self._warming
+
+    def accepts(self, secret_token: str) -> bool:
+        """Whether a webhook request's secret token header is this bot's secret."""
+        expected = self.webhook_secret or ""
+        return bool(expected) and secrets.compare_digest(secret_token, expected)
+
+    async def feed(self, data: dict[str, Any]) -> None:
+        """Hand an update that came to the webhook to the bot."""
+        app = self.application
+        await app.update_queue.put(Update.de_json(data, app.bot))
+
+    async def stop(self) -> None:
+        """Stop polling and the application (safe to call twice)."""
+        if self._warming is not None and not self._warming.done():
+            # a build in a worker thread cannot be interrupted; the process exits after it
+            log.warning("stopping during the warm-up: the work it began finishes first")
+            self._warming.cancel()
+        if not self._started:
+            return
+        self._started = False
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+
+    async def run_until_signalled(self) -> None:
+        """Start, run until SIGINT or SIGTERM, then stop (the bot as a process of its own)."""
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        for signum in STOP_SIGNALS:
+            loop.add_signal_handler(signum, stopping.set)
+        try:
+            await self.start()
+            await stopping.wait()
+        finally:
+            for signum in STOP_SIGNALS:
+                loop.remove_signal_handler(signum)
+            await self.stop()

@@ -1,0 +1,104 @@
+"""The bot's one lifecycle (``bot.runner.BotRunner``): start, the warm-up beside it, stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.runner import BotRunner
+from emulator.testing import EmulatorClient, running_emulator
+from tests.emulator.minibot import build_minibot
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[EmulatorClient]:
+    async with running_emulator(rate_limits=False) as client:
+        yield client
+
+
+async def greeted(tg: EmulatorClient, name: str) -> str:
+    """Someone writes /start; the bot's first answer."""
+    user = await tg.create_user(name)
+    await tg.send(user.chat_id, "/start")
+    [reply] = await tg.wait_for_reply(user.chat_id, timeout=20)
+    return str(reply["text"])
+
+
+async def test_the_bot_answers_while_its_warm_up_still_runs(tg: EmulatorClient) -> None:
+    began, release = asyncio.Event(), asyncio.Event()
+    calls = 0
+
+    async def warm_up() -> str:
+        nonlocal calls
+        calls += 1
+        began.set()
+        await release.wait()
+        return "ready"
+
+    runner = BotRunner(build_minibot(tg.application_builder()), warm_up=warm_up)
+    await runner.start()
+    try:
+        await asyncio.wait_for(began.wait(), timeout=5)  # begun by start, before any update
+        assert await greeted(tg, "Ada") == "Hej! Do you want a mentor?"
+        assert runner.warming is not None
+        assert not runner.warming.done()
+        release.set()
+        assert await asyncio.wait_for(runner.warming, timeout=5) == "ready"
+    finally:
+        await runner.stop()
+    assert calls == 1
+
+
+async def test_a_failing_warm_up_is_logged_and_the_bot_runs_on(
+    tg: EmulatorClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def warm_up() -> None:
+        raise RuntimeError("no index: the disk is full")
+
+    runner = BotRunner(build_minibot(tg.application_builder()), warm_up=warm_up)
+    with caplog.at_level(logging.WARNING, logger="bot.runner"):
+        await runner.start()
+        try:
+            assert runner.warming is not None
+            assert await asyncio.wait_for(runner.warming, timeout=5) is None
+            assert await greeted(tg, "Bo") == "Hej! Do you want a mentor?"
+        finally:
+            await runner.stop()
+    assert "the warm-up failed: RuntimeError" in caplog.text
+    assert "disk is full" not in caplog.text  # error types only in the logs
+
+
+async def test_stop_ends_an_unfinished_warm_up_and_is_safe_twice(tg: EmulatorClient) -> None:
+    never = asyncio.Event()
+
+    async def warm_up() -> None:
+        await never.wait()
+
+    application = build_minibot(tg.application_builder())
+    runner = BotRunner(application, warm_up=warm_up)
+    await runner.start()
+    assert application.running
+    assert application.updater is not None
+    assert application.updater.running
+    await runner.stop()
+    assert runner.warming is not None
+    assert runner.warming.cancelled()
+    assert not application.running
+    assert not application.updater.running
+    await runner.stop()  # nothing left to stop: no error
+
+
+async def test_start_waits_for_a_bot_api_that_comes_up_later(tg: EmulatorClient) -> None:
+    await tg.add_fault("drop", methods=["getMe"], times=3)  # the first three getMe fail
+    runner = BotRunner(build_minibot(tg.application_builder()))
+    await runner.start(connect_timeout=15)
+    try:
+        assert tg.emulator.faults.injected == 3  # three failed tries before the one that worked
+        assert await greeted(tg, "Cy") == "Hej! Do you want a mentor?"
+    finally:
+        await runner.stop()
