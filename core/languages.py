@@ -37,9 +37,10 @@ BOT_LANGUAGES: tuple[Language, ...] = (
     Language(
         "fa", "فارسی / دری", "Persian", rtl=True, aliases=("prs", "fa-af"), also_for=("Dari",)
     ),
-    Language("uk", "Українська", "Ukrainian", aliases=("ru",)),
+    Language("uk", "Українська", "Ukrainian"),
     Language("so", "Soomaali", "Somali"),
     Language("ti", "ትግርኛ", "Tigrinya"),
+    Language("ru", "Русский", "Russian"),
 )
 """In the order of the language menu."""
 
