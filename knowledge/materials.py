@@ -5,6 +5,9 @@ audience, title, and the optional title_en, summary, keywords) and ``##`` sectio
 becomes one passage (sections longer than ``MAX_CHARS`` are cut into parts at paragraph or
 sentence boundaries); the text before the first ``##`` is a passage titled with the material title.
 
+A translated material (any language but Swedish) follows its Swedish original section by section;
+``check_translations`` says where one drifts (``python -m knowledge.materials --check``).
+
 Besides its passages every material has one *card* — title, English title, summary and the
 multilingual keywords — which is indexed too but never shown: it lets a question in one language
 find a topic written in another (measured: recall@1 on our non-Swedish/English tuning questions
@@ -13,15 +16,19 @@ find a topic written in another (measured: recall@1 on our non-Swedish/English t
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
-from core.languages import LANGUAGES
+from core.languages import LANGUAGES, RTL_LANGUAGES
 
 TOPICS = (
     "cv",
@@ -303,3 +310,206 @@ def split_material(material: Material, max_chars: int = MAX_CHARS) -> list[Chunk
                 )
             )
     return chunks
+
+
+# --- translations follow their Swedish original --------------------------------------------------
+
+ORIGINAL_LANG = "sv"  # every other language is a translation of the Swedish material
+SHARE_BAND = (0.67, 1.5)  # a section's share of its material, translation over original
+TOTAL_BAND = (0.5, 2.0)  # a whole material's length, translation over original (scripts differ)
+LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate: Latin text inside right-to-left text
+
+_SECTION_HEADING = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
+_NUMBERED_ITEM = re.compile(r"^[ \t]*[0-9]+[.)][ \t]+")
+_BULLET_ITEM = re.compile(r"^[ \t]*[-*+][ \t]+")
+_NUMBER = re.compile(r"\d+")
+_URL = re.compile(
+    r"https?://[^\s)\]>»]+|(?<![\w@/.-])(?:[a-z0-9-]+\.)+(?:se|com|org|net|nu|eu)\b", re.I
+)
+_EMPHASIS = re.compile(r"\*\*|__|[*_`]")
+_QUOTE = re.compile(r"«([^«»]*)»")
+_LATIN = re.compile(r"[A-Za-zÀ-ÿ]")
+_TRAILING_ELLIPSIS = re.compile(r"(?:…|\.\.\.)[\s?!.:]*$")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One ``##`` section of a material (``heading`` empty for the text before the first)."""
+
+    heading: str
+    text: str
+    numbered: int  # items of numbered lists
+    bullets: int  # items of bulleted lists
+    numbers: tuple[str, ...]  # every number written in digits (any script), sorted
+    links: tuple[str, ...]  # every URL or web address, lower case, sorted
+
+    @property
+    def size(self) -> int:
+        """Characters of text, without white space and Markdown markup."""
+        return sum(len(line) for line in _plain_lines(self.text))
+
+
+def _plain_lines(text: str) -> list[str]:
+    lines = []
+    for line in text.splitlines():
+        line = _BULLET_ITEM.sub("", _NUMBERED_ITEM.sub("", line))
+        lines.append("".join(_EMPHASIS.sub("", line).split()))
+    return lines
+
+
+def _ascii_number(digits: str) -> str:
+    return str(int("".join(str(unicodedata.decimal(d)) for d in digits)))
+
+
+def sections(material: Material) -> list[Section]:
+    """The material's ``##`` sections in order (the text before the first one if there is any)."""
+    found: list[tuple[str, list[str]]] = [("", [])]
+    for line in material.body.splitlines():
+        match = _SECTION_HEADING.match(line)
+        if match:
+            found.append((match.group(1).strip(), []))
+        else:
+            found[-1][1].append(line)
+    if not "\n".join(found[0][1]).strip():
+        found = found[1:]
+    out: list[Section] = []
+    for heading, lines in found:
+        text = "\n".join(lines).strip()
+        counted = [_BULLET_ITEM.sub("", _NUMBERED_ITEM.sub("", line)) for line in [heading, *lines]]
+        plain = "\n".join(counted)
+        out.append(
+            Section(
+                heading=heading,
+                text=text,
+                numbered=sum(1 for line in lines if _NUMBERED_ITEM.match(line)),
+                bullets=sum(1 for line in lines if _BULLET_ITEM.match(line)),
+                numbers=tuple(
+                    sorted(_ascii_number(n) for n in _NUMBER.findall(_URL.sub(" ", plain)))
+                ),
+                links=tuple(sorted(u.lower().rstrip(".") for u in _URL.findall(plain))),
+            )
+        )
+    return out
+
+
+def compare_to_original(original: Material, translation: Material) -> list[str]:
+    """Where a translation drifts from its Swedish original, one line each (empty: none).
+
+    Both must have the same audience and the same ``##`` sections in the same order: each
+    section non-empty, as long relative to its material as the original's (``SHARE_BAND``),
+    with as many numbered and bulleted list items, the same numbers in digits and the same
+    web addresses. In Arabic and Persian a Latin quotation in «…» that ends in an ellipsis must
+    sit in a left-to-right isolate (U+2066 … U+2069), or the ellipsis is shown on the wrong side.
+    """
+    where = f"{translation.source} (against {original.source})"
+    problems: list[str] = []
+    if translation.audience != original.audience:
+        problems.append(
+            f"{where}: audience {translation.audience!r}, the original says {original.audience!r}"
+        )
+    ours, theirs = sections(translation), sections(original)
+    if len(ours) != len(theirs):
+        problems.append(
+            f"{where}: {len(ours)} sections, the original has {len(theirs)}: "
+            + " | ".join(s.heading or "(intro)" for s in theirs)
+        )
+        return problems
+    total_ours, total_theirs = sum(s.size for s in ours) or 1, sum(s.size for s in theirs) or 1
+    ratio = total_ours / total_theirs
+    if not TOTAL_BAND[0] <= ratio <= TOTAL_BAND[1]:
+        problems.append(f"{where}: {ratio:.2f} times as long as the original")
+    for number, (mine, orig) in enumerate(zip(ours, theirs, strict=True), start=1):
+        label = f"{where}: section {number} {mine.heading!r}"
+        if bool(mine.heading) != bool(orig.heading):
+            problems.append(f"{label}: the original's section {number} is {orig.heading!r}")
+        if not mine.text:
+            problems.append(f"{label} is empty")
+            continue
+        share = (mine.size / total_ours) / ((orig.size or 1) / total_theirs)
+        if not SHARE_BAND[0] <= share <= SHARE_BAND[1]:
+            shorter = "shorter" if share < 1 else "longer"
+            problems.append(
+                f"{label} is {shorter} than the original's {orig.heading!r} "
+                f"(share of the text {share:.2f} times the original's)"
+            )
+        for what, mine_v, orig_v in (
+            ("numbered items", mine.numbered, orig.numbered),
+            ("bulleted items", mine.bullets, orig.bullets),
+        ):
+            if mine_v != orig_v:
+                problems.append(f"{label}: {mine_v} {what}, the original has {orig_v}")
+        for what, mine_t, orig_t in (
+            ("numbers", mine.numbers, orig.numbers),
+            ("web addresses", mine.links, orig.links),
+        ):
+            if mine_t != orig_t:
+                problems.append(
+                    f"{label}: {what} {', '.join(mine_t) or 'none'}; "
+                    f"the original has {', '.join(orig_t) or 'none'}"
+                )
+    if translation.lang in RTL_LANGUAGES:
+        for quoted in _QUOTE.findall(translation.body):
+            inner = quoted.strip()
+            if not (_LATIN.search(inner) and _TRAILING_ELLIPSIS.search(inner)):
+                continue
+            if not (inner.startswith(LRI) and inner.endswith(PDI)):
+                problems.append(
+                    f"{where}: «{quoted}» needs U+2066 before and U+2069 after the Latin text "
+                    "(or no ellipsis at its end)"
+                )
+    return problems
+
+
+def check_translations(materials: Iterable[Material]) -> list[str]:
+    """Every problem of every translated material against its Swedish original."""
+    materials = list(materials)
+    originals = {m.topic: m for m in materials if m.lang == ORIGINAL_LANG}
+    problems: list[str] = []
+    for material in materials:
+        if material.lang == ORIGINAL_LANG:
+            continue
+        original = originals.get(material.topic)
+        if original is None:
+            problems.append(f"{material.source}: no Swedish original ({material.topic}.sv.md)")
+            continue
+        problems += compare_to_original(original, material)
+    return problems
+
+
+def _translations(count: int) -> str:
+    return f"{count} translated material{'s' if count != 1 else ''}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m knowledge.materials --check [FOLDER]``: 0 when every translation follows."""
+    parser = argparse.ArgumentParser(
+        prog="python -m knowledge.materials", description=(__doc__ or "").split("\n")[0]
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="check the translations against the Swedish files"
+    )
+    parser.add_argument("folder", nargs="?", type=Path, default=None, help="default: materials")
+    args = parser.parse_args(argv)
+    if not args.check:
+        parser.print_usage(sys.stderr)
+        return 2
+    try:
+        materials = load_materials(args.folder)
+    except MaterialError as exc:
+        print(f"Error: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    problems = check_translations(materials)
+    for problem in problems:
+        print(problem)  # noqa: T201
+    translated = sum(1 for m in materials if m.lang != ORIGINAL_LANG)
+    if problems:
+        found = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        print(f"{found} in {_translations(translated)}", file=sys.stderr)  # noqa: T201
+        return 1
+    follow = "follows its Swedish original" if translated == 1 else "follow their Swedish originals"
+    print(f"{_translations(translated)} {follow}")  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

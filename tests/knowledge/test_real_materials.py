@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # builds the whole in
 def real(tmp_path_factory: pytest.TempPathFactory, e5: E5Embeddings) -> Iterator[Retriever]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("real"))
     report = build_index(settings, embeddings=e5)
-    assert report.files >= 60
+    assert report.files >= 66  # 15 topics in sv and en, 6 in six more
     retriever = Retriever.from_settings(settings, embeddings=e5)
     service.set_retriever(retriever)
     yield retriever
@@ -40,6 +40,14 @@ def test_recall_on_held_out_questions_in_every_language(real: Retriever) -> None
     for lang, score in report.by_lang.items():
         assert score.recall3 >= 0.80, (lang, report.misses)
     assert set(report.by_lang) == {"sv", "en", "ar", "fa", "uk", "so", "ti"}
+
+
+def test_the_six_most_used_topics_are_indexed_in_all_eight_languages(real: Retriever) -> None:
+    most_used = ("cv", "interview", "internship", "validation", "swedish_language", "social_codes")
+    every = {"sv", "en", "ar", "fa", "uk", "so", "ti", "ru"}
+    assert {topic: real.langs_by_topic[topic] for topic in most_used} == dict.fromkeys(
+        most_used, every
+    )
 
 
 @pytest.mark.parametrize(
