@@ -259,6 +259,8 @@ def _latin(text: str, words: list[str]) -> dict[str, float]:
     if kmr >= 0.5:
         return {"kmr": kmr}
     own = [w for w in _WORD.findall(text) if w.lower() not in _BORROWED]
+    if not own:  # only names every language here borrows ("CV?", "praktik"): Swedish, unsure
+        return {"sv": 0.5, "en": 0.5}
     letters_only = " ".join(own if len(own) >= 2 else _WORD.findall(text))
     scores = _lingua("latin", letters_only or text)
     short = len(words) <= 3
