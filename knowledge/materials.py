@@ -23,6 +23,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -238,14 +239,32 @@ def passage_embed_text(section: str, text: str) -> str:
     return f"{section}\n{lead(text)}" if section else lead(text)
 
 
+MORE_KEYWORDS_FILE = Path(__file__).with_name("keywords.yaml")
+CARRIES_MORE_KEYWORDS = "en"  # the card that carries the other languages' keywords
+
+
+@lru_cache(maxsize=1)
+def more_keywords() -> dict[str, tuple[str, ...]]:
+    """Keywords per topic in languages without material (``keywords.yaml``), all languages."""
+    data = yaml.safe_load(MORE_KEYWORDS_FILE.read_text(encoding="utf-8")) or {}
+    return {
+        str(topic): tuple(str(w) for words in (by_lang or {}).values() for w in (words or ()))
+        for topic, by_lang in data.items()
+    }
+
+
 def card_text(material: Material) -> str:
-    """What is embedded for a material's card: titles, summary and multilingual keywords."""
+    """What is embedded for a material's card: titles, summary and multilingual keywords (the
+    English card also carries the keywords of ``keywords.yaml``: languages without material)."""
     head = material.title
     if material.title_en and material.title_en != material.title:
         head += f" ({material.title_en})"
     lines = [f"{head}. {material.summary}".strip()]
-    if material.keywords:
-        lines.append(", ".join(material.keywords))
+    keywords = list(material.keywords)
+    if material.lang == CARRIES_MORE_KEYWORDS:
+        keywords += more_keywords().get(material.topic, ())
+    if keywords:
+        lines.append(", ".join(dict.fromkeys(keywords)))
     return "\n".join(lines)
 
 

@@ -18,7 +18,8 @@ How a question is ranked (weights measured on the dev file and our tuning questi
    "praktik" in "praktikplats"). N-grams of the passage text only order passages within a
    topic: as part of a topic's relevance they cost recall across languages.
 3. Topics are shown in the asker's language when the material exists in it, else in the fallback
-   languages (Swedish, then English). Within a topic its passages are ordered by their own e5
+   languages (Swedish, then English; Persian first for Dari, whose readers read it), never in a
+   third language: a Russian question gets no Ukrainian material, a Sorani one no Persian. Within a topic its passages are ordered by their own e5
    score and n-gram match with the passage text. The best topic's best passage comes first;
    a topic's second, third... passage is pushed below close competitors, so the top k also
    show other likely topics.
@@ -40,7 +41,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from knowledge.embeddings import E5Embeddings, get_embeddings
-from knowledge.langid import detect_language
+from knowledge.langid import identify_language
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -53,6 +54,13 @@ PASSAGE_LEXICAL_WEIGHT = 0.1  # n-gram cosine with a passage, to order passages 
 REPEAT_PENALTY = 0.06  # pushes a topic's second, third... passage below close competitors
 MIN_SCORE = 0.088  # topic relevance under which nothing is an answer (off-topic questions)
 FALLBACK = ("sv", "en")
+# a written language whose readers read another language's material (spec/knowledge.md)
+READ_ALSO: dict[str, tuple[str, ...]] = {"prs": ("fa",)}
+
+
+def material_languages(lang: str, fallback: Sequence[str] = FALLBACK) -> tuple[str, ...]:
+    """The languages whose material may be shown to someone writing ``lang``, best first."""
+    return tuple(dict.fromkeys((lang, *READ_ALSO.get(lang, ()), *fallback)))
 
 
 @dataclass(frozen=True)
@@ -281,13 +289,14 @@ class Retriever:
             out[idx] -= scores[idx].mean()
         return out
 
-    def display_lang(self, topic: str, lang: str) -> str:
-        """The language a topic is shown in: the asker's, else the first fallback that exists."""
+    def display_lang(self, topic: str, lang: str) -> str | None:
+        """The language a topic is shown in: the asker's, else the first fallback that exists;
+        None when the topic has none of them (it is then not shown rather than in a third)."""
         available = self.langs_by_topic.get(topic, set())
-        for candidate in (lang, *self.fallback):
+        for candidate in material_languages(lang, self.fallback):
             if candidate in available:
                 return candidate
-        return sorted(available)[0] if available else lang
+        return None
 
     def search(self, question: str, *, lang: str | None = None, k: int = 5) -> SearchResult:
         """Rank passages for a question; ``lang`` overrides language detection."""
@@ -301,7 +310,7 @@ class Retriever:
         return out
 
     def _search(self, question: str, *, lang: str | None, k: int) -> SearchResult:
-        asker = lang or detect_language(question)
+        asker = lang or identify_language(question)
         if not self.passages or not question.strip():
             return SearchResult(lang=asker, passages=[])
         dense = self._dense(question)
@@ -316,8 +325,9 @@ class Retriever:
         own = centred + self.passage_lexical_weight * lexical  # orders passages within a topic
 
         per_topic: dict[int, list[int]] = defaultdict(list)
+        shown = {t: self.display_lang(t, asker) for t in self._topics}
         for i, p in enumerate(self.entries):
-            if not cards[i] and p.lang == self.display_lang(p.topic, asker):
+            if not cards[i] and p.lang == shown[p.topic]:
                 per_topic[int(self._topic_of[i])].append(i)
         candidates: list[tuple[float, int]] = []
         for topic, idxs in per_topic.items():
@@ -361,6 +371,8 @@ class Retriever:
     def topic_passages(self, topic: str, lang: str, limit: int = 2) -> list[StoredPassage]:
         """The first passages of a topic in a language (else its fallback), in material order."""
         shown = self.display_lang(topic, lang)
+        if shown is None:
+            return []
         found = [p for p in self.passages if p.topic == topic and p.lang == shown]
         found.sort(key=lambda p: (p.section_no, p.part))
         return found[:limit]

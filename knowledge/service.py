@@ -28,7 +28,7 @@ from knowledge.answer import (
     to_passage,
 )
 from knowledge.index import BuildReport, build_index, ensure_index
-from knowledge.langid import detect_language
+from knowledge.langid import identify_language
 from knowledge.retrieve import Retriever, ScoredPassage, SearchResult
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def _search(
     question: str, lang_hint: str | None, k: int, settings: Settings | None
 ) -> tuple[Retriever, SearchResult]:
     """Detect the language and search, holding the engine lock (runs in a worker thread)."""
-    lang = detect_language(question, hint=lang_hint)
+    lang = identify_language(question, hint=lang_hint)
     with _ENGINE:
         retriever = get_retriever(settings)
         return retriever, retriever.search(question, lang=lang, k=k)

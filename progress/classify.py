@@ -86,6 +86,7 @@ class Params:
     weak_needs_cue: bool = True  # ... and there an event needs a cue word, not looks alone
     uncued_threshold: float = 0.5  # an event without its cue word needs this much
     smalltalk_floor: float = 0.1  # a question this likely smalltalk ("how are you?") asks nothing
+    unseen_drop_uncued: bool = True  # languages without exemplars: see label_probabilities
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,10 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 
 
 def _detect_language(text: str, hint: str | None) -> str:
-    from knowledge.langid import detect_language
+    """The language written (``und`` when it cannot be told), see ``knowledge.langid``."""
+    from knowledge.langid import identify_language
 
-    return detect_language(text, hint=hint)
+    return identify_language(text, hint=hint)
 
 
 def _label_order(label: str) -> tuple[int, str]:
@@ -209,7 +211,11 @@ class Classifier:
         hints = list(langs) if langs is not None else [None] * len(texts)
         if len(hints) != len(texts):
             raise ValueError("one language hint per text expected")
-        messages = [self._units(text) for text in texts]
+        langs_found = [
+            _detect_language(text, hint) if text.strip() else (hint or "sv")
+            for text, hint in zip(texts, hints, strict=True)
+        ]
+        messages = [self._units(text, lang) for text, lang in zip(texts, langs_found, strict=True)]
         flat = [u.clause.text for units in messages for u in units]
         vectors = (
             _unit(np.asarray(self.embed_fn(flat), dtype=np.float32))
@@ -218,8 +224,7 @@ class Classifier:
         )
         results = []
         start = 0
-        for text, hint, units in zip(texts, hints, messages, strict=True):
-            lang = _detect_language(text, hint) if text.strip() else (hint or "sv")
+        for lang, units in zip(langs_found, messages, strict=True):
             results.append(self._judge(lang, units, vectors[start : start + len(units)]))
             start += len(units)
         return results
@@ -244,16 +249,23 @@ class Classifier:
         for etype in cues:
             if etype in self._index:
                 logits[self._index[etype]] += bonus
+        if same is None and p.unseen_drop_uncued:
+            # a language without exemplars of its own: a type that is never reported without its
+            # cue word takes no share of the confidence when the word is missing, so that the
+            # meaning decides among the types that can be reported
+            for etype in self.cues.cue_required - cues:
+                if etype in self._index:
+                    logits[self._index[etype]] = -np.inf
         probs = np.exp(logits - logits.max())
         return np.asarray(probs / probs.sum())
 
     # -- reading a message ---------------------------------------------------------------------
 
-    def _units(self, text: str) -> list[_Unit]:
+    def _units(self, text: str, lang: str | None = None) -> list[_Unit]:
         """The clauses of a message, each sentence of several clauses (none of them a question,
         plan or denial) also whole, before its clauses."""
         units: list[_Unit] = []
-        for number, sentence in enumerate(self.cues.sentences(text)):
+        for number, sentence in enumerate(self.cues.sentences(text, lang)):
             last = len(sentence.clauses) - 1
             kinds = [
                 "question"

@@ -1,8 +1,10 @@
-"""Cue words per language (data in ``cues.yaml``): sentences, clauses, plans, negation, questions.
+"""Cue words per language (data in ``cues.yaml``, and ``cues_more.yaml`` for the languages beyond
+the bot's): sentences, clauses, plans, negation, questions.
 
 Everything here is plain rules on normalised text; the embedding side lives in ``classify.py``.
 All languages' cues are applied to every message, so a short message whose language was guessed
-wrong is still read correctly.
+wrong is still read correctly; only ``split_only_in`` (clause splits as short as Polish "i") is
+used for its own language alone.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 import yaml
 
 CUES_FILE = Path(__file__).with_name("cues.yaml")
+MORE_CUES_FILE = Path(__file__).with_name("cues_more.yaml")
+_PER_LANGUAGE = ("plan", "negation", "question_start", "split", "join_next", "reported")
 
 # Arabic-script letter variants unified so that one pattern serves Arabic and Persian spellings.
 _LETTERS = str.maketrans(
@@ -114,10 +118,15 @@ class Cues:
         self._question = _compile(_by_language(data.get("question_start")))
         self._join_next = _compile(_by_language(data.get("join_next")))
         self._reported = _compile(_by_language(data.get("reported")))
-        splits = _by_language(data.get("split"))
-        self._split = re.compile(
-            "|".join([_CLAUSE_PUNCT, *(normalize_pattern(p) for p in splits)]), re.IGNORECASE
-        )
+        splits = [normalize_pattern(p) for p in _by_language(data.get("split"))]
+        self._split = re.compile("|".join([_CLAUSE_PUNCT, *splits]), re.IGNORECASE)
+        self._split_in: dict[str, re.Pattern[str]] = {
+            lang: re.compile(
+                "|".join([_CLAUSE_PUNCT, *splits, *(normalize_pattern(p) for p in extra)]),
+                re.IGNORECASE,
+            )
+            for lang, extra in (data.get("split_only_in") or {}).items()
+        }
 
     def event_cues(self, text: str) -> frozenset[str]:
         """Event types with a cue word in ``text`` (normalised), after their ``unless`` patterns."""
@@ -161,13 +170,15 @@ class Cues:
             cues=self.event_cues(text),
         )
 
-    def split_clauses(self, sentence: str) -> list[str]:
-        """Clauses of a sentence, split at commas and conjunctions; fragments under two words
-        are joined to their neighbour ("CV och personligt brev" stays one clause)."""
+    def split_clauses(self, sentence: str, lang: str | None = None) -> list[str]:
+        """Clauses of a sentence, split at commas and conjunctions (those of ``split_only_in``
+        too when ``lang`` is given); fragments under two words are joined to their neighbour
+        ("CV och personligt brev" stays one clause)."""
         sentence = unicodedata.normalize("NFC", sentence)
         unified = sentence.translate(_SAME_LENGTH)  # positions match ``sentence``
         pieces, start = [], 0
-        for match in self._split.finditer(unified):
+        splitter = self._split_in.get(lang or "", self._split)
+        for match in splitter.finditer(unified):
             pieces.append(sentence[start : match.start()])
             start = match.end()
         pieces.append(sentence[start:])
@@ -195,22 +206,53 @@ class Cues:
     def _starts_subordinate(self, piece: str) -> bool:
         return bool(self._join_next and self._join_next.search(normalize(piece)))
 
-    def sentences(self, text: str) -> list[Sentence]:
-        """The message cut into sentences and clauses, each read for questions, plans, negation."""
+    def sentences(self, text: str, lang: str | None = None) -> list[Sentence]:
+        """The message cut into sentences and clauses, each read for questions, plans, negation;
+        ``lang`` is the message's language (for ``split_only_in``)."""
         result = []
         for raw in _SENTENCE_END.split(text.strip()):
             raw = raw.strip()
             if not raw or not _WORD.search(raw):
                 continue
-            clauses = tuple(self.clause(c) for c in self.split_clauses(raw))
+            clauses = tuple(self.clause(c) for c in self.split_clauses(raw, lang))
             result.append(Sentence(text=raw, question=self.is_question(raw), clauses=clauses))
         return result
 
 
-def load_cues(path: Path = CUES_FILE) -> Cues:
-    """Read and compile a cues file."""
+def merge_cues(base: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    """``more``'s languages added to ``base`` (a language present in both: its lists joined)."""
+    merged = dict(base)
+    for section in ("events", "unless"):
+        types = {t: dict(v or {}) for t, v in (base.get(section) or {}).items()}
+        for etype, by_lang in (more.get(section) or {}).items():
+            if etype not in types and section == "events":
+                raise ValueError(f"cues: unknown event type {etype!r} in the extra cues")
+            target = types.setdefault(etype, {})
+            for lang, patterns in (by_lang or {}).items():
+                target[lang] = [*(target.get(lang) or []), *(patterns or [])]
+        merged[section] = types
+    for section in (*_PER_LANGUAGE, "split_only_in"):
+        by_lang = {k: list(v or []) for k, v in (base.get(section) or {}).items()}
+        for lang, patterns in (more.get(section) or {}).items():
+            by_lang[lang] = [*by_lang.get(lang, []), *(patterns or [])]
+        merged[section] = by_lang
+    for section in ("negation_allows", "cue_required"):
+        merged[section] = sorted({*(base.get(section) or ()), *(more.get(section) or ())})
+    return merged
+
+
+def _read(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
-        return Cues(yaml.safe_load(fh))
+        data = yaml.safe_load(fh)
+    return data if isinstance(data, dict) else {}
+
+
+def load_cues(path: Path = CUES_FILE, more: Path | None = MORE_CUES_FILE) -> Cues:
+    """Read and compile a cues file (and the extra languages' file, unless ``more`` is None)."""
+    data = _read(path)
+    if more is not None and more.exists():
+        data = merge_cues(data, _read(more))
+    return Cues(data)
 
 
 @lru_cache(maxsize=1)

@@ -73,12 +73,51 @@ def test_eval_knowledge_prints_recall_per_language(installed: Retriever, tmp_pat
     result = runner.invoke(build_cli(), ["eval", "knowledge", str(labelled), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["overall"] == {"n": 4, "recall@1": 0.75, "recall@3": 0.75}
+    assert report["overall"] == {
+        "n": 4,
+        "recall@1": 0.75,
+        "recall@3": 0.75,
+        "third_language": 0,
+        "language_named": 4,
+        "language_scored": 4,
+    }
     assert report["by_lang"]["en"]["recall@1"] == 0.5
     assert report["by_lang"]["uk"]["recall@3"] == 1.0
     table = runner.invoke(build_cli(), ["eval", "knowledge", str(labelled)])
     assert "recall@1" in table.stdout
     assert "overall" in table.stdout
+
+
+def test_eval_knowledge_counts_passages_in_a_third_language(
+    installed: Retriever, tmp_path: Path
+) -> None:
+    """A Russian asker may read Russian, Swedish or English, and a mixed line its own languages;
+    the fixture materials have Ukrainian, which must not be shown to either."""
+    labelled = tmp_path / "extra.jsonl"
+    rows = [
+        {"q": "Как найти стажировку?", "lang": "ru", "topic": "internship"},
+        {
+            "q": "hur hittar jag praktik, как найти",
+            "lang": "mix",
+            "langs": ["sv", "ru"],
+            "topic": "internship",
+        },
+    ]
+    labelled.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    result = runner.invoke(build_cli(), ["eval", "knowledge", str(labelled), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["overall"]["third_language"] == 0, report["misses"]
+    assert report["by_lang"]["ru"]["language_named"] == 1
+    assert report["by_lang"]["mix"]["language_scored"] == 0  # a mixed line names no one language
+
+
+def test_eval_refuses_a_mixed_line_without_its_languages(tmp_path: Path) -> None:
+    labelled = tmp_path / "bad.jsonl"
+    labelled.write_text(json.dumps({"q": "hur, как", "lang": "mix", "topic": "cv"}))
+    result = runner.invoke(build_cli(), ["eval", "knowledge", str(labelled)])
+    assert result.exit_code == 2
+    assert "bad.jsonl:1" in result.stderr
 
 
 def test_eval_refuses_unknown_topics(tmp_path: Path) -> None:

@@ -1,8 +1,11 @@
-"""The done-when of issue 6 on messages the classifier was not tuned on.
+"""The done-when of issue 6 on the seven languages' files, which are SEEN, not held out.
 
 heldout.jsonl: 150 messages in all seven languages (44 report no event, 9 report two).
 heldout2.jsonl: 100 more, written after the method was fixed (32 no event, 4 with two).
-No line of either file was copied into the exemplars. Targets: the exact set of event types is
+Both were held out for their first run only (progress/NOTES.md): mechanisms were fixed after
+their misses were read, so they are seen now and guard against regressions, not unbiased
+figures. No line of either file was copied into the exemplars (tests/progress/test_honest.py).
+The unseen set of issue 14 is heldout-extra.jsonl (tests/progress/FIRST_RUN.md). Targets: the exact set of event types is
 right for >= 90 % of Swedish and English messages and >= 80 % overall, and <= 5 % of no-event
 messages are given an event.
 """
