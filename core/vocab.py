@@ -230,3 +230,11 @@ class ExportTable(StrEnum):
     surveys = "surveys"
     events = "events"
     meetings = "meetings"
+
+
+# --- the staff workspace --------------------------------------------------------------------
+
+STAFF_LANGUAGES: tuple[str, ...] = ("sv", "en")
+"""The languages of the staff pages (their own catalogs, staff/i18n)."""
+STAFF_MIN_PASSWORD = 12
+"""The shortest password a staff account may have."""

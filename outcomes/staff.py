@@ -36,16 +36,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
 from core.settings import Settings
-from core.vocab import Role
+from core.vocab import STAFF_LANGUAGES, STAFF_MIN_PASSWORD, Role
 from outcomes.audit import audit
 from outcomes.clock import utcnow
 from outcomes.errors import Conflict, Invalid, NotFound
 from outcomes.sessions import end_sessions_of
 from outcomes.staff_models import EMAIL, LoginThrottle, StaffUser
 
-MIN_PASSWORD = 12
+MIN_PASSWORD = STAFF_MIN_PASSWORD
 MAX_PASSWORD = 256  # hashing a megabyte on every try would be an easy way to load the server
-STAFF_LANGUAGES: tuple[str, ...] = ("sv", "en")
 SLOW_AFTER = 2  # from this many failures in a row, the next try waits (1 s, then doubling)
 TABLE = "staff_user"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -19,10 +19,8 @@ from typing import Annotated
 
 import typer
 
-from core.vocab import Role
-from outcomes import staff  # its constants name the choices in --help
+from core.vocab import STAFF_LANGUAGES, STAFF_MIN_PASSWORD, Role
 from stegvis.commands.common import CLI_ACTOR, fail
-from stegvis.commands.database import transaction
 
 staff_app = typer.Typer(
     help="Accounts for the staff pages (/staff): add, list, disable, enable, reset-password.",
@@ -44,7 +42,7 @@ def read_password(email: str) -> str:
             fail("no password on standard input (give it as one line)", 2)
         return line
     typed: str = typer.prompt(
-        f"New password for {email} (at least {staff.MIN_PASSWORD} characters)",
+        f"New password for {email} (at least {STAFF_MIN_PASSWORD} characters)",
         hide_input=True,
         confirmation_prompt="Once more",
     )
@@ -57,18 +55,17 @@ def staff_add(
     role: Annotated[str, typer.Option("--role", help=f"{' | '.join(Role)}")],
     language: Annotated[
         str,
-        typer.Option(
-            "--language", help=f"The pages' language: {' | '.join(staff.STAFF_LANGUAGES)}"
-        ),
+        typer.Option("--language", help=f"The pages' language: {' | '.join(STAFF_LANGUAGES)}"),
     ] = "sv",
 ) -> None:
     """Create an account for the staff pages."""
+    from outcomes import staff
+    from stegvis.commands.database import transaction
+
     if role not in tuple(Role):
         fail(f"unknown role {role!r}; expected one of {', '.join(Role)}", 2)
-    if language not in staff.STAFF_LANGUAGES:
-        fail(
-            f"unknown language {language!r}; expected one of {', '.join(staff.STAFF_LANGUAGES)}", 2
-        )
+    if language not in STAFF_LANGUAGES:
+        fail(f"unknown language {language!r}; expected one of {', '.join(STAFF_LANGUAGES)}", 2)
     password = read_password(email)
     with transaction() as session:
         user = staff.add_staff(
@@ -84,6 +81,9 @@ def staff_list(
     ] = False,
 ) -> None:
     """Every account (never a password)."""
+    from outcomes import staff
+    from stegvis.commands.database import transaction
+
     with transaction() as session:
         users = staff.list_staff(session)
         rows = [
@@ -115,6 +115,9 @@ def staff_list(
 @staff_app.command("disable")
 def staff_disable(email: EmailArg) -> None:
     """Disable an account: no more logins, and its open sessions stop at once."""
+    from outcomes import staff
+    from stegvis.commands.database import transaction
+
     with transaction() as session:
         user = staff.disable_staff(session, email=email, actor=CLI_ACTOR)
     typer.echo(f"disabled {user.email}")
@@ -123,6 +126,9 @@ def staff_disable(email: EmailArg) -> None:
 @staff_app.command("enable")
 def staff_enable(email: EmailArg) -> None:
     """Let a disabled account log in again."""
+    from outcomes import staff
+    from stegvis.commands.database import transaction
+
     with transaction() as session:
         user = staff.enable_staff(session, email=email, actor=CLI_ACTOR)
     typer.echo(f"enabled {user.email}")
@@ -131,6 +137,9 @@ def staff_enable(email: EmailArg) -> None:
 @staff_app.command("reset-password")
 def staff_reset_password(email: EmailArg) -> None:
     """Set a new password; the account's open sessions end."""
+    from outcomes import staff
+    from stegvis.commands.database import transaction
+
     with transaction() as session:
         staff.get_staff(session, email)  # a plain error before asking for a password
     password = read_password(email)
