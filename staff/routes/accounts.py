@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from core.vocab import Role
+from core.vocab import STAFF_LANGUAGES, Role
 from outcomes import staff
 from outcomes.errors import DomainError
 from outcomes.staff import PasswordRejected, actor_of
@@ -110,7 +110,7 @@ def add_account(
         errors.add("email", _("Give an e-mail address such as anna@example.org."))
     if role not in {r.value for r in Role}:
         errors.add("role", _("Choose a role."))
-    if language not in staff.STAFF_LANGUAGES:
+    if language not in STAFF_LANGUAGES:
         errors.add("language", _("Choose a language."))
     _password_errors(errors, password, password_again, address or email, _)
     if address and staff.find_staff(db, address) is not None:
