@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
-from stegvis.schema import metadata
+from outcomes.tables import metadata
 
 from bot.i18n import Tr
 from core.settings import Settings
