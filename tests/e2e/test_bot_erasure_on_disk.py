@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
-from outcomes.tables import metadata
 
 from bot.i18n import Tr
 from core.settings import Settings
 from outcomes.contacts import Contact
 from outcomes.db import make_engine, migrate
 from outcomes.models import AuditLog, Event
+from outcomes.tables import metadata
 from tests.utils.botdriver import buttons, running_bot
 from tests.utils.pairs import make_pair
 
