@@ -42,6 +42,21 @@ class Wave(StrEnum):
     result = "result"
 
 
+class MentorWave(StrEnum):
+    """The mentors' own survey: at the start and at the end of the round (issue 13)."""
+
+    mentor_start = "mentor_start"
+    mentor_end = "mentor_end"
+
+
+MENTOR_SCALES: tuple[str, ...] = (
+    "contact_newcomers",
+    "integration_knowledge",
+    "integration_engagement",
+)
+"""The mentor survey's 1-5 scales asked at the start and at the end (more = a higher answer)."""
+
+
 class Employment(StrEnum):
     none = "none"
     part_time = "part_time"

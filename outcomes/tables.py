@@ -17,8 +17,10 @@ from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
 from outcomes import (
+    announcements,
     contacts,
     conversations,
+    mentor_surveys,
     models,
     schedule_models,
     staff_models,
@@ -34,6 +36,8 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     survey_skips,
     study_models,
     staff_models,
+    announcements,
+    mentor_surveys,
 )
 
 

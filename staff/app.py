@@ -32,6 +32,7 @@ ROUTERS = (
     "staff.routes.study",
     "staff.routes.exports",
     "staff.routes.accounts",
+    "staff.routes.announcements",
 )
 
 
