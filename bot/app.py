@@ -28,6 +28,7 @@ from bot.handlers import (
     fallback,
     language,
     meeting,
+    mentor_survey,
     onboarding,
     privacy,
     progress,
@@ -64,6 +65,7 @@ HANDLER_MODULES: tuple[Flow, ...] = (
     ask,
     privacy,
     survey,
+    mentor_survey,  # the mentors' own survey (ms: buttons)
     checkin,
     text,
     fallback,  # the catch-alls, last

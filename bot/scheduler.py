@@ -46,7 +46,7 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.announce import announcement_text
-from bot.handlers import checkin, survey
+from bot.handlers import checkin, mentor_survey, survey
 from bot.ptb import BotApplication
 from bot.replies import Reply
 from bot.send import Recipient, send_to_person
@@ -68,6 +68,8 @@ CONCURRENCY = 16  # sends in flight at once
 INTERVAL = 2.0  # seconds between looks at the schedule when nothing is due
 SENDER_KEY = "stegvis_sender"
 SURVEY_KINDS = ("baseline", "followup_1", "followup_2", "result")
+MENTOR_SURVEY_KINDS = ("mentor_start", "mentor_end")
+ANNOUNCEMENT_BATCH = 300  # recipients claimed at a time (~10 s of sending: few pauses between)
 
 Outcome = str  # sent | unreachable | failed | skipped | taken_over
 
@@ -223,14 +225,18 @@ class Sender:
     # -- announcements (outcomes/announcements.py) -------------------------------------------
 
     async def announce_once(self, now: datetime | None = None) -> Counter[str]:
-        """Claim up to ``batch`` recipients of announcements and send them, as ``run_once``
-        does for the schedule: each chunk is begun (``sending``, committed) before it goes out,
-        so nothing is sent twice; one cancelled meanwhile is not begun."""
+        """Claim up to ``ANNOUNCEMENT_BATCH`` recipients of announcements and send them, as
+        ``run_once`` does for the schedule: each chunk is begun (``sending``, committed) before
+        it goes out, so nothing is sent twice; one cancelled meanwhile is not begun."""
         counts: Counter[str] = Counter()
         if self._stopping.is_set():
             return counts
         claims = await asyncio.to_thread(
-            announcements.claim_due, self.engine, worker=self.worker, limit=self.batch, now=now
+            announcements.claim_due,
+            self.engine,
+            worker=self.worker,
+            limit=max(self.batch, ANNOUNCEMENT_BATCH),
+            now=now,
         )
         if not claims:
             return counts
@@ -391,6 +397,14 @@ class Sender:
             return survey.opening(
                 session,
                 participant=claim.person,
+                wave_name=claim.kind,
+                lang=lang,
+                reminder=claim.is_reminder,
+            )
+        if claim.kind in MENTOR_SURVEY_KINDS:
+            return mentor_survey.opening(
+                session,
+                mentor=claim.person,
                 wave_name=claim.kind,
                 lang=lang,
                 reminder=claim.is_reminder,

@@ -57,6 +57,16 @@ MENTOR_SCALES: tuple[str, ...] = (
 """The mentor survey's 1-5 scales asked at the start and at the end (more = a higher answer)."""
 
 
+MENTOR_INDICATORS: tuple[str, ...] = (
+    "mentor_more_contact",
+    "mentor_more_knowledge",
+    "mentor_more_engagement",
+    "mentor_satisfied",
+    "mentor_would_again",
+)
+"""The mentors' indicators (``outcomes.indicators.compute_mentor_indicators``), in order."""
+
+
 class Employment(StrEnum):
     none = "none"
     part_time = "part_time"

@@ -93,6 +93,7 @@ from core.vocab import (
     BASES,
     GROUPINGS,
     INDICATORS,
+    MENTOR_INDICATORS,
     MINOR_ITEMS,
     STEP_ITEMS,
     TARGET_PARTICIPANTS,
@@ -101,11 +102,13 @@ from core.vocab import (
     EventStatus,
     EventType,
     Grouping,
+    MentorWave,
     SurveyStatus,
     Wave,
 )
 from outcomes.errors import Invalid, NotFound
-from outcomes.models import Cohort, Event, Participant, Survey
+from outcomes.mentor_surveys import MentorSurvey
+from outcomes.models import Cohort, Event, Mentor, Participant, Survey
 from outcomes.types import table_of
 
 Plan = Literal["joined", "correlated"]
@@ -894,3 +897,98 @@ def participant_flags(
     )
     _tune(session, dialect)
     return [dict(row) for row in session.connection().execute(statement).mappings().all()]
+
+
+# -- the mentors (issue 13) -------------------------------------------------------------------
+
+_M = table_of(Mentor)
+_MS = table_of(MentorSurvey)
+MENTOR_SCALE_OF: dict[str, str] = {
+    "mentor_more_contact": "contact_newcomers",
+    "mentor_more_knowledge": "integration_knowledge",
+    "mentor_more_engagement": "integration_engagement",
+}
+"""The indicators that compare a mentor's answer at the end with their answer at the start."""
+SATISFIED_FROM = 4  # satisfaction 4 or 5 of 5
+
+
+def build_mentor_query(cohort: str | None = None) -> Select[Any]:
+    """Per cohort: ``mentors``, ``measured`` (a complete end wave) and ``n_<ind>`` / ``of_<ind>``
+    of every mentor indicator, in one statement."""
+    s = _MS.alias("ms_start")
+    e = _MS.alias("ms_end")
+    complete = SurveyStatus.complete.value
+    people = _M.outerjoin(
+        s,
+        and_(
+            s.c.person == _M.c.id, s.c.wave == MentorWave.mentor_start.value, s.c.status == complete
+        ),
+    ).outerjoin(
+        e,
+        and_(
+            e.c.person == _M.c.id, e.c.wave == MentorWave.mentor_end.value, e.c.status == complete
+        ),
+    )
+    columns: list[ColumnElement[Any]] = [
+        _M.c.cohort.label("cohort"),
+        func.count().label("mentors"),
+        func.count(e.c.id).label("measured"),
+    ]
+    for name, scale in MENTOR_SCALE_OF.items():
+        both = and_(s.c[scale].is_not(None), e.c[scale].is_not(None))
+        columns.append(func.sum(_flag(and_(both, e.c[scale] > s.c[scale]))).label(f"n_{name}"))
+        columns.append(func.sum(_flag(both)).label(f"of_{name}"))
+    columns += [
+        func.sum(_flag(e.c.satisfaction >= SATISFIED_FROM)).label("n_mentor_satisfied"),
+        func.sum(_flag(e.c.satisfaction.is_not(None))).label("of_mentor_satisfied"),
+        func.sum(_flag(e.c.mentor_again == "yes")).label("n_mentor_would_again"),
+        func.sum(_flag(e.c.mentor_again.is_not(None))).label("of_mentor_would_again"),
+    ]
+    query = select(*columns).select_from(people).group_by(_M.c.cohort)
+    if cohort is not None:
+        query = query.where(_M.c.cohort == cohort)
+    return query
+
+
+def _mentor_block(row: dict[str, int]) -> dict[str, Any]:
+    return {
+        "mentors": row["mentors"],
+        "measured": row["measured"],
+        "response_rate": share(row["measured"], row["mentors"]),
+        "indicators": {
+            name: {
+                "n": row[f"n_{name}"],
+                "of": row[f"of_{name}"],
+                "share": share(row[f"n_{name}"], row[f"of_{name}"]),
+            }
+            for name in MENTOR_INDICATORS
+        },
+    }
+
+
+def compute_mentor_indicators(session: Session, *, cohort: str | None = None) -> dict[str, Any]:
+    """What the mentors gain, from their own survey: the share of mentors who report more
+    contact with people new to Sweden, more knowledge of integration and more engagement in it
+    (a higher answer at the end than at the start, of those who answered both), who are
+    satisfied (4 or 5 of 5) and who would mentor again (``yes`` of those who answered).
+
+    ``{"filters": {"cohort"}, "total": block, "groups": [{"key": {"cohort": id}, **block}]}``,
+    a block being ``mentors``, ``measured`` (a complete end wave), ``response_rate`` and
+    ``indicators`` (``n`` / ``of`` / ``share``, rounded as :func:`share`). Only complete waves
+    count, as for the participants' surveys. ``NotFound`` for an unknown cohort.
+    """
+    if cohort is not None and session.get(Cohort, cohort) is None:
+        raise NotFound(f"cohort {cohort!r} does not exist")
+    rows = [dict(r) for r in session.execute(build_mentor_query(cohort)).mappings()]
+    keys = ["mentors", "measured"]
+    keys += [f"{p}_{name}" for name in MENTOR_INDICATORS for p in ("n", "of")]
+    clean = [{"cohort": r["cohort"], **{k: int(r[k] or 0) for k in keys}} for r in rows]
+    total = {k: sum(r[k] for r in clean) for k in keys}
+    return {
+        "filters": {"cohort": cohort},
+        "total": _mentor_block(total),
+        "groups": [
+            {"key": {"cohort": r["cohort"]}, **_mentor_block(r)}
+            for r in sorted(clean, key=lambda r: str(r["cohort"]))
+        ],
+    }

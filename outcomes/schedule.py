@@ -102,6 +102,9 @@ def planned_items(
             if due < result_due and due >= onboarded - timedelta(days=14):
                 items.append((kind, 0, max(due, onboarded)))
         items.append(("result", 0, max(result_due, onboarded)))
+    else:  # the mentors' own survey (issue 13): when they join, and in the last two weeks
+        items.append(("mentor_start", 0, onboarded))
+        items.append(("mentor_end", 0, max(result_due, onboarded)))
     month = 1
     while True:
         due = _at(add_months(start, month) - timedelta(days=7))  # the last week of each month

@@ -30,7 +30,8 @@ class ScheduledItem(SQLModel, table=True):
     pair: str = Field(foreign_key="pair.id", index=True, max_length=ID)
     role: str = Field(max_length=16)  # participant | mentor
     person: str = Field(max_length=ID, index=True)  # pseudonymous id of the participant or mentor
-    kind: str = Field(max_length=16)  # baseline | checkin | followup_1 | followup_2 | result
+    # baseline | checkin | followup_1 | followup_2 | result | mentor_start | mentor_end
+    kind: str = Field(max_length=16)
     sequence: int = 0  # the program month of a check-in; 0 for surveys
     due_at: datetime = Field(sa_type=UTCDateTime)
     attempt: int = 0  # deliveries made so far: 0 none, 1 first, 2 reminder, 3 last reminder

@@ -1,6 +1,7 @@
 """``GET /api/v1/indicators``: the engine's JSON unchanged — the same as ``stegvis indicators --json``.
 
-Any role (admin, staff, analyst).
+``GET /api/v1/indicators/mentors[?cohort=ID]``: what the mentors gain, from their own survey
+(``compute_mentor_indicators``), in total and per cohort. Any role (admin, staff, analyst).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import ID, ID_PATTERN, AnalystReader, SessionDep
 from core.vocab import Basis, Grouping
-from outcomes.indicators import compute_indicators
+from outcomes.indicators import compute_indicators, compute_mentor_indicators
 from outcomes.schemas import IsoDay
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
@@ -55,3 +56,13 @@ def read_indicators(
         session, cohort=cohort, by=by, basis=basis, window=window(date_from, date_to)
     )
     return JSONResponse(result)
+
+
+@router.get("/mentors", response_model=dict[str, Any])
+def read_mentor_indicators(
+    session: SessionDep, _: AnalystReader, cohort: CohortQuery = None
+) -> JSONResponse:
+    """The mentors' indicators: the share who report more contact with people new to Sweden,
+    more knowledge of and engagement in integration, who are satisfied and would mentor again;
+    in total and per cohort."""
+    return JSONResponse(compute_mentor_indicators(session, cohort=cohort))
