@@ -35,7 +35,9 @@ async def test_a_mentor_answers_at_the_start_and_at_the_end(running: Running, cl
     world, engine = running.world, running.world.engine
     ids = make_pair(engine, start=date(2025, 2, 1))
     ahmad = await world.join(ids.pair, "mentor", name="Ahmad", language_code="ar")
-    assert (await running.sender.drain())["sent"] == 1  # the start wave, right after joining
+    assert (await running.sender.drain())["sent"] == 0  # not on top of the welcome
+    clock.advance(days=1)
+    assert (await running.sender.drain())["sent"] == 1  # the start wave, the morning after
     first = await newest_with(world, ahmad, "ms:s:mc:")
     assert world.text(ahmad, "Question {number} of {count}", number=1, count=3) in first["text"]
     assert (
