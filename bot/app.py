@@ -26,6 +26,7 @@ from bot.handlers import (
     ask,
     checkin,
     fallback,
+    group_meeting,
     language,
     meeting,
     onboarding,
@@ -65,6 +66,7 @@ HANDLER_MODULES: tuple[Flow, ...] = (
     privacy,
     survey,
     checkin,
+    group_meeting,
     text,
     fallback,  # the catch-alls, last
 )

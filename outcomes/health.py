@@ -37,6 +37,7 @@ from outcomes.clock import today as program_today
 from outcomes.errors import Invalid
 from outcomes.models import AuditLog, Cohort, Event, Meeting, Pair, Participant, Survey
 from outcomes.schedule_models import Delivery, ScheduledItem
+from outcomes.schedule import ONE_OFF_KINDS
 from outcomes.service import get
 
 Flag = Literal["no_meeting_45d", "checkins_unanswered", "blocked", "ended"]
@@ -348,7 +349,10 @@ def pair_timeline(session: Session, pair_id: str) -> list[TimelineEntry]:
     items = session.execute(
         select(ScheduledItem, first_sent.c.sent)
         .join(first_sent, first_sent.c.item_id == ScheduledItem.id)
-        .where(ScheduledItem.pair == pair_id)  # type: ignore[arg-type]
+        .where(
+            ScheduledItem.pair == pair_id,  # type: ignore[arg-type]
+            ScheduledItem.kind.not_in(ONE_OFF_KINDS),  # type: ignore[attr-defined]
+        )
     ).all()
     entries += [
         TimelineEntry(_day(sent) or pair.matched_on, "checkin", item) for item, sent in items
