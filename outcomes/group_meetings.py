@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic import field_validator
 from sqlalchemy import JSON, Column, UniqueConstraint, func
+from sqlalchemy import select as sa_select
 from sqlmodel import AutoString, Field, Session, SQLModel, col, select
 
 from core.languages import DEFAULT_LANGUAGE, LANGUAGES
@@ -158,8 +159,10 @@ def ends_of(meeting: GroupMeeting) -> datetime:
 
 
 def reminder_time(starts_at: datetime) -> datetime:
-    """24 hours before the start, moved inside 08:00–21:00 of that same day (the day before)."""
-    local = (starts_at - timedelta(days=1)).astimezone(STOCKHOLM)
+    """The same time of day on the day before (local time), moved inside 08:00–21:00 of that
+    day: a 07:30 meeting is reminded of at 08:00, a 22:00 one at 20:00 the evening before."""
+    start = starts_at.astimezone(STOCKHOLM)
+    local = datetime.combine(start.date() - timedelta(days=1), start.time(), STOCKHOLM)
     if local.time() < QUIET_UNTIL:
         local = datetime.combine(local.date(), QUIET_UNTIL, STOCKHOLM)
     elif local.time() >= QUIET_FROM:
@@ -257,10 +260,14 @@ def plan(
                 meeting_id=meeting.id, person=person, role=role, pair=pair, invited_at=now
             )
         )
-        base = {"pair": pair, "role": role, "person": person, "sequence": meeting.id}
-        session.add(ScheduledItem(kind=INVITE, due_at=invite_at, **base))
-        if remind_at > invite_at:
-            session.add(ScheduledItem(kind=REMINDER, due_at=remind_at, **base))
+        for kind, due in ((INVITE, invite_at), (REMINDER, remind_at)):
+            if kind == REMINDER and remind_at <= invite_at:
+                continue  # planned less than a day ahead: the invitation is the reminder
+            session.add(
+                ScheduledItem(
+                    pair=pair, role=role, person=person, kind=kind, sequence=meeting.id, due_at=due
+                )
+            )
     audit(
         session,
         actor=actor,
@@ -288,8 +295,8 @@ def counts(session: Session, meeting_id: int) -> Counts:
     """Invited, yes, no, no answer (invited, not answered) and attended."""
     t = GroupMeetingPerson
     invited = col(t.invited_at).is_not(None)
-    row = session.exec(
-        select(
+    row = session.execute(
+        sa_select(
             func.count().filter(invited),
             func.count().filter(invited, col(t.response) == "yes"),
             func.count().filter(invited, col(t.response) == "no"),
@@ -523,7 +530,5 @@ def check_in(
         row = GroupMeetingPerson(meeting_id=meeting.id, person=person, role=role, pair=pair)
         session.add(row)
         session.flush()
-    changed = _set_attended(
-        session, meeting, row, attended=True, via="code", actor=actor, now=now
-    )
+    changed = _set_attended(session, meeting, row, attended=True, via="code", actor=actor, now=now)
     return meeting, changed

@@ -36,8 +36,8 @@ from outcomes.clock import STOCKHOLM
 from outcomes.clock import today as program_today
 from outcomes.errors import Invalid
 from outcomes.models import AuditLog, Cohort, Event, Meeting, Pair, Participant, Survey
-from outcomes.schedule_models import Delivery, ScheduledItem
 from outcomes.schedule import ONE_OFF_KINDS
+from outcomes.schedule_models import Delivery, ScheduledItem
 from outcomes.service import get
 
 Flag = Literal["no_meeting_45d", "checkins_unanswered", "blocked", "ended"]
