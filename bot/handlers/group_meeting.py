@@ -52,8 +52,8 @@ def describe(tr: Tr, meeting: gm.GroupMeeting) -> Html:
     """Title, time, place and the note in the person's language (else the Swedish one)."""
     lines = [
         bold(tr.label(KIND_LABELS[str(meeting.kind)])),
-        tr("🕔 {when}", when=when(tr, meeting.starts_at)),
-        tr("📍 {place}", place=meeting.place),
+        "🕔 " + escape(when(tr, meeting.starts_at)),
+        "📍 " + escape(meeting.place),
     ]
     note = gm.note_for(meeting, tr.lang)
     if note:

@@ -178,7 +178,9 @@ async def test_a_kickoff_for_30_pairs_from_invitation_to_attendance(
         with Session(db) as session:
             due = {
                 i.due_at
-                for i in session.exec(select(ScheduledItem).where(ScheduledItem.kind == gm.REMINDER))
+                for i in session.exec(
+                    select(ScheduledItem).where(ScheduledItem.kind == gm.REMINDER)
+                )
             }
         assert len(due) == 1
         [remind_at] = due
@@ -213,9 +215,12 @@ async def test_a_kickoff_for_30_pairs_from_invitation_to_attendance(
         assert "✅" not in replies[0]["text"]
         # answers are closed once it has started
         closed = await world.press(participants[29], data=yes)
-        assert world.text(
-            participants[29], "This meeting has already started, so the answers are closed."
-        ) in closed[-1]["text"]
+        assert (
+            world.text(
+                participants[29], "This meeting has already started, so the answers are closed."
+            )
+            in closed[-1]["text"]
+        )
 
         got = client.get(f"/api/v1/group-meetings/{mid}", headers=staff).json()
         assert got["counts"] == {"invited": 60, "yes": 29, "no": 6, "no_answer": 25, "attended": 3}
