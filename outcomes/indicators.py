@@ -52,9 +52,10 @@ Decisions where the spec leaves room:
   make a participant measured). Erased participants (``erased_on``) still count.
 * ``window`` (exports): participants whose cohort's ``start`` … ``end`` overlaps the given dates
   (either end may be open). Whole cohorts are in or out, so per-cohort numbers never split.
-* ``group_meetings`` (per cohort, whatever ``by`` is): a participant attended a kind when a pair
-  of theirs has a ``Meeting`` of that kind held inside their window (the bot's attendance, staff's
-  logging and imports alike); ``of`` is everyone enrolled in the cohort.
+* Group meetings (:func:`group_meeting_attendance`, per cohort, beside the spec's JSON): a
+  participant attended a kind when a pair of theirs has a ``Meeting`` of that kind held inside
+  their window (the bot's attendance, staff's logging and imports alike); ``of`` is everyone
+  enrolled in the cohort.
 * ``targets``: with one cohort selected (``total``) or ``by="cohort"`` (each group), each target of
   the cohort is compared with the same numbers shown: ``participants`` with ``enrolled``,
   ``response_rate`` with the response rate, an indicator with its ``share`` on the requested basis
@@ -792,8 +793,6 @@ def compute_indicators(
     ``measured`` or ``enrolled``; ``window`` = (from, to), either ``None`` for open, keeps the
     participants whose cohort's dates overlap it and adds ``from``/``to`` to ``filters``.
     ``plan`` forces one of the two SQL plans (tests); the numbers never depend on it.
-    ``group_meetings``: per cohort in scope (by id), ``enrolled`` and for each group meeting kind
-    the ``n`` / ``of`` / ``share`` of participants who attended one (README, "Group meetings").
     Raises ``Invalid`` for an unknown grouping, basis or plan, or a window that ends before it
     starts.
     """
@@ -846,8 +845,6 @@ def compute_indicators(
                 if attained is not None:
                     group["targets"] = attained
             result["groups"].append(group)
-    scope = _Scope(cohort=cohort, by=None, basis=basis, window=window)
-    result["group_meetings"] = _group_meetings(session, scope)
     return result
 
 
@@ -883,6 +880,31 @@ def build_group_meeting_query(scope: _Scope) -> Select[Any]:
         .group_by(_P.c.cohort)
         .order_by(_P.c.cohort)
     )
+
+
+def group_meeting_attendance(
+    session: Session,
+    *,
+    cohort: str | None = None,
+    window: tuple[date | None, date | None] | None = None,
+) -> dict[str, Any]:
+    """Per cohort (by id; one with ``cohort``, those overlapping ``window``), ``enrolled`` and
+    for each group meeting kind the ``n`` / ``of`` / ``share`` of participants who attended one.
+
+    ``{"filters": {...}, "cohorts": [{"cohort": "c-1", "enrolled": 30, "kickoff": {"n": 21,
+    "of": 30, "share": 0.7}, "workshop_interview": {...}, "workshop_networking": {...}}]}``
+    """
+    if cohort is not None and session.get(Cohort, cohort) is None:
+        raise NotFound(f"cohort {cohort!r} does not exist")
+    if window is not None and window[0] is not None and window[1] is not None:
+        if window[1] < window[0]:
+            raise Invalid(f"the date window ends ({window[1]}) before it starts ({window[0]})")
+    scope = _Scope(cohort=cohort, by=None, basis="enrolled", window=window)
+    filters: dict[str, Any] = {"cohort": cohort}
+    if window is not None:
+        filters["from"] = window[0].isoformat() if window[0] else None
+        filters["to"] = window[1].isoformat() if window[1] else None
+    return {"filters": filters, "cohorts": _group_meetings(session, scope)}
 
 
 def _group_meetings(session: Session, scope: _Scope) -> list[dict[str, Any]]:

@@ -166,3 +166,26 @@ def test_staff_mark_attendance_all_or_nothing(client, staff, db, cohort) -> None
             assert actions == ["create", "delete"]
     finally:
         set_clock(None)
+
+
+def test_the_attendance_indicators_through_the_api(client, staff, analyst, db, cohort) -> None:
+    planned = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # inside the cohort's window
+    starts = planned + timedelta(days=2)
+    body = {"cohort": cohort, "kind": "kickoff", "starts_at": starts.isoformat(), "place": "Hall"}
+    set_clock(lambda: planned)
+    try:
+        mid = client.post("/api/v1/group-meetings", json=body, headers=staff).json()["id"]
+        set_clock(lambda: starts)
+        url = f"/api/v1/group-meetings/{mid}/attendance"
+        people = [{"person": "p-0"}, {"person": "m-0"}, {"person": "m-1"}]
+        assert client.post(url, json={"people": people}, headers=staff).status_code == 200
+    finally:
+        set_clock(None)
+    r = client.get("/api/v1/indicators/group-meetings", headers=analyst)
+    assert r.status_code == 200, r.text
+    [entry] = r.json()["cohorts"]
+    assert entry["enrolled"] == 3
+    assert entry["kickoff"] == {"n": 1, "of": 3, "share": 0.3333}  # mentors are not counted
+    assert entry["workshop_interview"]["n"] == 0
+    missing = client.get("/api/v1/indicators/group-meetings?cohort=c-404", headers=analyst)
+    assert missing.status_code == 404
