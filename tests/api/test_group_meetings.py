@@ -4,11 +4,13 @@ nothing) and a participant's attendance gives the pair a Meeting of that kind.""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
 from core.vocab import Gender
 from outcomes import group_meetings as gm
@@ -17,6 +19,7 @@ from outcomes.contacts import PersonRole, bind
 from outcomes.models import AuditLog, Cohort, Meeting, Mentor, Pair, Participant
 from outcomes.schedule import allowed_time
 from outcomes.schedule_models import ScheduledItem
+from stegvis.cli import build_cli
 
 START = date(2025, 2, 1)
 
@@ -189,3 +192,6 @@ def test_the_attendance_indicators_through_the_api(client, staff, analyst, db, c
     assert entry["workshop_interview"]["n"] == 0
     missing = client.get("/api/v1/indicators/group-meetings?cohort=c-404", headers=analyst)
     assert missing.status_code == 404
+    cli = CliRunner().invoke(build_cli(), ["indicators", "--group-meetings", "--json"])
+    assert cli.exit_code == 0, cli.output
+    assert json.loads(cli.stdout) == r.json()  # the same numbers on the command line
