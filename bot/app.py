@@ -73,6 +73,7 @@ HANDLER_MODULES: tuple[Flow, ...] = (
 
 AFTER_JOIN: tuple[AfterJoin, ...] = (
     plan_after_join,  # the check-ins' schedule, and a participant's baseline survey
+    group_meeting.invite_after_join,  # the cohort's coming group meetings
 )
 """Flows that start when someone joins, in order (``bot/hooks.py``)."""
 

@@ -224,6 +224,27 @@ def invitees(session: Session, cohort: str) -> list[tuple[str, str, str]]:
     return [(person, str(role), pair) for person, role, pair in rows if pair is not None]
 
 
+def _invite(
+    session: Session, meeting: GroupMeeting, *, person: str, role: str, pair: str, now: datetime
+) -> None:
+    """One person's invitation row and the sender's two items (invitation, reminder)."""
+    assert meeting.id is not None
+    session.add(
+        GroupMeetingPerson(
+            meeting_id=meeting.id, person=person, role=role, pair=pair, invited_at=now
+        )
+    )
+    invite_at, remind_at = allowed_time(now), reminder_time(meeting.starts_at)
+    for kind, due in ((INVITE, invite_at), (REMINDER, remind_at)):
+        if kind == REMINDER and remind_at <= invite_at:
+            continue  # planned less than a day ahead: the invitation is the reminder
+        session.add(
+            ScheduledItem(
+                pair=pair, role=role, person=person, kind=kind, sequence=meeting.id, due_at=due
+            )
+        )
+
+
 def plan(
     session: Session, data: GroupMeetingCreate, *, actor: str, now: datetime | None = None
 ) -> GroupMeeting:
@@ -251,23 +272,9 @@ def plan(
     session.add(meeting)
     session.flush()
     assert meeting.id is not None
-    invite_at = allowed_time(now)
-    remind_at = reminder_time(data.starts_at)
     people = invitees(session, data.cohort)
     for person, role, pair in people:
-        session.add(
-            GroupMeetingPerson(
-                meeting_id=meeting.id, person=person, role=role, pair=pair, invited_at=now
-            )
-        )
-        for kind, due in ((INVITE, invite_at), (REMINDER, remind_at)):
-            if kind == REMINDER and remind_at <= invite_at:
-                continue  # planned less than a day ahead: the invitation is the reminder
-            session.add(
-                ScheduledItem(
-                    pair=pair, role=role, person=person, kind=kind, sequence=meeting.id, due_at=due
-                )
-            )
+        _invite(session, meeting, person=person, role=role, pair=pair, now=now)
     audit(
         session,
         actor=actor,
@@ -279,6 +286,31 @@ def plan(
     )
     session.flush()
     return meeting
+
+
+def invite_newcomer(
+    session: Session, *, person: str, role: str, pair: str, now: datetime | None = None
+) -> int:
+    """Someone connected after the planning: invite them to their cohort's meetings still to
+    come (the same invitation and reminder items). Returns the meetings they were invited to."""
+    now = now or utcnow()
+    pair_row = session.get(Pair, pair)
+    participant = session.get(Participant, pair_row.participant) if pair_row else None
+    if participant is None:
+        return 0
+    invited = 0
+    for meeting in session.exec(
+        select(GroupMeeting).where(
+            col(GroupMeeting.cohort) == participant.cohort, col(GroupMeeting.starts_at) > now
+        )
+    ):
+        assert meeting.id is not None
+        if _row(session, meeting.id, person) is not None:
+            continue
+        _invite(session, meeting, person=person, role=role, pair=pair, now=now)
+        invited += 1
+    session.flush()
+    return invited
 
 
 # --- reading --------------------------------------------------------------------------------

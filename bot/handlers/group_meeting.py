@@ -191,6 +191,17 @@ def is_code(text: str) -> bool:
     return gm.normalise_code(text) is not None
 
 
+def invite_after_join(turn: Turn) -> list[Reply]:
+    """In ``bot.app.AFTER_JOIN``: someone who joins is invited to their cohort's coming group
+    meetings (the sender sends the invitations; nothing is said here)."""
+    contact = turn.contact
+    if contact is not None and contact.pair is not None:
+        gm.invite_newcomer(
+            turn.session, person=contact.person, role=str(contact.role), pair=contact.pair
+        )
+    return []
+
+
 def build_handlers() -> list[Handler]:
     return [
         CallbackQueryHandler(answered, pattern=r"^gm:"),

@@ -25,12 +25,14 @@ from outcomes.tokens import create_token
 from tests.checkins.conftest import (
     FIRST_USER,
     FakeClock,
+    Running,
     bot_on_emulator,
     local,
     user_specs,
     with_data,
 )
 from tests.utils.botdriver import Person, World, buttons
+from tests.utils.pairs import make_pair
 from tests.utils.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -245,3 +247,30 @@ def test_the_reminder_is_the_day_before_and_never_at_night() -> None:
         got = gm.reminder_time(starts.astimezone(UTC))
         assert got.astimezone(tz) == expected, starts
         assert isinstance(got, datetime)
+
+
+async def test_someone_who_joins_after_the_planning_is_invited_too(
+    running: Running, clock: FakeClock
+) -> None:
+    world, engine = running.world, running.world.engine
+    ids = make_pair(engine, start=START)
+    with Session(engine) as session:
+        data = gm.GroupMeetingCreate(
+            cohort=ids.cohort, kind="workshop_networking", starts_at=STARTS, place="Zoom"
+        )
+        meeting = gm.plan(session, data, actor="staff:test")
+        session.commit()
+        assert gm.counts(session, meeting.id).invited == 0  # nobody was connected yet
+    mentor = await world.join(ids.pair, "mentor", name="Erik", language_code="uk")
+    await running.sender.drain()
+    [invitation] = await _invitations(world, mentor)
+    assert world.label(mentor, "Workshop: networking and LinkedIn") in invitation["text"]
+    await world.press(mentor, data=f"gm:{meeting.id}:y")
+    with Session(engine) as session:
+        assert gm.counts(session, meeting.id).model_dump() == {
+            "invited": 1,
+            "yes": 1,
+            "no": 0,
+            "no_answer": 0,
+            "attended": 0,
+        }
