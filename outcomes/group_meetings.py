@@ -50,6 +50,8 @@ REMINDER = "group_reminder"  # ScheduledItem.kind of the reminder the day before
 KINDS = (INVITE, REMINDER)
 GROUP_KINDS = (MeetingKind.kickoff, MeetingKind.workshop_interview, MeetingKind.workshop_networking)
 DEFAULT_LENGTH = timedelta(hours=3)  # a meeting without an end lasts this long
+MAX_LENGTH = timedelta(days=1)
+MAX_AHEAD = timedelta(days=2 * 366)  # a start further ahead is a typo in the year
 CHECK_IN_EARLY = timedelta(minutes=30)  # the code works from this long before the start
 CODE_DIGITS = 6
 MAX_PLACE = 300
@@ -256,8 +258,12 @@ def plan(
         raise Invalid(f"a group meeting is one of {', '.join(GROUP_KINDS)}, not {data.kind!r}")
     if data.starts_at <= now:
         raise Invalid("the meeting starts in the past; give a time still to come")
+    if data.starts_at > now + MAX_AHEAD:
+        raise Invalid("the meeting starts more than two years from now; check the year")
     if data.ends_at is not None and data.ends_at <= data.starts_at:
         raise Invalid("the meeting ends before it starts")
+    if data.ends_at is not None and data.ends_at > data.starts_at + MAX_LENGTH:
+        raise Invalid("the meeting ends more than a day after it starts")
     meeting = GroupMeeting(
         cohort=data.cohort,
         kind=data.kind,

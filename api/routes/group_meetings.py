@@ -18,7 +18,7 @@ from outcomes.models import ID
 
 router = APIRouter(prefix="/group-meetings", tags=["group meetings"])
 
-MeetingId = Annotated[int, Path(ge=1, le=2**62, description="The group meeting's id")]
+MeetingId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The group meeting's id")]
 CohortQuery = Annotated[str, Query(min_length=1, max_length=ID, pattern=ID_PATTERN)]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
@@ -28,6 +28,7 @@ from staff.i18n import N_
 from staff.templating import gettext_for, render
 
 router = APIRouter()
+MeetingId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NOTE_LANGUAGES = LANGUAGES  # a note may be written in every language the bot speaks
 KIND_LABELS = {
     "kickoff": N_("Kick-off"),
@@ -206,7 +207,7 @@ def _meeting_page(
 
 @router.get("/group-meetings/{meeting_id}")
 def group_meeting_page(
-    request: Request, db: DbDep, visitor: StaffOnly, meeting_id: int, done: str | None = None
+    request: Request, db: DbDep, visitor: StaffOnly, meeting_id: MeetingId, done: str | None = None
 ) -> Response:
     """One meeting: its counts, its check-in code, and who came."""
     return _meeting_page(request, db, visitor, meeting_id, done=done)
@@ -214,7 +215,7 @@ def group_meeting_page(
 
 @router.post("/group-meetings/{meeting_id}/attendance")
 async def save_attendance(
-    request: Request, db: DbDep, visitor: StaffForm, meeting_id: int
+    request: Request, db: DbDep, visitor: StaffForm, meeting_id: MeetingId
 ) -> Response:
     """Tick who came: everyone listed is saved as present (ticked) or not (unticked)."""
     form = await request.form()

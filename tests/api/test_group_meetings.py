@@ -97,6 +97,8 @@ def test_planning_invites_the_connected_people_at_once(client, staff, db, cohort
         ({"place": "  "}, 422, "place"),
         ({"starts_at": "2030-01-01T10:00:00"}, 422, "time zone"),
         ({"ends_at": "2020-01-01T10:00:00+01:00"}, 422, "ends before"),
+        ({"starts_at": "9999-12-31T23:30:00+00:00"}, 422, "two years"),
+        ({"note": {"sv": "x" * 1001}}, 422, "longer than"),
     ],
 )
 def test_a_bad_request_is_refused_and_changes_nothing(
