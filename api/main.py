@@ -30,6 +30,7 @@ from api.routes import (
     cohorts,
     events,
     exports,
+    group_meetings,
     health,
     imports,
     indicators,
@@ -73,6 +74,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     invites.router,  # pair invites (bot team)
     schedule.router,  # check-in schedule (check-ins team)
     announcements.router,  # announcements to a cohort (issue 13)
+    group_meetings.router,  # kick-offs and workshops of a cohort
 )
 """Routers mounted under ``/api/v1``."""
 

@@ -20,6 +20,7 @@ from outcomes import (
     announcements,
     contacts,
     conversations,
+    group_meetings,
     mentor_surveys,
     models,
     schedule_models,
@@ -38,6 +39,7 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     staff_models,
     announcements,
     mentor_surveys,
+    group_meetings,
 )
 
 

@@ -1,7 +1,9 @@
 """announcements and the mentor survey
 
+(Written on top of 0003; chained after 0004_group once main had it, when main was merged in.)
+
 Revision ID: 0004_announce
-Revises: 0003
+Revises: 0004_group
 Create Date: 2026-12-03 12:53:44.305572
 """
 
@@ -14,7 +16,7 @@ from alembic import op
 
 
 revision: str = '0004_announce'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004_group'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
