@@ -31,6 +31,7 @@ ROUTERS = (
     "staff.routes.cohorts",
     "staff.routes.study",
     "staff.routes.exports",
+    "staff.routes.report",
     "staff.routes.accounts",
 )
 
