@@ -151,7 +151,8 @@ def _cohort_rows(data: dict[str, Any], cells: Cells, name: str) -> list[dict[str
         label = names.get(cohort, cohort)
         rows.append(
             {
-                "label": label if shown else f"{label} ({cells.hidden_text})",
+                # LRM: a name in Arabic keeps "(< 5)" after it in a left-to-right page
+                "label": label if shown else f"\u200e{label}\u200e ({cells.hidden_text})",
                 "share": ind["share"] if shown else None,
                 "target": ((group.get("targets") or {}).get(name) or {}).get("target"),
             }
