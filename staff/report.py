@@ -28,7 +28,9 @@ the PATH; no network is used (the HTML carries its logo and charts inline; no we
 from __future__ import annotations
 
 import base64
+import queue
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import cache
 from html import escape
@@ -327,6 +329,41 @@ class PdfPrinter:
             page.close()
 
 
+class BackgroundPrinter:
+    """A :class:`PdfPrinter` started in a thread of its own as soon as a PDF is asked for, so
+    that Chromium starts while the numbers and the charts are made (Playwright's sync API stays
+    in the one thread that started it). ``pdf`` hands it the page; ``cancel`` lets it go."""
+
+    def __init__(self, settings: Settings) -> None:
+        chromium_path(settings.report_chromium)  # no browser: ReportError here, at once
+        self._settings = settings
+        self._jobs: queue.Queue[tuple[str, str] | None] = queue.Queue(maxsize=1)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-pdf")
+        self._result = self._executor.submit(self._run)
+
+    def _run(self) -> bytes | None:
+        with PdfPrinter(self._settings) as printer:
+            job = self._jobs.get()
+            if job is None:
+                return None
+            html, lang = job
+            return printer.pdf(html, lang=lang, org_name=self._settings.org_name)
+
+    def pdf(self, html: str, *, lang: str) -> bytes:
+        self._jobs.put((html, lang))
+        try:
+            data = self._result.result()
+        finally:
+            self._executor.shutdown(wait=True)
+        assert data is not None  # a job was given
+        return data
+
+    def cancel(self) -> None:
+        if not self._result.done():
+            self._jobs.put(None)
+        self._executor.shutdown(wait=True)
+
+
 def report_pdf(html: str, *, lang: str, settings: Settings) -> bytes:
     """The report as PDF, with a browser of its own (started and closed here)."""
     with PdfPrinter(settings) as printer:
@@ -359,17 +396,24 @@ def make_report(
         raise Invalid(f"unknown format {output!r}; expected one of {', '.join(FORMATS)}")
     if lang not in REPORT_LANGUAGES:
         raise Invalid(f"unknown language {lang!r}; expected one of {', '.join(REPORT_LANGUAGES)}")
-    data = build_report(
-        session,
-        cohorts=cohorts,
-        window=window,
-        study=study,
-        basis=basis,  # type: ignore[arg-type]
-        lang=lang,
-    )
-    html = report_html(data, lang=lang, settings=settings)
+    background = BackgroundPrinter(settings) if output == "pdf" and printer is None else None
+    try:
+        data = build_report(
+            session,
+            cohorts=cohorts,
+            window=window,
+            study=study,
+            basis=basis,  # type: ignore[arg-type]
+            lang=lang,
+        )
+        html = report_html(data, lang=lang, settings=settings)
+    except BaseException:
+        if background is not None:
+            background.cancel()
+        raise
     if output == "html":
         return html.encode("utf-8")
     if printer is not None:
         return printer.pdf(html, lang=lang, org_name=settings.org_name)
-    return report_pdf(html, lang=lang, settings=settings)
+    assert background is not None  # output is "pdf"
+    return background.pdf(html, lang=lang)
