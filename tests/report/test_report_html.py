@@ -6,6 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from outcomes.errors import NotFound
+from outcomes.importer import import_jsonl
+from outcomes.indicators import compute_indicators, share
+from stegvis.cli import build_cli
 from tests.report.conftest import (
     HIDDEN,
     SMALL,
@@ -16,6 +23,7 @@ from tests.report.conftest import (
     shown_count,
     tables_of,
 )
+from tests.utils.factories import line
 
 
 def _indicators(stegvis, *args: str) -> dict:
@@ -88,8 +96,8 @@ def test_a_cohort_of_four_shows_less_than_five_wherever_a_count_would_identify_t
     for table in ("numbers-table", "primary-table", "steps-table", "gender-table"):
         for row in tables[table][1:]:
             for cell in row[1:]:
-                for n, of, share in figures(cell):
-                    assert (n, of, share) == (HIDDEN, HIDDEN, "–"), (table, row)
+                for n, of, pct in figures(cell):
+                    assert (n, of, pct) == (HIDDEN, HIDDEN, "–"), (table, row)
     assert [row[1] for row in tables["numbers-table"][1:]] == [HIDDEN] * 3  # all, women, men
     assert 'class="value">4<' not in html
     assert 'class="value">3<' not in html
@@ -101,10 +109,6 @@ def test_a_cohort_of_four_shows_less_than_five_wherever_a_count_would_identify_t
 
 
 def test_report_choices_are_checked_and_nothing_is_written(settings, tmp_path) -> None:
-    from typer.testing import CliRunner
-
-    from stegvis.cli import build_cli
-
     out = tmp_path / "r.html"
     runner, cli = CliRunner(), build_cli()
     cases = [
@@ -138,3 +142,45 @@ def test_the_report_button_makes_the_same_file(small_program, stegvis, client_fo
     wrong = client.get("/staff/report/download", params={"cohort": "nope", "format": "html"})
     assert wrong.status_code == 422
     assert "There is no such cohort." in wrong.text
+
+
+def test_several_cohorts_are_one_group_of_the_indicator_engine(session) -> None:
+    lines = []
+    for c, size in (("a", 6), ("b", 7), ("c", 5)):
+        lines.append(line("cohort", id=c, name=c.upper(), start="2025-01-01", end="2025-06-30"))
+        for k in range(size):
+            pid = f"{c}{k}"
+            gender = "woman" if k % 3 else "man"
+            lines.append(line("participant", id=pid, cohort=c, gender=gender))
+            if k % 4:
+                items = {"network_expanded": k % 2 == 0, "internship": k == 1}
+                answers = {"employment": "none", "items": items}
+                lines.append(
+                    line(
+                        "survey",
+                        participant=pid,
+                        wave="result",
+                        answered_on="2025-06-30",
+                        answers=answers,
+                    )
+                )
+    import_jsonl(session, lines, actor="test")
+    session.commit()
+
+    both = compute_indicators(session, cohorts=["a", "b"], by="gender")
+    assert both["filters"]["cohorts"] == ["a", "b"]
+    parts = [
+        g for g in compute_indicators(session, by="cohort")["groups"] if g["key"]["cohort"] != "c"
+    ]
+    total = both["total"]
+    assert total["enrolled"] == sum(g["enrolled"] for g in parts) == 13
+    assert total["measured"] == sum(g["measured"] for g in parts)
+    assert total["response_rate"] == share(total["measured"], total["enrolled"])
+    for name, ind in total["indicators"].items():
+        assert ind["n"] == sum(g["indicators"][name]["n"] for g in parts), name
+        assert ind["of"] == sum(g["indicators"][name]["of"] for g in parts), name
+    assert sum(g["enrolled"] for g in both["groups"]) == 13
+    # one cohort given this way is the engine's one-cohort view
+    assert compute_indicators(session, cohorts=["b"]) == compute_indicators(session, cohort="b")
+    with pytest.raises(NotFound, match="cohort 'zz' does not exist"):
+        compute_indicators(session, cohorts=["a", "zz"])
