@@ -74,6 +74,13 @@ def test_the_html_report_has_the_numbers_of_stegvis_indicators(program, stegvis,
         "✓ met" if job_or_steps["met"] else "✗ not met"
     )
 
+    # a date window: the cohorts running then, as stegvis indicators --from --to counts them
+    window = ("--from", "2023-09-01", "--to", "2024-03-31")
+    running = _indicators(stegvis, "--by", "gender", *window)
+    assert 0 < running["total"]["enrolled"] < everyone["total"]["enrolled"]
+    tables = tables_of(_report(stegvis, tmp_path, *window, name="window.html"))
+    assert same(_row_figures(tables["gender-table"]), expected_gender_table(running))
+
     # several cohorts: the engine's numbers for those cohorts alone (each count adds up)
     both = tables_of(
         _report(stegvis, tmp_path, "--cohort", "c03", "--cohort", "c04", name="b.html")

@@ -134,9 +134,15 @@ def _ink(image, box: tuple[float, float, float, float], scale: float) -> int:
     return sum(1 for v in crop.get_flattened_data() if v < 128)
 
 
-def test_the_pdf_draws_swedish_and_an_arabic_cohort_name(small_program, stegvis, tmp_path):
+def test_the_pdf_draws_swedish_and_an_arabic_cohort_name(small_program, client_for, tmp_path):
+    """The Report button's PDF (the same code as the command, in the server's worker thread)."""
+    answer = client_for("analyst").get(
+        "/staff/report/download", params={"cohort": SMALL, "format": "pdf", "language": "sv"}
+    )
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/pdf"
     out = tmp_path / "rapport.pdf"
-    stegvis("report", "--format", "pdf", "--language", "sv", "--cohort", SMALL, "--out", out)
+    out.write_bytes(answer.content)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(out, ARTIFACTS / "report-sv-arabic.pdf")
     resolution = 144
