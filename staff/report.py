@@ -181,6 +181,20 @@ def _charts(data: dict[str, Any], cells: Cells, lang: str) -> dict[str, Any]:
         ),
         "cohorts_svg": "",
     }
+    side_by_side = []
+    for group in data["by_gender"]:
+        if group["key"]["gender"] not in ("woman", "man"):
+            continue
+        for name in sections["primary"]:
+            ind = group["indicators"][name]
+            if cells.shown(ind["n"], ind["of"]):  # a hidden share gets no bar (the table: "< 5")
+                series = _(GENDERS[group["key"]["gender"]])
+                side_by_side.append(
+                    {"label": _(INDICATORS[name]), "series": series, "share": ind["share"]}
+                )
+    out["gender_svg"] = (
+        charts.grouped_bars(side_by_side, lang=lang, percent_title=title) if side_by_side else ""
+    )
     if len(data["by_cohort"]) > 1:
         rows = _cohort_rows(data, cells, "job_or_steps")
         out["cohorts_svg"] = charts.target_bars(rows, lang=lang, percent_title=title, width=360)
