@@ -36,6 +36,7 @@ from outcomes.clock import STOCKHOLM
 from outcomes.clock import today as program_today
 from outcomes.errors import Invalid
 from outcomes.models import AuditLog, Cohort, Event, Meeting, Pair, Participant, Survey
+from outcomes.schedule import ONE_OFF_KINDS
 from outcomes.schedule_models import Delivery, ScheduledItem
 from outcomes.service import get
 from outcomes.types import table_of
@@ -349,7 +350,10 @@ def pair_timeline(session: Session, pair_id: str) -> list[TimelineEntry]:
     items = session.execute(
         select(ScheduledItem, first_sent.c.sent)
         .join(first_sent, first_sent.c.item_id == ScheduledItem.id)
-        .where(col(ScheduledItem.pair) == pair_id)
+        .where(
+            col(ScheduledItem.pair) == pair_id,
+            col(ScheduledItem.kind).not_in(ONE_OFF_KINDS),
+        )
     ).all()
     entries += [
         TimelineEntry(_day(sent) or pair.matched_on, "checkin", item) for item, sent in items
