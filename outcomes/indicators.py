@@ -65,6 +65,7 @@ Decisions where the spec leaves room:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, get_args
@@ -648,6 +649,7 @@ def build_query(
     basis: Basis = "measured",
     window: tuple[date | None, date | None] | None = None,
     plan: Plan | None = None,
+    cohorts: tuple[str, ...] | None = None,
 ) -> Select[Any] | CompoundSelect[Any]:
     """The one statement: per group, ``enrolled``, ``measured`` and ``n_<ind>`` / ``of_<ind>``.
 
@@ -655,7 +657,7 @@ def build_query(
     With ``basis="measured"`` the head count (``enrolled``, ``measured``) comes from a second,
     light ``SELECT`` joined by ``UNION ALL``: a group may then have two rows, to be added up.
     """
-    scope = _Scope(cohort, by, basis, window)
+    scope = _Scope(cohort, by, basis, window, cohorts)
     plan = plan or DEFAULT_PLAN
     facts = _facts(scope, plan)
     pf = _flags(facts, by).c
@@ -787,6 +789,7 @@ def compute_indicators(
     basis: Basis = "measured",
     window: tuple[date | None, date | None] | None = None,
     plan: Plan | None = None,
+    cohorts: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The indicators of spec/outcomes.md as its JSON shape (plus ``targets`` where they apply).
 
@@ -796,9 +799,22 @@ def compute_indicators(
     ``measured`` or ``enrolled``; ``window`` = (from, to), either ``None`` for open, keeps the
     participants whose cohort's dates overlap it and adds ``from``/``to`` to ``filters``.
     ``plan`` forces one of the two SQL plans (tests); the numbers never depend on it.
+    ``cohorts`` limits to several cohorts (the round report's ``--cohort A --cohort B``; each must
+    exist, else ``NotFound``) and adds ``cohorts`` to ``filters``; one cohort given this way is
+    the same as ``cohort`` (with its targets).
     Raises ``Invalid`` for an unknown grouping, basis or plan, or a window that ends before it
     starts.
     """
+    if cohorts is not None:
+        chosen = tuple(dict.fromkeys(cohorts))
+        if cohort is None and len(chosen) == 1:
+            cohort, chosen = chosen[0], ()
+        if chosen:
+            known = set(session.execute(select(_C.c.id).where(_C.c.id.in_(chosen))).scalars())
+            missing = [c for c in chosen if c not in known]
+            if missing:
+                raise NotFound(f"cohort {missing[0]!r} does not exist")
+        cohorts = chosen or None
     if by is not None and by not in GROUPINGS:
         raise Invalid(f"unknown grouping {by!r}; expected one of {', '.join(GROUPINGS)}")
     if basis not in BASES:
@@ -819,7 +835,15 @@ def compute_indicators(
             raise NotFound(f"cohort {cohort!r} does not exist")
 
     dialect = session.get_bind().dialect.name
-    statement = build_query(dialect, cohort=cohort, by=by, basis=basis, window=window, plan=plan)
+    statement = build_query(
+        dialect,
+        cohort=cohort,
+        by=by,
+        basis=basis,
+        window=window,
+        plan=plan,
+        cohorts=tuple(cohorts) if cohorts else None,
+    )
     _tune(session, dialect)
     rows = [dict(row) for row in session.execute(statement).mappings()]
     keys = ["enrolled", "measured", "counted", *(f"n_{name}" for name in INDICATORS)]
@@ -832,6 +856,8 @@ def compute_indicators(
             into[k] += int(row[k] or 0)
 
     filters: dict[str, Any] = {"cohort": cohort, "basis": basis}
+    if cohorts:
+        filters["cohorts"] = list(cohorts)
     if window is not None:
         filters["from"] = window[0].isoformat() if window[0] else None
         filters["to"] = window[1].isoformat() if window[1] else None
