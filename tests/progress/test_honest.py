@@ -74,11 +74,6 @@ def _headings() -> list[str]:
 
 
 @pytest.mark.skipif(not SHARED_EVAL.exists(), reason="../shared/eval is not beside this checkout")
-@pytest.mark.xfail(
-    strict=True,
-    reason="13 headings of knowledge/materials/*.md are copies of evaluation lines; "
-    "lang-materials rewrites them (issue 14): remove this marker then",
-)
 def test_no_material_heading_is_a_copy_of_an_evaluation_line() -> None:
     assert not _close(_headings(), _eval_lines())
 
