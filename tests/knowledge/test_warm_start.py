@@ -9,6 +9,8 @@ The bot's side (no update taken before its warm-up) is in ``tests/bot/test_runne
 from __future__ import annotations
 
 import asyncio
+import shutil
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,11 +18,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.main import create_app
+from bot.runner import knowledge_warm_up
 from core.settings import Settings
 from knowledge import service
 from knowledge.answer import Answer
+from knowledge.index import index_is_missing
 from knowledge.retrieve import Retriever
 from outcomes.tokens import create_token
+from progress.classify import get_classifier
+from tests.knowledge.conftest import FIXTURES
 from tests.utils.waiting import eventually
 
 
@@ -98,3 +104,29 @@ async def test_ensure_ready_prepares_once_a_process(
     assert len(searched) == len(service.WARM_TEXTS)  # asked again (the bot, the API): no work
     answer = await service.ask("Hur långt ska ett CV vara?", lang_hint="sv")
     assert answer.found
+
+
+@pytest.mark.slow
+async def test_the_bots_warm_up_builds_a_missing_index_and_the_first_question_finds_it(
+    tmp_path: Path,
+) -> None:
+    """A fresh install: no index yet. The bot's warm-up (what runs before it takes an update)
+    builds it and loads the classifier; the first question is then answered with material."""
+    materials = tmp_path / "materials"
+    materials.mkdir()
+    shutil.copy(FIXTURES / "cv.sv.md", materials / "cv.sv.md")
+    fresh = Settings(
+        data_dir=tmp_path / "data", materials_dir=materials, chroma_collection="stegvis_fresh"
+    )
+    service.set_retriever(None)
+    try:
+        assert index_is_missing(fresh)
+        await knowledge_warm_up(fresh)()
+        assert not index_is_missing(fresh)
+        assert service.is_ready()
+        assert get_classifier.cache_info().currsize == 1  # the classifier is loaded too
+        answer = await service.ask("Hur långt ska ett CV vara?", lang_hint="sv")
+    finally:
+        service.set_retriever(None)
+    assert answer.found
+    assert answer.passages[0].topic == "cv"
