@@ -105,6 +105,7 @@ from core.vocab import (
     Wave,
 )
 from outcomes.errors import Invalid, NotFound
+from outcomes.kept_models import KeptOutcome
 from outcomes.models import Cohort, Event, Participant, Survey
 from outcomes.types import table_of
 
@@ -148,6 +149,7 @@ _T = table_of(Event)
 _P = table_of(Participant)
 _C = table_of(Cohort)
 _S = table_of(Survey)
+_K = table_of(KeptOutcome)
 
 _JOB_STARTED = EventType.job_started.value
 _JOB_ENDED = EventType.job_ended.value
@@ -320,15 +322,18 @@ class _Scope:
     basis: Basis
     window: tuple[date | None, date | None] | None
     cohorts: tuple[str, ...] | None = None
+    participants: Any = None  # ids, or an expanding bindparam
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """Which participants are counted: one cohort, some cohorts, cohorts overlapping a date
-        window."""
+        window, some participants (the kept outcomes' refresh)."""
         out: list[ColumnElement[bool]] = []
         if self.cohort is not None:
             out.append(_P.c.cohort == self.cohort)
         if self.cohorts is not None:
             out.append(_P.c.cohort.in_(self.cohorts))
+        if self.participants is not None:
+            out.append(_P.c.id.in_(self.participants))
         if self.window is not None:
             start, end = self.window
             if end is not None:
@@ -625,6 +630,45 @@ def _person(pf: Any) -> dict[str, ColumnElement[Any]]:
     }
 
 
+def _count_names() -> tuple[str, ...]:
+    names = ["measured", "counted"]
+    for name in INDICATORS:
+        names.append(f"n_{name}")
+        if name in CONTRIBUTION_INDICATORS:
+            names.append(f"of_{name}")
+    return tuple(names)
+
+
+COUNT_BITS: dict[str, int] = {name: 1 << k for k, name in enumerate(_count_names())}
+"""Every count of a group as one bit of one integer per participant (27 bits: fits an
+INTEGER): ``measured``, ``counted``, ``n_<indicator>`` and ``of_<contribution indicator>``.
+People with the same bits are counted together; each count is the sum over the bit patterns
+that have its bit."""
+
+
+def _person_counts(pf: Any) -> dict[str, ColumnElement[Any]]:
+    """The condition of each bit of ``COUNT_BITS`` over one participant's flags (layer 2)."""
+    person = _person(pf)
+    counted = pf.counted == 1
+    conditions: dict[str, ColumnElement[Any]] = {"measured": pf.measured == 1, "counted": counted}
+    for name in INDICATORS:
+        if name in CONTRIBUTION_INDICATORS:
+            outcome_name, key = CONTRIBUTION_INDICATORS[name]
+            answer = pf[f"c_{key}"]
+            conditions[f"n_{name}"] = and_(counted, person[outcome_name], answer == "yes")
+            conditions[f"of_{name}"] = and_(counted, person[outcome_name], answer.is_not(None))
+        else:
+            conditions[f"n_{name}"] = and_(counted, person[name])
+    assert tuple(conditions) == tuple(COUNT_BITS)  # noqa: S101  (one order, built above)
+    return conditions
+
+
+def _bits(pf: Any) -> ColumnElement[int]:
+    """One participant's ``COUNT_BITS`` as one integer."""
+    conditions = _person_counts(pf)
+    return sum((_flag(c) * COUNT_BITS[name] for name, c in conditions.items()), literal_column("0"))
+
+
 def build_query(
     dialect: str,
     *,
@@ -644,24 +688,9 @@ def build_query(
     plan = plan or DEFAULT_PLAN
     facts = _facts(scope, plan)
     pf = _flags(facts, by).c
-    person = _person(pf)
-
-    # every count as one bit of one integer per participant; people with the same bits are
-    # counted together, then each count is the sum over the bit patterns that have its bit
-    counted = pf.counted == 1
-    conditions: dict[str, ColumnElement[Any]] = {"measured": pf.measured == 1, "counted": counted}
-    for name in INDICATORS:
-        if name in CONTRIBUTION_INDICATORS:
-            outcome_name, key = CONTRIBUTION_INDICATORS[name]
-            answer = pf[f"c_{key}"]
-            conditions[f"n_{name}"] = and_(counted, person[outcome_name], answer == "yes")
-            conditions[f"of_{name}"] = and_(counted, person[outcome_name], answer.is_not(None))
-        else:
-            conditions[f"n_{name}"] = and_(counted, person[name])
-    bit = {name: 1 << k for k, name in enumerate(conditions)}  # 27 bits: fits an INTEGER
-    bits = sum((_flag(c) * bit[name] for name, c in conditions.items()), literal_column("0"))
+    bit = COUNT_BITS
     group = [pf.g] if by is not None else []
-    pp = _fence(select(*group, bits.label("bits"))).subquery("per_person")
+    pp = _fence(select(*group, _bits(pf).label("bits"))).subquery("per_person")
     pattern_group = [pp.c.g] if by is not None else []
     patterns = (
         select(*pattern_group, pp.c.bits, func.count().label("people"))
@@ -764,6 +793,49 @@ def _tune(session: Session, dialect: str) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
+def build_kept_query(participants: Any = None) -> Select[Any]:
+    """One row per participant (all, or those given): ``participant`` and ``bits``, their
+    ``COUNT_BITS`` on the ``enrolled`` basis — layers 1 and 2 of the indicators' statement and
+    the per-person bits of layer 3, what ``outcomes/kept.py`` keeps in ``participant_outcome``.
+
+    ``participants``: ids, or an expanding ``bindparam`` (a statement built once, executed for
+    any list of people)."""
+    scope = _Scope(None, None, "enrolled", None, participants=participants)
+    pf = _flags(_facts(scope, DEFAULT_PLAN), None, with_pid=True).c
+    return select(pf.pid.label("participant"), _bits(pf).label("bits"))
+
+
+def _kept_rows(session: Session, scope: _Scope) -> list[dict[str, Any]]:
+    """The rows of :func:`build_query` from the kept outcomes: a GROUP BY over one row per
+    person (``participant_outcome``), the bit patterns added up here.
+
+    The kept bits are judged on the ``enrolled`` basis; on the ``measured`` basis a person
+    counts only with their ``measured`` bit (the flags of a measured person are the same on
+    both bases: only who is counted differs).
+    """
+    head = scope.group_column()
+    group = [head.label("g")] if head is not None else [null().label("g")]
+    query = (
+        select(*group, _K.c.bits, func.count().label("people"))
+        .select_from(_K.join(_P, _P.c.id == _K.c.participant).join(_C, _C.c.id == _P.c.cohort))
+        .where(*scope.conditions())
+        .group_by(*([head] if head is not None else []), _K.c.bits)
+    )
+    measured_bit, counted_bit = COUNT_BITS["measured"], COUNT_BITS["counted"]
+    per_group: dict[Any, dict[str, int]] = {}
+    for g, bits, people in session.execute(query):
+        row = per_group.setdefault(g, {"g": g, "enrolled": 0, **dict.fromkeys(COUNT_BITS, 0)})
+        row["enrolled"] += people
+        if scope.basis == "measured" and not bits & measured_bit:
+            bits &= measured_bit  # not counted: only the head count
+        elif scope.basis == "measured":
+            bits |= counted_bit
+        for name, b in COUNT_BITS.items():
+            if bits & b:
+                row[name] += people
+    return list(per_group.values())
+
+
 def compute_indicators(
     session: Session,
     *,
@@ -772,6 +844,7 @@ def compute_indicators(
     basis: Basis = "measured",
     window: tuple[date | None, date | None] | None = None,
     plan: Plan | None = None,
+    kept: bool = False,
 ) -> dict[str, Any]:
     """The indicators of spec/outcomes.md as its JSON shape (plus ``targets`` where they apply).
 
@@ -781,6 +854,9 @@ def compute_indicators(
     ``measured`` or ``enrolled``; ``window`` = (from, to), either ``None`` for open, keeps the
     participants whose cohort's dates overlap it and adds ``from``/``to`` to ``filters``.
     ``plan`` forces one of the two SQL plans (tests); the numbers never depend on it.
+    ``kept=True`` adds up the kept per-participant outcomes (``participant_outcome``, kept by
+    every write; the same numbers, a GROUP BY over one row per person) instead of computing
+    them from the records (``plan`` is then not used).
     Raises ``Invalid`` for an unknown grouping, basis or plan, or a window that ends before it
     starts.
     """
@@ -803,10 +879,15 @@ def compute_indicators(
         if cohort is not None and cohort not in targets:
             raise NotFound(f"cohort {cohort!r} does not exist")
 
-    dialect = session.get_bind().dialect.name
-    statement = build_query(dialect, cohort=cohort, by=by, basis=basis, window=window, plan=plan)
-    _tune(session, dialect)
-    rows = [dict(row) for row in session.execute(statement).mappings()]
+    if kept:
+        rows = _kept_rows(session, _Scope(cohort, by, basis, window))
+    else:
+        dialect = session.get_bind().dialect.name
+        statement = build_query(
+            dialect, cohort=cohort, by=by, basis=basis, window=window, plan=plan
+        )
+        _tune(session, dialect)
+        rows = [dict(row) for row in session.execute(statement).mappings()]
     keys = ["enrolled", "measured", "counted", *(f"n_{name}" for name in INDICATORS)]
     keys += [f"of_{name}" for name in CONTRIBUTION_INDICATORS]
     summed = {k: sum(int(row[k] or 0) for row in rows) for k in keys}
