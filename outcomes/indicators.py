@@ -105,7 +105,7 @@ from core.vocab import (
     Wave,
 )
 from outcomes.errors import Invalid, NotFound
-from outcomes.kept_models import KeptOutcome
+from outcomes.kept_models import KeptOutcome, OutcomeCell
 from outcomes.models import Cohort, Event, Participant, Survey
 from outcomes.types import table_of
 
@@ -150,6 +150,7 @@ _P = table_of(Participant)
 _C = table_of(Cohort)
 _S = table_of(Survey)
 _K = table_of(KeptOutcome)
+_CELL = table_of(OutcomeCell)
 
 _JOB_STARTED = EventType.job_started.value
 _JOB_ENDED = EventType.job_ended.value
@@ -324,14 +325,16 @@ class _Scope:
     cohorts: tuple[str, ...] | None = None
     participants: Any = None  # ids, or an expanding bindparam
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    def conditions(self, cohort_column: Any = None) -> list[ColumnElement[bool]]:
         """Which participants are counted: one cohort, some cohorts, cohorts overlapping a date
-        window, some participants (the kept outcomes' refresh)."""
+        window, some participants (the kept outcomes' refresh). ``cohort_column``: where the
+        cohort is read (the participant's, unless given)."""
+        column = _P.c.cohort if cohort_column is None else cohort_column
         out: list[ColumnElement[bool]] = []
         if self.cohort is not None:
-            out.append(_P.c.cohort == self.cohort)
+            out.append(column == self.cohort)
         if self.cohorts is not None:
-            out.append(_P.c.cohort.in_(self.cohorts))
+            out.append(column.in_(self.cohorts))
         if self.participants is not None:
             out.append(_P.c.id.in_(self.participants))
         if self.window is not None:
@@ -805,35 +808,59 @@ def build_kept_query(participants: Any = None) -> Select[Any]:
     return select(pf.pid.label("participant"), _bits(pf).label("bits"))
 
 
-def _kept_rows(session: Session, scope: _Scope) -> list[dict[str, Any]]:
-    """The rows of :func:`build_query` from the kept outcomes: a GROUP BY over one row per
-    person (``participant_outcome``), the bit patterns added up here.
+_CELL_GROUPINGS = (None, "cohort", "gender", "region")
+"""Groupings the kept cells (per cohort and gender) answer; the others add up the people."""
 
-    The kept bits are judged on the ``enrolled`` basis; on the ``measured`` basis a person
-    counts only with their ``measured`` bit (the flags of a measured person are the same on
-    both bases: only who is counted differs).
+
+def _kept_rows(session: Session, scope: _Scope) -> list[dict[str, Any]]:
+    """The rows of :func:`build_query` from the kept outcomes (``outcomes/kept.py``).
+
+    By cohort, gender or region (or none): a GROUP BY over ``outcome_cell``, the kept rows
+    added up per cohort, gender and basis. Otherwise a GROUP BY over one row per person
+    (``participant_outcome``), each count a sum over the bits: the kept bits are judged on the
+    ``enrolled`` basis, and on the ``measured`` basis a person counts only with their
+    ``measured`` bit (a measured person's flags are the same on both bases: only who is
+    counted differs).
     """
+    if scope.by in _CELL_GROUPINGS:
+        cell = _CELL
+        head: ColumnElement[Any] | None = {
+            None: None,
+            "cohort": cell.c.cohort,
+            "gender": cell.c.gender,
+            "region": _C.c.region,
+        }[scope.by]
+        wanted = [cell.c.basis == scope.basis, *scope.conditions(cell.c.cohort)]
+        people = func.coalesce(func.sum(cell.c.people), 0)
+        query = (
+            select(
+                head.label("g") if head is not None else null().label("g"),
+                people.label("enrolled"),
+                *(func.coalesce(func.sum(cell.c[name]), 0).label(name) for name in COUNT_BITS),
+            )
+            .select_from(cell.join(_C, _C.c.id == cell.c.cohort))
+            .where(*wanted)
+        )
+        if head is not None:
+            query = query.group_by(head).having(people > 0)
+        return [dict(row) for row in session.execute(query).mappings()]
     head = scope.group_column()
-    group = [head.label("g")] if head is not None else [null().label("g")]
+    measured = COUNT_BITS["measured"]
+    columns: list[ColumnElement[Any]] = [
+        head.label("g") if head is not None else null().label("g"),
+        func.count().label("enrolled"),
+    ]
+    for name, b in COUNT_BITS.items():
+        mask = b if scope.basis == "enrolled" else b | measured
+        columns.append(func.sum(_flag(_K.c.bits.op("&")(mask) == mask)).label(name))
     query = (
-        select(*group, _K.c.bits, func.count().label("people"))
+        select(*columns)
         .select_from(_K.join(_P, _P.c.id == _K.c.participant).join(_C, _C.c.id == _P.c.cohort))
         .where(*scope.conditions())
-        .group_by(*([head] if head is not None else []), _K.c.bits)
     )
-    measured_bit, counted_bit = COUNT_BITS["measured"], COUNT_BITS["counted"]
-    per_group: dict[Any, dict[str, int]] = {}
-    for g, bits, people in session.execute(query):
-        row = per_group.setdefault(g, {"g": g, "enrolled": 0, **dict.fromkeys(COUNT_BITS, 0)})
-        row["enrolled"] += people
-        if scope.basis == "measured" and not bits & measured_bit:
-            bits &= measured_bit  # not counted: only the head count
-        elif scope.basis == "measured":
-            bits |= counted_bit
-        for name, b in COUNT_BITS.items():
-            if bits & b:
-                row[name] += people
-    return list(per_group.values())
+    if head is not None:
+        query = query.group_by(head)
+    return [dict(row) for row in session.execute(query).mappings()]
 
 
 def compute_indicators(

@@ -29,6 +29,7 @@ from outcomes.importer import import_jsonl
 from outcomes.indicators import COUNT_BITS, build_kept_query, compute_indicators
 from outcomes.kept_models import KeptOutcome
 from outcomes.models import Cohort, Event, Participant, Survey
+from outcomes.overview import response_over_time
 from outcomes.schemas import (
     CohortUpdate,
     EventAttributes,
@@ -64,6 +65,10 @@ def assert_kept(session: Session, cohorts: list[str]) -> None:
             wanted = compute_indicators(session, by=by, basis=basis)  # type: ignore[arg-type]
             got = compute_indicators(session, by=by, basis=basis, kept=True)  # type: ignore[arg-type]
             assert got == wanted, (basis, by)
+    for cohort in (None, cohorts[0]):
+        assert response_over_time(session, cohort=cohort, enrolled=100) == response_over_time(
+            session, cohort=cohort, enrolled=100, kept=False
+        )
     for kw in (
         {"cohort": cohorts[0], "by": "gender"},
         {"cohort": cohorts[1], "basis": "enrolled"},
@@ -234,12 +239,14 @@ def test_random_writes_keep_the_outcomes(session: Session, program: list[str], s
     assert rows == from_scratch(session)
     rng = random.Random(seed)
     done: list[str] = []
-    for step in range(50):
+    for step in range(40):
         done.append(one_write(session, rng))
         if rng.random() < 0.5:  # sometimes several writes in one transaction
             done.append(one_write(session, rng))
         session.commit()
         assert kept_rows(session) == from_scratch(session), (step, done[-2:])
+        if step == 20:
+            assert_kept(session, program)  # the cells too, half-way
     assert_kept(session, program)
     assert {"record", "correct", "void", "survey", "participant", "erase"} <= set(done), done
 
