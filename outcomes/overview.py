@@ -24,6 +24,7 @@ from core.vocab import Basis, SurveyStatus, Wave
 from outcomes.indicators import compute_indicators, share
 from outcomes.kept_models import ResponseCell
 from outcomes.models import Participant, Survey
+from outcomes.types import table_of
 
 HEADLINE: tuple[str, ...] = ("job_or_steps", "got_job", "measurable_steps", "network_expanded")
 """The indicators the overview leads with (any other indicator with a target is shown too)."""
@@ -57,7 +58,7 @@ def response_over_time(
     ``kept``: counted from the kept response cells (``response_cell``, per cohort, wave and
     day, kept by every write); ``False`` counts the surveys themselves (the same numbers)."""
     if kept:
-        rc = ResponseCell.__table__  # type: ignore[attr-defined]
+        rc = table_of(ResponseCell)
         query = (
             select(rc.c.wave, rc.c.answered_on, func.sum(rc.c.people))
             .where(rc.c.wave.in_(RESPONSE_WAVES))
@@ -67,8 +68,8 @@ def response_over_time(
         if cohort is not None:
             query = query.where(rc.c.cohort == cohort)
     else:
-        s = Survey.__table__  # type: ignore[attr-defined]
-        p = Participant.__table__  # type: ignore[attr-defined]
+        s = table_of(Survey)
+        p = table_of(Participant)
         query = (
             select(s.c.wave, s.c.answered_on, func.count())
             .select_from(s.join(p, p.c.id == s.c.participant))

@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 from outcomes import (
     contacts,
     conversations,
+    group_meetings,
     kept_models,
     models,
     schedule_models,
@@ -35,6 +36,7 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     survey_skips,
     study_models,
     staff_models,
+    group_meetings,
     kept_models,
 )
 
