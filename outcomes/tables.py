@@ -21,6 +21,7 @@ from outcomes import (
     contacts,
     conversations,
     group_meetings,
+    kept_models,
     mentor_surveys,
     models,
     schedule_models,
@@ -40,6 +41,7 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     announcements,
     mentor_surveys,
     group_meetings,
+    kept_models,
 )
 
 
