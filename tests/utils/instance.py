@@ -17,7 +17,9 @@ folder ``STEGVIS_TEST_HOOKS`` names:
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -112,6 +114,7 @@ def install(hooks: Hooks) -> None:
 
 
 def main() -> None:
+    faulthandler.register(signal.SIGUSR1)  # a test that times out asks for the stacks
     folder = os.environ.get(HOOKS_ENV)
     if folder:
         hooks = Hooks(Path(folder))
