@@ -142,7 +142,8 @@ class Instance:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, *, within: float = 120) -> None:
+    def start(self, *, within: float = 300) -> None:
+        """Start, and wait until it serves and its bot runs (it prints its line then)."""
         env = dict(self.env)
         if self.hooks is not None:
             self.hooks.mkdir(parents=True, exist_ok=True)
@@ -162,7 +163,18 @@ class Instance:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+        lines = self._ready_lines()
         _wait_http(f"{self.url}/health", self.process, f"the instance on {self.port}", within)
+        deadline = time.monotonic() + within
+        while self._ready_lines() <= lines:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the bot of the instance on {self.port} did not start")
+            time.sleep(0.05)  # the deadline loop's pace
+
+    def _ready_lines(self) -> int:
+        if not self.log.exists():
+            return 0
+        return self.log.read_text(errors="replace").count("Stegvis instance on ")
 
     def kill(self) -> None:
         """kill -9."""
