@@ -109,11 +109,9 @@ async def measure(label: str, url: str, folder: Path, n: int, each: int, two: bo
     users = [UserSpec(user_id=FIRST_USER + i, first_name=f"B{i}") for i in range(n)]
     async with running_emulator(rate_limits=False, users=users) as tg:
         instances = [
-            Instance(env={}, log=folder / f"{label}-{i}.log") for i in range(2 if two else 1)
+            Instance(env={}, log=folder / f"instance-{i}.log") for i in range(2 if two else 1)
         ]
-        proxy = (
-            Nginx(folder / f"nginx-{label}", upstreams=[i.port for i in instances]) if two else None
-        )
+        proxy = Nginx(folder / "nginx", upstreams=[i.port for i in instances]) if two else None
         target = proxy.url if proxy is not None else instances[0].url
         for instance in instances:
             instance.env = instance_env(
