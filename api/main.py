@@ -29,6 +29,7 @@ from api.routes import (
     cohorts,
     events,
     exports,
+    group_meetings,
     health,
     imports,
     indicators,
@@ -71,6 +72,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     knowledge.router,  # the knowledge base (its own team)
     invites.router,  # pair invites (bot team)
     schedule.router,  # check-in schedule (check-ins team)
+    group_meetings.router,  # kick-offs and workshops of a cohort
 )
 """Routers mounted under ``/api/v1``."""
 

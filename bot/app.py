@@ -26,6 +26,7 @@ from bot.handlers import (
     ask,
     checkin,
     fallback,
+    group_meeting,
     language,
     meeting,
     onboarding,
@@ -65,12 +66,14 @@ HANDLER_MODULES: tuple[Flow, ...] = (
     privacy,
     survey,
     checkin,
+    group_meeting,
     text,
     fallback,  # the catch-alls, last
 )
 
 AFTER_JOIN: tuple[AfterJoin, ...] = (
     plan_after_join,  # the check-ins' schedule, and a participant's baseline survey
+    group_meeting.invite_after_join,  # the cohort's coming group meetings
 )
 """Flows that start when someone joins, in order (``bot/hooks.py``)."""
 

@@ -45,13 +45,13 @@ from sqlmodel import Session, col, select
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.handlers import checkin, survey
+from bot.handlers import checkin, group_meeting, survey
 from bot.ptb import BotApplication
 from bot.replies import Reply
 from bot.send import Recipient, send_to_person
 from bot.state import DEPS_KEY, BotDeps, Turn
 from core.settings import Settings
-from outcomes import schedule
+from outcomes import group_meetings, schedule
 from outcomes.clock import today, utcnow
 from outcomes.contacts import Contact, decrypt_chat_id
 from outcomes.models import Pair, Participant
@@ -296,6 +296,12 @@ class Sender:
                 wave_name=claim.kind,
                 lang=lang,
                 reminder=claim.is_reminder,
+            )
+        if claim.kind == group_meetings.INVITE:
+            return group_meeting.opening(session, meeting_id=claim.sequence, lang=lang)
+        if claim.kind == group_meetings.REMINDER:  # only to those who said yes
+            return group_meeting.reminder(
+                session, meeting_id=claim.sequence, person=claim.person, lang=lang
             )
         log.warning("scheduled item %s has an unknown kind %r", claim.id, claim.kind)
         return None

@@ -52,6 +52,10 @@ Decisions where the spec leaves room:
   make a participant measured). Erased participants (``erased_on``) still count.
 * ``window`` (exports): participants whose cohort's ``start`` … ``end`` overlaps the given dates
   (either end may be open). Whole cohorts are in or out, so per-cohort numbers never split.
+* Group meetings (:func:`group_meeting_attendance`, per cohort, beside the spec's JSON): a
+  participant attended a kind when a pair of theirs has a ``Meeting`` of that kind held inside
+  their window (the bot's attendance, staff's logging and imports alike); ``of`` is everyone
+  enrolled in the cohort.
 * ``targets``: with one cohort selected (``total``) or ``by="cohort"`` (each group), each target of
   the cohort is compared with the same numbers shown: ``participants`` with ``enrolled``,
   ``response_rate`` with the response rate, an indicator with its ``share`` on the requested basis
@@ -101,11 +105,12 @@ from core.vocab import (
     EventStatus,
     EventType,
     Grouping,
+    MeetingKind,
     SurveyStatus,
     Wave,
 )
 from outcomes.errors import Invalid, NotFound
-from outcomes.models import Cohort, Event, Participant, Survey
+from outcomes.models import Cohort, Event, Meeting, Pair, Participant, Survey
 from outcomes.types import table_of
 
 Plan = Literal["joined", "correlated"]
@@ -148,6 +153,13 @@ _T = table_of(Event)
 _P = table_of(Participant)
 _C = table_of(Cohort)
 _S = table_of(Survey)
+_M = table_of(Meeting)
+_PAIR = table_of(Pair)
+GROUP_MEETING_KINDS: tuple[str, ...] = (
+    MeetingKind.kickoff.value,
+    MeetingKind.workshop_interview.value,
+    MeetingKind.workshop_networking.value,
+)
 
 _JOB_STARTED = EventType.job_started.value
 _JOB_ENDED = EventType.job_ended.value
@@ -834,6 +846,77 @@ def compute_indicators(
                     group["targets"] = attained
             result["groups"].append(group)
     return result
+
+
+# -- group meetings ---------------------------------------------------------------------------
+
+
+def build_group_meeting_query(scope: _Scope) -> Select[Any]:
+    """Per cohort in scope: ``enrolled`` and, per group meeting kind, ``n_<kind>`` — the
+    participants with a ``Meeting`` of that kind for a pair of theirs inside their window."""
+
+    def attended(kind: str) -> ColumnElement[int]:
+        found = (
+            select(literal(1))
+            .select_from(_M.join(_PAIR, _M.c.pair == _PAIR.c.id))
+            .where(
+                _PAIR.c.participant == _P.c.id,
+                _M.c.kind == kind,
+                _M.c.held_on >= _WS,
+                _M.c.held_on <= _WE,
+            )
+            .exists()
+        )
+        return func.coalesce(func.sum(case((found, 1), else_=0)), 0).label(f"n_{kind}")
+
+    return (
+        select(
+            _P.c.cohort.label("cohort"),
+            func.count().label("enrolled"),
+            *(attended(kind) for kind in GROUP_MEETING_KINDS),
+        )
+        .select_from(_PEOPLE)
+        .where(*scope.conditions())
+        .group_by(_P.c.cohort)
+        .order_by(_P.c.cohort)
+    )
+
+
+def group_meeting_attendance(
+    session: Session,
+    *,
+    cohort: str | None = None,
+    window: tuple[date | None, date | None] | None = None,
+) -> dict[str, Any]:
+    """Per cohort (by id; one with ``cohort``, those overlapping ``window``), ``enrolled`` and
+    for each group meeting kind the ``n`` / ``of`` / ``share`` of participants who attended one.
+
+    ``{"filters": {...}, "cohorts": [{"cohort": "c-1", "enrolled": 30, "kickoff": {"n": 21,
+    "of": 30, "share": 0.7}, "workshop_interview": {...}, "workshop_networking": {...}}]}``
+    """
+    if cohort is not None and session.get(Cohort, cohort) is None:
+        raise NotFound(f"cohort {cohort!r} does not exist")
+    if window is not None and window[0] is not None and window[1] is not None:
+        if window[1] < window[0]:
+            raise Invalid(f"the date window ends ({window[1]}) before it starts ({window[0]})")
+    scope = _Scope(cohort=cohort, by=None, basis="enrolled", window=window)
+    filters: dict[str, Any] = {"cohort": cohort}
+    if window is not None:
+        filters["from"] = window[0].isoformat() if window[0] else None
+        filters["to"] = window[1].isoformat() if window[1] else None
+    return {"filters": filters, "cohorts": _group_meetings(session, scope)}
+
+
+def _group_meetings(session: Session, scope: _Scope) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for row in session.execute(build_group_meeting_query(scope)).mappings():
+        enrolled = int(row["enrolled"])
+        entry: dict[str, Any] = {"cohort": row["cohort"], "enrolled": enrolled}
+        for kind in GROUP_MEETING_KINDS:
+            n = int(row[f"n_{kind}"])
+            entry[kind] = {"n": n, "of": enrolled, "share": share(n, enrolled)}
+        out.append(entry)
+    return out
 
 
 # -- per participant --------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from core.vocab import Basis, SurveyStatus, Wave
 from outcomes.indicators import compute_indicators, share
 from outcomes.models import Participant, Survey
+from outcomes.types import table_of
 
 HEADLINE: tuple[str, ...] = ("job_or_steps", "got_job", "measurable_steps", "network_expanded")
 """The indicators the overview leads with (any other indicator with a target is shown too)."""
@@ -51,8 +52,8 @@ def response_over_time(
     session: Session, *, cohort: str | None, enrolled: int
 ) -> list[ResponsePoint]:
     """Cumulative complete baseline and result responses per week (first answer to the last)."""
-    s = Survey.__table__  # type: ignore[attr-defined]
-    p = Participant.__table__  # type: ignore[attr-defined]
+    s = table_of(Survey)
+    p = table_of(Participant)
     query = (
         select(s.c.wave, s.c.answered_on, func.count())
         .select_from(s.join(p, p.c.id == s.c.participant))

@@ -33,6 +33,7 @@ MIN_REMINDER_GAP = timedelta(days=2)  # at least this long after the message bef
 LEASE = timedelta(minutes=5)
 RETRY_AFTER = timedelta(minutes=10)
 OPEN_STATES = ("pending", "claimed")
+ONE_OFF_KINDS = ("group_invite", "group_reminder")  # sent once, never reminded: state ``sent``
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,8 @@ def finish_deliveries(
                 pass
             elif outcome == "unreachable":
                 item.state = "cancelled"
+            elif item.kind in ONE_OFF_KINDS:
+                item.attempt, item.state = attempt, "sent"
             else:
                 item.attempt = attempt
                 first_delivery = deliveries.get((claim.id, 1))

@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 from outcomes import (
     contacts,
     conversations,
+    group_meetings,
     models,
     schedule_models,
     staff_models,
@@ -34,6 +35,7 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     survey_skips,
     study_models,
     staff_models,
+    group_meetings,
 )
 
 

@@ -29,6 +29,7 @@ ROUTERS = (
     "staff.routes.overview",
     "staff.routes.pairs",
     "staff.routes.cohorts",
+    "staff.routes.group_meetings",
     "staff.routes.study",
     "staff.routes.exports",
     "staff.routes.accounts",

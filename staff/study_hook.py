@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 
 def study_engine_present() -> bool:
@@ -22,4 +22,8 @@ def study_view(session: Session) -> dict[str, Any] | None:
     """The study comparison for the page, or ``None`` while there is no study engine."""
     if not study_engine_present():
         return None
+    from outcomes.study_models import Study
+
+    if session.exec(select(Study.id).limit(1)).first() is None:
+        return None  # no study has been created or imported: "no study yet"
     return {"engine": True}  # the engine landed: wire its results here (see the module text)

@@ -1,5 +1,8 @@
 """``GET /api/v1/indicators``: the engine's JSON unchanged — the same as ``stegvis indicators --json``.
 
+``GET /api/v1/indicators/group-meetings``: per cohort, the share of participants who attended
+each kind of group meeting (``outcomes.indicators.group_meeting_attendance``).
+
 Any role (admin, staff, analyst).
 """
 
@@ -13,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import ID, ID_PATTERN, AnalystReader, SessionDep
 from core.vocab import Basis, Grouping
-from outcomes.indicators import compute_indicators
+from outcomes.indicators import compute_indicators, group_meeting_attendance
 from outcomes.schemas import IsoDay
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
@@ -54,4 +57,17 @@ def read_indicators(
     result = compute_indicators(
         session, cohort=cohort, by=by, basis=basis, window=window(date_from, date_to)
     )
+    return JSONResponse(result)
+
+
+@router.get("/group-meetings", response_model=dict[str, Any])
+def read_group_meeting_indicators(
+    session: SessionDep,
+    _: AnalystReader,
+    cohort: CohortQuery = None,
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
+) -> JSONResponse:
+    """Per cohort: of everyone enrolled, how many attended a kick-off and each workshop."""
+    result = group_meeting_attendance(session, cohort=cohort, window=window(date_from, date_to))
     return JSONResponse(result)
