@@ -84,6 +84,8 @@ class BotRunner:
     poll_timeout: int = 10  # seconds a getUpdates call waits for updates
     _started: bool = field(default=False, init=False)
     _warming: asyncio.Task[object] | None = field(default=None, init=False)
+    _in_flight: int = field(default=0, init=False)  # webhook updates being processed
+    _drained: asyncio.Event | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         # after the bot's own error handler (which tells the person): note the failure for
@@ -147,23 +149,34 @@ class BotRunner:
             raise NotReady("the bot is not running")
         update = Update.de_json(data, app.bot)
         token = _failures.set([])
+        self._in_flight += 1
         try:
             await app.process_update(update)
             failed = _failures.get()
         finally:
             _failures.reset(token)
+            self._in_flight -= 1
+            if self._in_flight == 0 and self._drained is not None:
+                self._drained.set()
         if failed:
             raise UpdateFailed(f"update {update.update_id} failed") from failed[0]
 
     async def stop(self) -> None:
-        """Stop polling and the application (safe to call twice)."""
+        """Stop polling and the application (safe to call twice); webhook updates in hand are
+        finished first (up to 30 s), so that their replies still go out."""
         if self._warming is not None and not self._warming.done():
             # a build in a worker thread cannot be interrupted; the process exits after it
             log.warning("stopping during the warm-up: the work it began finishes first")
             self._warming.cancel()
         if not self._started:
             return
-        self._started = False
+        self._started = False  # new webhook updates get 503; those in hand finish first
+        if self._in_flight:
+            self._drained = asyncio.Event()
+            try:
+                await asyncio.wait_for(self._drained.wait(), 30)
+            except TimeoutError:
+                log.warning("stopping with %d webhook updates unfinished", self._in_flight)
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()

@@ -4,6 +4,7 @@ handled once (``bot.runner.BotRunner.process``, ``stegvis.asgi.webhook_route``).
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -36,6 +37,7 @@ class NotingBot:
 
     def __init__(self, tg: EmulatorClient, settings: Settings, engine: Engine) -> None:
         self.tries: Counter[int] = Counter()
+        self.began, self.release = asyncio.Event(), asyncio.Event()
         self.app = tg.application_builder().build()
         self.app.bot_data[DEPS_KEY] = BotDeps(
             settings=settings, engine=engine, bot_id=int(tg.token.split(":")[0])
@@ -46,6 +48,9 @@ class NotingBot:
         """Note the message's length once and say it."""
         assert update.message is not None
         text = update.message.text or ""
+        if text == "slow":
+            self.began.set()
+            await self.release.wait()
 
         def work(_turn: Turn) -> Any:
             self.tries[update.update_id] += 1
@@ -118,3 +123,30 @@ async def test_a_failed_update_is_answered_500_and_handled_once_when_it_comes_ag
     with Session(db) as session:
         handled = session.exec(select(func.count()).select_from(ProcessedUpdate)).one()
     assert handled == 3
+
+
+async def test_a_stop_finishes_the_updates_in_hand_and_turns_new_ones_away(
+    tg: EmulatorClient, settings: Settings, db: Engine
+) -> None:
+    bot = NotingBot(tg, settings, db)
+    sock = bind_socket()
+    root = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    runner = BotRunner(bot.app, webhook_url=f"{root}/hook", webhook_secret=SECRET)
+    app = combine([webhook_route("/hook", runner)], [])
+    async with serve_in_loop(app, sock=sock), httpx.AsyncClient(base_url=root) as client:
+        await runner.start()
+        ada = await tg.create_user("Ada")
+        await tg.send(ada.chat_id, "slow")
+        await asyncio.wait_for(bot.began.wait(), 20)
+        stopping = asyncio.create_task(runner.stop())
+        await eventually(lambda: not runner._started, what="the stop begun")
+        late = {"update_id": 5, "message": {"message_id": 9, "date": 0, "text": "x",
+                "chat": {"id": 5, "type": "private"}, "from": {"id": 5, "is_bot": False,
+                "first_name": "Bo"}}}  # fmt: skip
+        turned = await client.post("/hook", json=late, headers={SECRET_HEADER: SECRET})
+        assert turned.status_code == 503  # Telegram delivers it again, to a running instance
+        assert not stopping.done()  # the update in hand holds the stop
+        bot.release.set()
+        await asyncio.wait_for(stopping, 20)
+    [reply] = [m for m in tg.emulator.transcript(ada.chat_id) if m["from_bot"]]
+    assert reply["text"] == "noted 4"  # its reply went out before the bot stopped
