@@ -56,6 +56,11 @@ COMMANDS: tuple[Command | Group, ...] = (
         "stegvis.commands.up:up_command",
         "Run Stegvis: the sandbox (no STEGVIS_TELEGRAM_TOKEN) or the bot on real Telegram.",
     ),
+    Command(
+        "serve",
+        "stegvis.commands.up:serve_command",
+        "Run one of several instances behind a proxy: API, staff pages, webhook, sender (PostgreSQL).",
+    ),
     Command("bot", "stegvis.commands.bot:bot_command", "Run the Telegram bot with long polling."),
     Command(
         "api",
