@@ -20,6 +20,7 @@ from outcomes import (
     contacts,
     conversations,
     models,
+    retention_models,
     schedule_models,
     staff_models,
     study_models,
@@ -34,6 +35,7 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     survey_skips,
     study_models,
     staff_models,
+    retention_models,
 )
 
 
