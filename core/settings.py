@@ -79,7 +79,9 @@ class Settings(BaseSettings):
     retention_contact_days: int = Field(default=90, ge=1)
     retention_conversation_days: int = Field(default=90, ge=1)
     retention_delivery_months: int = Field(default=12, ge=1)
-    retention_check_minutes: int = Field(default=60, ge=1)  # how often the bot looks for a new day
+    retention_check_minutes: float = Field(
+        default=60, gt=0
+    )  # how often the bot looks for a new day
 
     # emulator defaults
     emulator_rate_limits: bool = True

@@ -269,18 +269,19 @@ def apply(
         cutoff, text = cutoffs[rule.table]
         result = session.execute(delete(rule.model).where(rule.where(cutoff)))
         lines.append(Line(rule.table, int(getattr(result, "rowcount", 0) or 0), cutoff, text))
-    audit(
-        session,
-        actor=actor,
-        action="retention",
-        table_name="retention_run",
-        record_id=now.astimezone(STOCKHOLM).date().isoformat(),
-        before=None,
-        after={
-            "removed": {line.table: line.count for line in lines},
-            "cutoffs": {line.table: line.cutoff.isoformat() for line in lines},
-        },
-    )
+    if any(line.count for line in lines):  # a day that removed nothing: only its run row
+        audit(
+            session,
+            actor=actor,
+            action="retention",
+            table_name="retention_run",
+            record_id=now.astimezone(STOCKHOLM).date().isoformat(),
+            before=None,
+            after={
+                "removed": {line.table: line.count for line in lines},
+                "cutoffs": {line.table: line.cutoff.isoformat() for line in lines},
+            },
+        )
     session.flush()
     return lines
 
