@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Select, delete, exists, func, union_all
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from core.settings import Settings
@@ -293,26 +293,25 @@ def run_daily(
 
     The run's row (primary key: the day) is inserted first, in the same transaction as the
     deletions: a second instance waits on it (PostgreSQL) or on the write lock (SQLite) and
-    then finds the day taken; a run that fails leaves no row, and the next try runs again.
+    then finds the day taken; a run that fails leaves no row, and the next look runs again.
     """
     now = now or utcnow()
     day = now.astimezone(STOCKHOLM).date()
-    with Session(engine, expire_on_commit=False) as session:
-        if session.get(RetentionRun, day) is not None:
+    with Session(engine) as look:  # the usual case, cheaply: today is done already
+        if look.get(RetentionRun, day) is not None:
             return None
+    with Session(engine, expire_on_commit=False) as session:
+        # the insert comes first, before any read: on SQLite a transaction that read before
+        # another committed could not write afterwards
         run = RetentionRun(day=day, worker=worker[:64], at=now)
         session.add(run)
         try:
             session.flush()
-        except IntegrityError:
-            session.rollback()
-            return None
-        lines = apply(session, settings, now=now)
-        run.removed = {line.table: line.count for line in lines}
-        session.add(run)
-        try:
+            lines = apply(session, settings, now=now)
+            run.removed = {line.table: line.count for line in lines}
+            session.add(run)
             session.commit()
-        except IntegrityError:  # another instance committed the same day first
+        except (IntegrityError, OperationalError):  # the day is taken (or the database busy)
             session.rollback()
             return None
     return run

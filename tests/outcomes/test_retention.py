@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
+from typer.testing import CliRunner
 
 from core.settings import Settings
 from outcomes import retention
@@ -18,6 +21,7 @@ from outcomes.models import AuditLog, Cohort, Mentor, Pair, Participant
 from outcomes.retention_models import RetentionNotice, RetentionRun
 from outcomes.schedule_models import Delivery, ScheduledItem
 from outcomes.survey_skips import SurveySkip
+from stegvis.cli import build_cli
 from tests.utils.botdriver import snapshot
 
 NOW = datetime(2026, 3, 1, 11, 0, tzinfo=UTC)  # 12:00 in Stockholm
@@ -217,3 +221,49 @@ def test_months_before_keeps_the_end_of_a_month() -> None:
     assert retention.months_before(moment, 1) == datetime(2026, 2, 28, 8, 0, tzinfo=UTC)
     assert retention.months_before(moment, 12) == datetime(2025, 3, 31, 8, 0, tzinfo=UTC)
     assert retention.months_before(moment, 14) == datetime(2025, 1, 31, 8, 0, tzinfo=UTC)
+
+
+def test_instances_at_the_same_moment_apply_it_once(db, settings, clock) -> None:
+    _world(db, settings)
+    start = threading.Barrier(3)
+    runs: list[RetentionRun | None] = []
+
+    def instance(name: str) -> None:
+        start.wait()
+        runs.append(retention.run_daily(db, settings, worker=name))
+
+    threads = [threading.Thread(target=instance, args=(f"w{i}",)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done = [r for r in runs if r is not None]
+    assert len(runs) == 3
+    assert len(done) == 1
+    assert done[0].removed["contact"] == 3
+    with Session(db) as s:
+        assert len(s.exec(select(RetentionRun)).all()) == 1
+        assert len(s.exec(select(AuditLog).where(AuditLog.action == "retention")).all()) == 1
+        assert len(s.exec(select(RetentionNotice)).all()) == 3
+
+
+def test_the_command_says_what_would_go_then_removes_it(db, settings, clock) -> None:
+    _world(db, settings)
+    cli = CliRunner()
+    dry = cli.invoke(build_cli(), ["retention", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    rows = {ln.split()[0]: ln.split()[1:] for ln in dry.stdout.splitlines()[1:-1]}
+    assert rows["contact"][:2] == ["3", "2025-12-01"]
+    assert rows["delivery"][:4] == ["1", "2025-03-01", "11:00", "UTC"]
+    assert "nothing was removed" in dry.stdout
+    with Session(db) as s:
+        assert len(s.exec(select(Contact)).all()) == 7
+    done = cli.invoke(build_cli(), ["retention", "--json"])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["dry_run"] is False
+    assert {t["table"]: t["count"] for t in report["tables"]}["contact"] == 3
+    with Session(db) as s:
+        assert _people(s, Contact) == {"p-c", "m-c", "p-d", "m-a"}
+        [entry] = s.exec(select(AuditLog).where(AuditLog.action == "retention")).all()
+        assert entry.actor == "cli"
