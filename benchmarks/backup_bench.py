@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -58,8 +59,19 @@ def _drop_pg(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)')
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (pg_dump, pg_restore)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def bench(db: str, program: Path, work: Path, args: argparse.Namespace) -> dict[str, float]:
-    if db == "sqlite":
+    if db == "sqlite" and args.sqlite_db:
+        engine = make_engine(f"sqlite:///{Path(args.sqlite_db).resolve()}")
+        url = engine.url.render_as_string(hide_password=False)
+        target_url = f"sqlite:///{work / 'restored-sqlite' / 'stegvis.db'}"
+    elif db == "sqlite":
         engine = fresh_sqlite(work, args.participants)
         url = engine.url.render_as_string(hide_password=False)
         target_url = f"sqlite:///{work / 'restored-sqlite' / 'stegvis.db'}"
@@ -71,35 +83,41 @@ def bench(db: str, program: Path, work: Path, args: argparse.Namespace) -> dict[
             hide_password=False
         )
         _empty_pg(target_url)
-    lines, import_s = import_file(engine, program, args.chunk)
-    print(f"  {db}: imported {lines:,} lines in {import_s:.1f} s", flush=True)
+    if not (db == "sqlite" and args.sqlite_db):
+        lines, import_s = import_file(engine, program, args.chunk)
+        print(f"  {db}: imported {lines:,} lines in {import_s:.1f} s", flush=True)
     data = work / f"data-{db}"
     settings = Settings(data_dir=data, database_url=url)
     settings.secret("hmac_key")  # the keys file, as the embedded default makes it
-    out = work / f"backup-{db}.tar.gz"
+    out = work / f"backup-{db}{args.suffix}"
     load = os.getloadavg()[0]
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), _cpu()
     manifest = backup(settings, out, engine=engine)
-    backup_s = time.perf_counter() - t
+    backup_s, backup_cpu = time.perf_counter() - t, _cpu() - cpu
     size_db = manifest["files"][manifest["database"]["file"]]["bytes"]
     print(
-        f"  {db}: backup {backup_s:.1f} s (load {load:.1f}) — database {size_db / 1e6:.0f} MB, "
+        f"  {db}: backup {backup_s:.1f} s (cpu {backup_cpu:.1f} s, load {load:.1f}) — "
+        f"database {size_db / 1e6:.0f} MB, "
         f"archive {out.stat().st_size / 1e6:.0f} MB, {sum(manifest['rows'].values()):,} rows",
         flush=True,
     )
     restored = Settings(data_dir=work / f"restored-{db}", database_url=target_url)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), _cpu()
     restore(restored, out)
-    restore_s = time.perf_counter() - t
+    restore_s, restore_cpu = time.perf_counter() - t, _cpu() - cpu
     check = make_engine(target_url)
     same = row_counts(check) == manifest["rows"]
     check.dispose()
     engine.dispose()
-    print(f"  {db}: restore {restore_s:.1f} s; every table's rows equal: {same}", flush=True)
+    print(
+        f"  {db}: restore {restore_s:.1f} s (cpu {restore_cpu:.1f} s); "
+        f"every table's rows equal: {same}",
+        flush=True,
+    )
     if db == "postgresql" and not args.keep:
         _drop_pg(target_url)
     assert same
-    return {"backup_s": backup_s, "restore_s": restore_s}
+    return {"backup_s": backup_s, "backup_cpu": backup_cpu, "restore_s": restore_s}
 
 
 def main() -> None:
@@ -111,16 +129,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", help="keep the files here (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the restored PG database")
+    parser.add_argument(
+        "--suffix", default=".tar.zst", help=".tar.zst (Zstandard, default) or .tar.gz (gzip)"
+    )
+    parser.add_argument(
+        "--sqlite-db", help="back up this SQLite database (an earlier run's) instead of importing"
+    )
     args = parser.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="stegvis-backup-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     program = work / "program.jsonl"
-    lines, gen_s = write_program(args.participants, program, args.seed)
-    print(f"[{args.participants:,} participants] generated {lines:,} lines in {gen_s:.1f} s")
+    if not (args.sqlite_db and args.no_pg):
+        lines, gen_s = write_program(args.participants, program, args.seed)
+        print(f"[{args.participants:,} participants] generated {lines:,} lines in {gen_s:.1f} s")
     for db in ["sqlite"] + ([] if args.no_pg else ["postgresql"]):
         figures = bench(db, program, work, args)
         verdict = "under" if figures["backup_s"] < 60 else "OVER"
-        print(f"  {db}: backup {verdict} the 60 s target")
+        print(f"  {db}: backup {verdict} the 60 s target (wall clock)", flush=True)
 
 
 if __name__ == "__main__":

@@ -36,11 +36,17 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import zlib
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata as package_metadata
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO, cast
 
+import zstandard
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, inspect
@@ -59,7 +65,9 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "database/stegvis.db"
 PG_FILE = "database/stegvis.pgdump"
 CHROMA = "chroma"
-COMPRESSION = 3  # gzip level: the database dominates; 3 is ~2x faster than 6 and ~5% larger
+ZSTD_LEVEL = 1  # a third of the CPU of gzip level 1, and 15% smaller
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+COMPRESSION = 1  # gzip level: the database dominates; 1 is 2.3x faster than 6, 11% larger
 
 
 class BackupError(DomainError):
@@ -221,11 +229,12 @@ def backup(settings: Settings, out: Path, *, engine: Engine | None = None) -> di
                 for name, path in files.items()
             },
         }
-        partial = work / "archive.tar.gz"
+        partial = work / "archive.partial"
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with (
             os.fdopen(fd, "wb") as raw,
-            tarfile.open(fileobj=raw, mode="w:gz", compresslevel=COMPRESSION) as tar,
+            _compressor(raw, zstd=out.name.endswith(".zst")) as packed,
+            tarfile.open(fileobj=packed, mode="w|") as tar,
         ):
             data = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
             info = tarfile.TarInfo(MANIFEST)
@@ -237,6 +246,84 @@ def backup(settings: Settings, out: Path, *, engine: Engine | None = None) -> di
                 tar.add(path, arcname=name, recursive=False, filter=_private)
         os.replace(partial, out)
     return manifest
+
+
+@contextmanager
+def _compressor(raw: BinaryIO, *, zstd: bool) -> Iterator[BinaryIO]:
+    """A writer that compresses into ``raw``: Zstandard (``.tar.zst``) or gzip."""
+    if zstd:
+        packer = zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=-1)
+        with packer.stream_writer(raw, closefd=False) as writer:
+            yield cast(BinaryIO, writer)
+    else:
+        with ParallelGzip(raw) as gz:
+            yield cast(BinaryIO, gz)
+
+
+@contextmanager
+def _reader(archive: Path) -> Iterator[tarfile.TarFile]:
+    """The archive as a tar stream, read in order (gzip or Zstandard, known by its first bytes)."""
+    with archive.open("rb") as fh:
+        magic = fh.read(4)
+        fh.seek(0)
+        if magic == ZSTD_MAGIC:
+            with (
+                zstandard.ZstdDecompressor().stream_reader(fh) as unpacked,
+                tarfile.open(fileobj=unpacked, mode="r|") as tar,
+            ):
+                yield tar
+        else:
+            with tarfile.open(fileobj=fh, mode="r|gz") as tar:
+                yield tar
+
+
+class ParallelGzip(io.RawIOBase):
+    """A gzip stream compressed on every core: blocks of ``BLOCK`` bytes, each its own member.
+
+    A gzip file may be several members one after the other (RFC 1952); ``tar xzf``, Python's
+    ``gzip`` and ``tarfile`` read it as one stream. zlib lets go of the GIL while it works, so
+    the blocks compress side by side in threads, and are written in order.
+    """
+
+    BLOCK = 8 << 20
+
+    def __init__(self, raw: BinaryIO, level: int = COMPRESSION) -> None:
+        super().__init__()
+        self._raw = raw
+        self._level = level
+        self._buffer = bytearray()
+        self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
+        self._pending: deque[Future[bytes]] = deque()
+        self._ahead = 2 * (os.cpu_count() or 2)
+
+    def writable(self) -> bool:
+        return True
+
+    def _compress(self, block: bytes) -> bytes:
+        packer = zlib.compressobj(self._level, zlib.DEFLATED, 31)  # 31: a gzip member
+        return packer.compress(block) + packer.flush()
+
+    def _drain(self, keep: int) -> None:
+        while len(self._pending) > keep:
+            self._raw.write(self._pending.popleft().result())
+
+    def write(self, data: Any) -> int:
+        self._buffer += data
+        while len(self._buffer) >= self.BLOCK:
+            block = bytes(self._buffer[: self.BLOCK])
+            del self._buffer[: self.BLOCK]
+            self._pending.append(self._pool.submit(self._compress, block))
+            self._drain(self._ahead)
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            if self._buffer:
+                self._pending.append(self._pool.submit(self._compress, bytes(self._buffer)))
+                self._buffer.clear()
+            self._drain(0)
+            self._pool.shutdown()
+        super().close()
 
 
 def _private(info: tarfile.TarInfo) -> tarfile.TarInfo:
@@ -254,12 +341,20 @@ def read_manifest(archive: Path) -> dict[str, Any]:
     if not archive.is_file():
         raise BackupError(f"{archive}: no such file")
     try:
-        with tarfile.open(archive, "r:gz") as tar:
-            member = tar.extractfile(MANIFEST)
+        with _reader(archive) as tar:
+            first = tar.next()  # the manifest is the first member
+            member = tar.extractfile(first) if first and first.name == MANIFEST else None
             if member is None:
                 raise KeyError(MANIFEST)
             manifest: dict[str, Any] = json.loads(member.read())
-    except (tarfile.TarError, KeyError, OSError, EOFError, json.JSONDecodeError) as exc:
+    except (
+        tarfile.TarError,
+        zstandard.ZstdError,
+        KeyError,
+        OSError,
+        EOFError,
+        json.JSONDecodeError,
+    ) as exc:
         raise BackupError(f"{archive} is not a Stegvis backup ({type(exc).__name__})") from None
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{archive} is not a Stegvis backup (format {manifest.get('format')!r})")
@@ -291,7 +386,7 @@ def _extract(archive: Path, manifest: dict[str, Any], into: Path) -> None:
     """Extract every file the manifest lists into ``into`` and check its SHA-256."""
     wanted: dict[str, dict[str, Any]] = manifest.get("files", {})
     seen = set()
-    with tarfile.open(archive, "r:gz") as tar:
+    with _reader(archive) as tar:
         for member in tar:
             if member.name == MANIFEST:
                 continue

@@ -94,7 +94,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 def test_backup_then_restore_into_a_fresh_target_keeps_everything(
-    db, settings, fresh_target, tmp_path, monkeypatch
+    db, settings, database_url, fresh_target, tmp_path, monkeypatch
 ) -> None:
     _program(db, settings)
     before = _outputs()
@@ -148,8 +148,18 @@ def test_backup_then_restore_into_a_fresh_target_keeps_everything(
         assert _tree(fresh / "chroma") == chroma_now
         assert snapshot(restored, skip=()) == rows_before
 
-        # --force replaces it
-        code, out, err = _run("restore", archive, "--force")
+        # --force replaces it, here from the same backup written as .tar.zst
+        monkeypatch.setenv("STEGVIS_DATA_DIR", str(settings.data_dir))
+        monkeypatch.setenv("STEGVIS_DATABASE_URL", database_url)
+        get_settings.cache_clear()
+        zst = tmp_path / "backups" / "stegvis.tar.zst"
+        code, out, err = _run("backup", "--out", zst)
+        assert code == 0, err
+        assert zst.read_bytes()[:4] == b"\x28\xb5\x2f\xfd"  # Zstandard
+        monkeypatch.setenv("STEGVIS_DATA_DIR", str(fresh))
+        monkeypatch.setenv("STEGVIS_DATABASE_URL", fresh_target)
+        get_settings.cache_clear()
+        code, out, err = _run("restore", zst, "--force")
         assert code == 0, err
         assert _tree(fresh / "chroma") == chroma_before
         assert snapshot(restored, skip=()) == rows_before
