@@ -3,7 +3,8 @@
 
     install(app)       # in build_application
 
-Every ``Settings.retention_check_minutes`` (60) it calls ``outcomes.retention.run_daily``, which
+At start (before the first update is taken) and then every
+``Settings.retention_check_minutes`` (60) it calls ``outcomes.retention.run_daily``, which
 applies the rules once per day: the day's row is the claim, taken in the same transaction as the
 deletions, so with several bot instances exactly one of them does the work each day, and a crash
 leaves the day to the next try. What it removed (counts per table) is in the audit log; the log
@@ -28,20 +29,25 @@ RETENTION_KEY = "stegvis_retention"
 Hook = Callable[[BotApplication], Awaitable[None]]
 
 
-async def run(deps: BotDeps, stopping: asyncio.Event, every: float) -> None:
-    """Apply retention once a day until ``stopping`` is set (a failed try is retried later)."""
-    worker = worker_name()
+async def run_once(deps: BotDeps, worker: str) -> None:
+    """One look: apply retention unless today is done (a failure is logged, and retried later)."""
+    try:
+        done = await asyncio.to_thread(
+            retention.run_daily, deps.engine, deps.settings, worker=worker
+        )
+        if done is not None:
+            log.info("retention %s removed %s", done.day, done.removed)
+    except Exception as exc:  # the database was away: try again at the next look
+        log.warning("retention did not run: %s", type(exc).__name__)
+
+
+async def run(deps: BotDeps, stopping: asyncio.Event, every: float, worker: str) -> None:
+    """A look every ``every`` seconds until ``stopping`` is set."""
     while not stopping.is_set():
-        try:
-            done = await asyncio.to_thread(
-                retention.run_daily, deps.engine, deps.settings, worker=worker
-            )
-            if done is not None:
-                log.info("retention %s removed %s", done.day, done.removed)
-        except Exception as exc:  # the database was away: try again at the next look
-            log.warning("retention did not run: %s", type(exc).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), every)
+        if not stopping.is_set():
+            await run_once(deps, worker)
 
 
 def install(app: BotApplication, *, every: float | None = None) -> None:
@@ -54,8 +60,10 @@ def install(app: BotApplication, *, every: float | None = None) -> None:
             await before_init(application)
         deps: BotDeps = application.bot_data[DEPS_KEY]
         interval = every if every is not None else deps.settings.retention_check_minutes * 60.0
+        worker = worker_name()
+        await run_once(deps, worker)  # before the first update: a start does today's at once
         stopping = asyncio.Event()
-        task = asyncio.create_task(run(deps, stopping, interval), name="stegvis-retention")
+        task = asyncio.create_task(run(deps, stopping, interval, worker), name="stegvis-retention")
         application.bot_data[RETENTION_KEY] = (stopping, task)
 
     async def post_stop(application: BotApplication) -> None:
