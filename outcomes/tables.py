@@ -24,6 +24,7 @@ from outcomes import (
     kept_models,
     mentor_surveys,
     models,
+    retention_models,
     schedule_models,
     staff_models,
     study_models,
@@ -42,6 +43,7 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     mentor_surveys,
     group_meetings,
     kept_models,
+    retention_models,
 )
 
 

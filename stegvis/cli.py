@@ -49,6 +49,7 @@ class Group:
 _O = "stegvis.commands.outcomes"
 _K = "stegvis.commands.knowledge"
 _P = "stegvis.commands.progress"
+_B = "stegvis.commands.backup"
 
 COMMANDS: tuple[Command | Group, ...] = (
     Command(
@@ -110,6 +111,21 @@ COMMANDS: tuple[Command | Group, ...] = (
         "The round report (--format html|pdf): the numbers of stegvis indicators and study.",
     ),
     Command("keys", f"{_O}:keys_app", "The keys that protect Telegram chat ids."),
+    Command(
+        "backup",
+        f"{_B}:backup_command",
+        "One archive of the database, the keys file and the Chroma index (with a manifest).",
+    ),
+    Command(
+        "restore",
+        f"{_B}:restore_command",
+        "Restore a backup into an empty data folder and database (--force: replace what is there).",
+    ),
+    Command(
+        "retention",
+        f"{_B}:retention_command",
+        "Remove what is past its retention time (--dry-run: say what would go, per table).",
+    ),
     Command("knowledge", f"{_K}:knowledge_app", "The knowledge base index."),
     Command("ask", f"{_K}:ask_command", "Answer a question from the support material."),
     Command(
