@@ -29,6 +29,7 @@ from bot.handlers import (
     group_meeting,
     language,
     meeting,
+    mentor_survey,
     onboarding,
     privacy,
     progress,
@@ -65,6 +66,7 @@ HANDLER_MODULES: tuple[Flow, ...] = (
     ask,
     privacy,
     survey,
+    mentor_survey,  # the mentors' own survey (ms: buttons)
     checkin,
     group_meeting,
     text,

@@ -27,7 +27,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for SQLite or PostgreSQL with the settings Stegvis relies on."""
+    """An engine for SQLite or PostgreSQL with the settings Stegvis relies on (and the kept
+    per-participant outcomes kept on every flush: ``outcomes.kept.install``)."""
+    from outcomes import kept  # the engine's SQL; imported when an engine is made
+
+    kept.install()
     if url.startswith("sqlite"):
         connect_args = {"check_same_thread": False, "timeout": 30}
         if url in ("sqlite://", "sqlite:///:memory:"):

@@ -104,6 +104,11 @@ COMMANDS: tuple[Command | Group, ...] = (
         "stegvis.commands.study:study_app",
         "Study comparisons (spec/study.md): stegvis study ID | plan | list.",
     ),
+    Command(
+        "report",
+        "stegvis.commands.report:report_command",
+        "The round report (--format html|pdf): the numbers of stegvis indicators and study.",
+    ),
     Command("keys", f"{_O}:keys_app", "The keys that protect Telegram chat ids."),
     Command("knowledge", f"{_K}:knowledge_app", "The knowledge base index."),
     Command("ask", f"{_K}:ask_command", "Answer a question from the support material."),

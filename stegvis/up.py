@@ -179,8 +179,9 @@ async def serve(
         before_exit.append(assembled.emulator.aclose)  # ends the sandbox page's long polls
 
     async def started() -> None:
-        await runner.start()
-        on_ready()
+        await runner.start()  # returns once the bot takes updates: after its warm-up
+        if runner.started:
+            on_ready()
 
     await serve_until_interrupted(assembled.app, sock, before_exit=before_exit, on_started=started)
     await runner.stop()
