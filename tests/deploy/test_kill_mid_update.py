@@ -3,6 +3,7 @@ delivers it again to the restarted instance, and it is handled once."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ async def test_an_update_killed_before_its_commit_comes_again_and_is_saved_once(
             webhook_url=f"{instance.url}{WEBHOOK_PATH}",
         )
         settings.secret("hmac_key")  # the keys file, shared with the instance
-        instance.start()
+        await asyncio.to_thread(instance.start)
         try:
             sara = await world.join(pair.pair, "participant", name="Sara", within=30)
             await world.say(sara, "/progress")
@@ -57,7 +58,8 @@ async def test_an_update_killed_before_its_commit_comes_again_and_is_saved_once(
 
             for name in ("hold", "ready", held.name):
                 (hooks / name).unlink()
-            instance.start()  # Telegram delivers the update again, to the new process
+            # Telegram delivers the update again, to the new process
+            await asyncio.to_thread(instance.start)
             await world.answered(sara, pressed["callback_query_id"], within=30)
             done = sv("✅ Saved: {what}.", what=sv.label("🤝 Job interview"))
             assert (await world.last(sara))["text"].startswith(done)
