@@ -26,8 +26,10 @@ from bot.handlers import (
     ask,
     checkin,
     fallback,
+    group_meeting,
     language,
     meeting,
+    mentor_survey,
     onboarding,
     privacy,
     progress,
@@ -65,13 +67,16 @@ HANDLER_MODULES: tuple[Flow, ...] = (
     ask,
     privacy,
     survey,
+    mentor_survey,  # the mentors' own survey (ms: buttons)
     checkin,
+    group_meeting,
     text,
     fallback,  # the catch-alls, last
 )
 
 AFTER_JOIN: tuple[AfterJoin, ...] = (
     plan_after_join,  # the check-ins' schedule, and a participant's baseline survey
+    group_meeting.invite_after_join,  # the cohort's coming group meetings
 )
 """Flows that start when someone joins, in order (``bot/hooks.py``)."""
 

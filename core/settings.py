@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     max_import_line_chars: int = Field(default=JsonLimits.max_line_chars, ge=1)
     knowledge_warmup: bool = True  # the API loads the knowledge base at start (in the background)
 
+    # the round report (``stegvis report``, the workspace's Report button)
+    org_name: str = "Stegvis"  # the organisation named on every page of the report
+    org_logo: Path | None = None  # an SVG or PNG file; default the Stegvis mark
+    report_min_cell: int = Field(default=5, ge=1, le=100)  # figures of fewer people: "< 5"
+    report_chromium: str | None = None  # the browser that prints the PDF; default on PATH
+
     # retention (outcomes/retention.py): a person's round ends with their last pair (else the
     # cohort); contact data and conversation state go this many days after it, deliveries this
     # many months after they were sent; pseudonymous outcome records are kept

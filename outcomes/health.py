@@ -29,15 +29,17 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.vocab import EventStatus, EventType
 from outcomes.clock import STOCKHOLM
 from outcomes.clock import today as program_today
 from outcomes.errors import Invalid
 from outcomes.models import AuditLog, Cohort, Event, Meeting, Pair, Participant, Survey
+from outcomes.schedule import ONE_OFF_KINDS
 from outcomes.schedule_models import Delivery, ScheduledItem
 from outcomes.service import get
+from outcomes.types import table_of
 
 Flag = Literal["no_meeting_45d", "checkins_unanswered", "blocked", "ended"]
 FLAGS: tuple[str, ...] = get_args(Flag)
@@ -45,13 +47,13 @@ Sort = Literal["flags", "pair", "matched_on", "last_meeting", "last_checkin_answ
 SORTS: tuple[str, ...] = get_args(Sort)
 NO_MEETING_DAYS = 45
 
-_PAIR = Pair.__table__  # type: ignore[attr-defined]
-_PART = Participant.__table__  # type: ignore[attr-defined]
-_MEET = Meeting.__table__  # type: ignore[attr-defined]
-_ITEM = ScheduledItem.__table__  # type: ignore[attr-defined]
-_DELIV = Delivery.__table__  # type: ignore[attr-defined]
-_EVENT = Event.__table__  # type: ignore[attr-defined]
-_COHORT = Cohort.__table__  # type: ignore[attr-defined]
+_PAIR = table_of(Pair)
+_PART = table_of(Participant)
+_MEET = table_of(Meeting)
+_ITEM = table_of(ScheduledItem)
+_DELIV = table_of(Delivery)
+_EVENT = table_of(Event)
+_COHORT = table_of(Cohort)
 
 
 @dataclass(frozen=True)
@@ -318,25 +320,25 @@ def pair_timeline(session: Session, pair_id: str) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = [TimelineEntry(pair.matched_on, "matched", None)]
     if pair.ended_on is not None:
         entries.append(TimelineEntry(pair.ended_on, "ended", None))
-    meetings = session.execute(select(Meeting).where(Meeting.pair == pair_id)).scalars()  # type: ignore[arg-type]
+    meetings = session.execute(select(Meeting).where(col(Meeting.pair) == pair_id)).scalars()
     entries += [TimelineEntry(m.held_on, "meeting", m) for m in meetings]
     events = list(
-        session.execute(select(Event).where(Event.participant == pair.participant)).scalars()  # type: ignore[arg-type]
+        session.execute(select(Event).where(col(Event.participant) == pair.participant)).scalars()
     )
     history: dict[str, list[AuditLog]] = {}
     if events:
         for row in session.execute(
             select(AuditLog)
             .where(
-                AuditLog.table_name == "event",  # type: ignore[arg-type]
-                AuditLog.record_id.in_([e.id for e in events]),  # type: ignore[attr-defined]
+                col(AuditLog.table_name) == "event",
+                col(AuditLog.record_id).in_([e.id for e in events]),
             )
-            .order_by(AuditLog.id)  # type: ignore[arg-type]
+            .order_by(col(AuditLog.id))
         ).scalars():
             history.setdefault(row.record_id, []).append(row)
     entries += [TimelineEntry(e.occurred_on, "event", e, history.get(e.id, [])) for e in events]
     surveys = session.execute(
-        select(Survey).where(Survey.participant == pair.participant)  # type: ignore[arg-type]
+        select(Survey).where(col(Survey.participant) == pair.participant)
     ).scalars()
     entries += [TimelineEntry(s.answered_on, "survey", s) for s in surveys]
     first_sent = (
@@ -348,7 +350,10 @@ def pair_timeline(session: Session, pair_id: str) -> list[TimelineEntry]:
     items = session.execute(
         select(ScheduledItem, first_sent.c.sent)
         .join(first_sent, first_sent.c.item_id == ScheduledItem.id)
-        .where(ScheduledItem.pair == pair_id)  # type: ignore[arg-type]
+        .where(
+            col(ScheduledItem.pair) == pair_id,
+            col(ScheduledItem.kind).not_in(ONE_OFF_KINDS),
+        )
     ).all()
     entries += [
         TimelineEntry(_day(sent) or pair.matched_on, "checkin", item) for item, sent in items

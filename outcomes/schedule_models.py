@@ -17,7 +17,8 @@ class ScheduledItem(SQLModel, table=True):
 
     ``state``: ``pending`` (waiting for ``due_at``), ``claimed`` (a sender holds it until
     ``claimed_until``), ``answered``, ``expired`` (no answer after the last reminder),
-    ``cancelled`` (the person left, declined or deleted themselves).
+    ``cancelled`` (the person left, declined or deleted themselves), ``sent`` (a one-off message
+    such as a group meeting's invitation, delivered).
     """
 
     __tablename__ = "scheduled_item"
@@ -30,8 +31,10 @@ class ScheduledItem(SQLModel, table=True):
     pair: str = Field(foreign_key="pair.id", index=True, max_length=ID)
     role: str = Field(max_length=16)  # participant | mentor
     person: str = Field(max_length=ID, index=True)  # pseudonymous id of the participant or mentor
-    kind: str = Field(max_length=16)  # baseline | checkin | followup_1 | followup_2 | result
-    sequence: int = 0  # the program month of a check-in; 0 for surveys
+    # baseline | checkin | followup_1 | followup_2 | result | mentor_start | mentor_end |
+    # group_invite | group_reminder
+    kind: str = Field(max_length=16)
+    sequence: int = 0  # the program month of a check-in; 0 for surveys; a group meeting's id
     due_at: datetime = Field(sa_type=UTCDateTime)
     attempt: int = 0  # deliveries made so far: 0 none, 1 first, 2 reminder, 3 last reminder
     state: str = Field(default="pending", max_length=16)

@@ -318,6 +318,22 @@ def log_meeting(
     return row, False
 
 
+def remove_meeting(session: Session, *, meeting_id: str, actor: str) -> None:
+    """Delete a meeting (a group meeting's attendance taken back); it stays in the audit log."""
+    row = get(session, Meeting, meeting_id)
+    audit(
+        session,
+        actor=actor,
+        action="delete",
+        table_name="meeting",
+        record_id=row.id,
+        before=_row_dict(row),
+        after=None,
+    )
+    session.delete(row)
+    session.flush()
+
+
 # --- surveys --------------------------------------------------------------------------------
 
 

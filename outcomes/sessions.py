@@ -89,7 +89,7 @@ def end_session(session: Session, secret: str | None) -> bool:
     """Log out: the session stops working at once. False when there was none."""
     if not secret or len(secret) > MAX_SECRET:
         return False
-    result = session.execute(
+    result = session.exec(
         update(StaffSession)
         .where(
             col(StaffSession.session_hash) == session_hash(secret),
@@ -97,14 +97,14 @@ def end_session(session: Session, secret: str | None) -> bool:
         )
         .values(ended_at=utcnow())
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 def end_sessions_of(session: Session, user_id: int) -> int:
     """End every open session of an account (disabled, or a new password); returns how many."""
-    result = session.execute(
+    result = session.exec(
         update(StaffSession)
         .where(col(StaffSession.user_id) == user_id, col(StaffSession.ended_at).is_(None))
         .values(ended_at=utcnow())
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)

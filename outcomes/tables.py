@@ -17,8 +17,12 @@ from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
 from outcomes import (
+    announcements,
     contacts,
     conversations,
+    group_meetings,
+    kept_models,
+    mentor_surveys,
     models,
     retention_models,
     schedule_models,
@@ -35,6 +39,10 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     survey_skips,
     study_models,
     staff_models,
+    announcements,
+    mentor_surveys,
+    group_meetings,
+    kept_models,
     retention_models,
 )
 

@@ -29,9 +29,12 @@ ROUTERS = (
     "staff.routes.overview",
     "staff.routes.pairs",
     "staff.routes.cohorts",
+    "staff.routes.group_meetings",
     "staff.routes.study",
     "staff.routes.exports",
+    "staff.routes.report",
     "staff.routes.accounts",
+    "staff.routes.announcements",
 )
 
 

@@ -57,6 +57,11 @@ COMMANDS: tuple[Command | Group, ...] = (
         "stegvis.commands.up:up_command",
         "Run Stegvis: the sandbox (no STEGVIS_TELEGRAM_TOKEN) or the bot on real Telegram.",
     ),
+    Command(
+        "serve",
+        "stegvis.commands.up:serve_command",
+        "Run one of several instances behind a proxy: API, staff pages, webhook, sender (PostgreSQL).",
+    ),
     Command("bot", "stegvis.commands.bot:bot_command", "Run the Telegram bot with long polling."),
     Command(
         "api",
@@ -99,6 +104,11 @@ COMMANDS: tuple[Command | Group, ...] = (
         "study",
         "stegvis.commands.study:study_app",
         "Study comparisons (spec/study.md): stegvis study ID | plan | list.",
+    ),
+    Command(
+        "report",
+        "stegvis.commands.report:report_command",
+        "The round report (--format html|pdf): the numbers of stegvis indicators and study.",
     ),
     Command("keys", f"{_O}:keys_app", "The keys that protect Telegram chat ids."),
     Command(

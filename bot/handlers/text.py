@@ -5,6 +5,7 @@ Routing, in order:
 1. the sender is not connected → the polite explanation (nothing stored);
 2. their conversation is in a flow listed in ``TEXT_FLOWS`` → that flow takes the text
    (``/ask`` waiting for its question; check-ins and surveys add theirs here, one line each);
+2b. a check-in code of a group meeting (six digits alone) → ``handlers/group_meeting``;
 3. ``progress.classify.aclassify`` says it is a question → the knowledge base (``handlers/ask``);
 4. it reports events confidently → they are proposed with buttons, saved only when confirmed
    (``handlers/progress.propose``); the text is kept in memory until then, never in the database
@@ -22,7 +23,7 @@ from telegram import Update
 from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot.common import not_invited
-from bot.handlers import ask, checkin, progress
+from bot.handlers import ask, checkin, group_meeting, progress
 from bot.ptb import Handler
 from bot.replies import Outcome, deliver, say
 from bot.state import Turn, once, peek
@@ -108,6 +109,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     step = TEXT_FLOWS.get(view.flow or "")
     if step is not None:
         await step(update, context, text)
+        return
+    if group_meeting.is_code(text):
+        await group_meeting.on_code(update, context, text)
         return
     reading = await read_text(text, view.lang)
     if reading.is_question:

@@ -155,13 +155,15 @@ def create_cohort(
         errors.add("id", _("A cohort with this id exists already."))
     if not errors:
         try:
-            data = CohortCreate(
-                id=cohort_id or "",
-                name=name.strip(),
-                start=first,  # type: ignore[arg-type]
-                end=last,  # type: ignore[arg-type]
-                region=region.strip() or None,
-                targets=targets or None,
+            data = CohortCreate.model_validate(
+                {
+                    "id": cohort_id or "",
+                    "name": name.strip(),
+                    "start": first,
+                    "end": last,
+                    "region": region.strip() or None,
+                    "targets": targets or None,
+                }
             )
             service.create_record(db, Cohort, data, actor=actor_of(visitor.user))
         except ValidationError as exc:
@@ -322,18 +324,20 @@ def add_participant(
         errors.add("id", _("Someone has this id already."))
 
     def save() -> None:
-        data = ParticipantCreate(
-            id=person,
-            cohort=cohort_id,
-            gender=gender,  # type: ignore[arg-type]
-            language=language or None,
-            birth_year=born,
-            education_level=education_level or None,  # type: ignore[arg-type]
-            arrival_year=arrived,
-            migration_category=migration_category or None,  # type: ignore[arg-type]
-            occupation_field=occupation_field.strip() or None,
-            arm=arm,  # type: ignore[arg-type]
-            joined_on=joined,
+        data = ParticipantCreate.model_validate(
+            {
+                "id": person,
+                "cohort": cohort_id,
+                "gender": gender,
+                "language": language or None,
+                "birth_year": born,
+                "education_level": education_level or None,
+                "arrival_year": arrived,
+                "migration_category": migration_category or None,
+                "occupation_field": occupation_field.strip() or None,
+                "arm": arm,
+                "joined_on": joined,
+            }
         )
         service.create_record(db, Participant, data, actor=actor_of(visitor.user))
 
@@ -413,7 +417,9 @@ def add_pair(
         errors.add("id", _("A pair with this id exists already."))
 
     def save() -> None:
-        data = PairCreate(id=pair_id, mentor=mentor, participant=participant, matched_on=day)  # type: ignore[arg-type]
+        data = PairCreate.model_validate(
+            {"id": pair_id, "mentor": mentor, "participant": participant, "matched_on": day}
+        )
         service.create_record(db, Pair, data, actor=actor_of(visitor.user))
 
     return _finish(

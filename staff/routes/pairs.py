@@ -181,17 +181,21 @@ def correct_event(
     change: EventUpdate | None = None
     if not errors:
         try:
-            attributes = EventAttributes(
-                extent=extent or None,  # type: ignore[arg-type]
-                relevant={"true": True, "false": False}.get(relevant),
-                program_contributed=program_contributed or None,  # type: ignore[arg-type]
-                note=note.strip() or None,
+            attributes = EventAttributes.model_validate(
+                {
+                    "extent": extent or None,
+                    "relevant": {"true": True, "false": False}.get(relevant),
+                    "program_contributed": program_contributed or None,
+                    "note": note.strip() or None,
+                }
             )
-            change = EventUpdate(
-                type=type,  # type: ignore[arg-type]
-                occurred_on=day,
-                status=status,  # type: ignore[arg-type]
-                attributes=attributes,
+            change = EventUpdate.model_validate(
+                {
+                    "type": type,
+                    "occurred_on": day,
+                    "status": status,
+                    "attributes": attributes,
+                }
             )
         except ValidationError as exc:
             errors.from_validation(exc, _)

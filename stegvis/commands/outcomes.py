@@ -172,13 +172,37 @@ def indicators_command(
     basis: BasisOpt = "measured",
     date_from: FromOpt = None,
     date_to: ToOpt = None,
+    group_meetings: Annotated[
+        bool,
+        typer.Option(
+            "--group-meetings",
+            help="Per cohort, the share of participants who attended each group meeting kind "
+            "(the same as GET /api/v1/indicators/group-meetings)",
+        ),
+    ] = False,
 ) -> None:
     """The indicators of spec/outcomes.md; --json prints exactly what the API returns."""
-    from outcomes.indicators import compute_indicators
+    from outcomes.indicators import compute_indicators, group_meeting_attendance
     from stegvis.commands.database import transaction
 
     _check_choice(by, GROUPINGS, "grouping")
     _check_choice(basis, BASES, "basis")
+    if group_meetings:
+        with transaction() as session:
+            shares = group_meeting_attendance(
+                session, cohort=cohort, window=_window(date_from, date_to)
+            )
+        if as_json:
+            typer.echo(json.dumps(shares, ensure_ascii=False))
+            return
+        for entry in shares["cohorts"]:
+            parts = [
+                f"{k} {entry[k]['n']}/{entry[k]['of']}"
+                for k in entry
+                if k not in ("cohort", "enrolled")
+            ]
+            typer.echo(f"{entry['cohort']} (enrolled {entry['enrolled']}): " + ", ".join(parts))
+        return
     with transaction() as session:
         result = compute_indicators(
             session,

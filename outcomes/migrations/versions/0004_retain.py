@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = "0004_retain"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004_live"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
