@@ -156,6 +156,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.settings.knowledge_warmup:
         app.state.knowledge = "warming"
         task = asyncio.create_task(_warm_knowledge(app), name="knowledge warm-up")
+    app.state.knowledge_warming = task  # a search waits for it (api/deps.py knowledge_warmed)
     try:
         yield
     finally:

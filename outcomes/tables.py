@@ -21,8 +21,10 @@ from outcomes import (
     contacts,
     conversations,
     group_meetings,
+    kept_models,
     mentor_surveys,
     models,
+    retention_models,
     schedule_models,
     staff_models,
     study_models,
@@ -40,6 +42,8 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     announcements,
     mentor_surveys,
     group_meetings,
+    kept_models,
+    retention_models,
 )
 
 
