@@ -74,6 +74,9 @@ ANNOUNCEMENT_BATCH = 300  # recipients claimed at a time (~10 s of sending: few 
 Outcome = str  # sent | unreachable | failed | skipped | taken_over
 
 
+Ready = tuple[announcements.Claim, Recipient, str]  # an announcement's claim, to whom, the text
+
+
 class _WithId(Protocol):
     id: str
 
@@ -225,49 +228,70 @@ class Sender:
     # -- announcements (outcomes/announcements.py) -------------------------------------------
 
     async def announce_once(self, now: datetime | None = None) -> Counter[str]:
-        """Claim up to ``ANNOUNCEMENT_BATCH`` recipients of announcements and send them, as
-        ``run_once`` does for the schedule: each chunk is begun (``sending``, committed) before
-        it goes out, so nothing is sent twice; one cancelled meanwhile is not begun."""
+        """Send announcements until none is due, ``ANNOUNCEMENT_BATCH`` recipients claimed at a
+        time, as ``run_once`` does for the schedule: each chunk is begun (``sending``,
+        committed) before it goes out, so nothing is sent twice; one cancelled meanwhile is not
+        begun. The next batch is claimed and prepared while the last chunk of one goes out, so
+        the pacing keeps its rate across batches."""
         counts: Counter[str] = Counter()
         if self._stopping.is_set():
             return counts
-        claims = await asyncio.to_thread(
-            announcements.claim_due,
-            self.engine,
-            worker=self.worker,
-            limit=max(self.batch, ANNOUNCEMENT_BATCH),
-            now=now,
-        )
-        if not claims:
-            return counts
-        counts["announcement claimed"] = len(claims)
-        ready = await asyncio.to_thread(self._prepare_announcements, claims, counts)
-        finished: list[tuple[announcements.Claim, str]] = []
-        unsent: list[int] = []
-        sending: asyncio.Task[None] | None = None
-        for lo in range(0, len(ready), self.concurrency):
-            chunk = ready[lo : lo + self.concurrency]
-            if self._stopping.is_set():
-                unsent.extend(claim.id for claim, _r, _t in chunk)
-                counts["announcement released"] += len(chunk)
-                continue
-            began = await asyncio.to_thread(self._begin_announcements, [c for c, _r, _t in chunk])
+        ready, claimed = await asyncio.to_thread(self._claim_announcements, now)
+        counts.update(claimed)
+        while ready:
+            finished: list[tuple[announcements.Claim, str]] = []
+            unsent: list[int] = []
+            sending: asyncio.Task[None] | None = None
+            upcoming: asyncio.Task[tuple[list[Ready], Counter[str]]] | None = None
+            for lo in range(0, len(ready), self.concurrency):
+                chunk = ready[lo : lo + self.concurrency]
+                if self._stopping.is_set():
+                    unsent.extend(claim.id for claim, _r, _t in chunk)
+                    counts["announcement released"] += len(chunk)
+                    continue
+                began = await asyncio.to_thread(
+                    self._begin_announcements, [c for c, _r, _t in chunk]
+                )
+                if sending is not None:
+                    await sending
+                go = [p for p in chunk if p[0].id in began]
+                counts["announcement not begun (cancelled)"] += len(chunk) - len(go)
+                sending = asyncio.create_task(self._send_announcements(go, finished, counts))
+                if lo + self.concurrency >= len(ready) and not self._stopping.is_set():
+                    upcoming = asyncio.create_task(
+                        asyncio.to_thread(self._claim_announcements, now)
+                    )
             if sending is not None:
                 await sending
-            go = [p for p in chunk if p[0].id in began]
-            counts["announcement not begun (cancelled)"] += len(chunk) - len(go)
-            sending = asyncio.create_task(self._send_announcements(go, finished, counts))
-        if sending is not None:
-            await sending
-        await asyncio.to_thread(self._finish_announcements, finished, unsent)
+            await asyncio.to_thread(self._finish_announcements, finished, unsent)
+            ready, claimed = await upcoming if upcoming is not None else ([], Counter())
+            counts.update(claimed)
+            if ready and self._stopping.is_set():  # claimed ahead, not begun: give them back
+                await asyncio.to_thread(
+                    self._finish_announcements, [], [claim.id for claim, _r, _t in ready]
+                )
+                counts["announcement released"] += len(ready)
+                ready = []
         self.totals.update(counts)
         return counts
 
+    def _claim_announcements(self, now: datetime | None) -> tuple[list[Ready], Counter[str]]:
+        """Claim the next batch of recipients and prepare their messages (in a worker thread:
+        its own counts, added up by the caller)."""
+        counts: Counter[str] = Counter()
+        claims = announcements.claim_due(
+            self.engine, worker=self.worker, limit=max(self.batch, ANNOUNCEMENT_BATCH), now=now
+        )
+        if not claims:
+            return [], counts
+        counts["announcement claimed"] += len(claims)
+        return self._prepare_announcements(claims, counts), counts
+
     def _prepare_announcements(
         self, claims: list[announcements.Claim], counts: Counter[str]
-    ) -> list[tuple[announcements.Claim, Recipient, str]]:
+    ) -> list[Ready]:
         """Each claim's recipient and text; those no longer reachable are closed as blocked."""
-        out: list[tuple[announcements.Claim, Recipient, str]] = []
+        out: list[Ready] = []
         gone: list[int] = []
         with Session(self.engine, expire_on_commit=False) as session:
             texts = announcements.texts_of(session, {c.announcement for c in claims})
@@ -298,7 +322,7 @@ class Sender:
 
     async def _send_announcements(
         self,
-        items: list[tuple[announcements.Claim, Recipient, str]],
+        items: list[Ready],
         finished: list[tuple[announcements.Claim, str]],
         counts: Counter[str],
     ) -> None:

@@ -53,7 +53,7 @@ def per_chat(r) -> Counter[int]:
 async def test_two_senders_share_it_and_everyone_gets_it_once_in_their_language(
     settings, db, clock: FakeClock
 ):
-    pairs = 150
+    pairs = 60
     users = connected_cohort(db, settings, pairs, first=FIRST, now=clock.now)
     async with bot_on_emulator(settings, db, users=users) as r:
         announcement = announce(db)
