@@ -15,6 +15,7 @@ A route names the caller in the audit log with ``actor(token)``. Lists take ``Pa
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -168,3 +169,22 @@ def get_filter(
 
 
 FilterDep = Annotated[RecordFilter, Depends(get_filter)]
+
+
+async def knowledge_warmed(request: Request) -> None:
+    """Wait for the knowledge base's start-up warm-up when it still runs (``api/main.py``).
+
+    The first search after a start then uses what the warm-up loaded instead of loading it a
+    second time beside it; a failed warm-up lets the search try on its own.
+    """
+    state = request.app.state
+    task: asyncio.Task[None] | None = getattr(state, "knowledge_warming", None)
+    if task is not None and not task.done():
+        state.knowledge_waiting = getattr(state, "knowledge_waiting", 0) + 1  # searches held
+        try:
+            await asyncio.wait({task})  # not cancelled with this request: the warm-up is shared
+        finally:
+            state.knowledge_waiting -= 1
+
+
+KnowledgeWarmed = Annotated[None, Depends(knowledge_warmed)]

@@ -25,6 +25,7 @@ from api import errors
 from api.deps import UNAUTHORIZED_HEADERS
 from api.limits import LimitBodies
 from api.routes import (
+    announcements,
     audit,
     cohorts,
     events,
@@ -72,6 +73,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     knowledge.router,  # the knowledge base (its own team)
     invites.router,  # pair invites (bot team)
     schedule.router,  # check-in schedule (check-ins team)
+    announcements.router,  # announcements to a cohort (issue 13)
     group_meetings.router,  # kick-offs and workshops of a cohort
 )
 """Routers mounted under ``/api/v1``."""
@@ -154,6 +156,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.settings.knowledge_warmup:
         app.state.knowledge = "warming"
         task = asyncio.create_task(_warm_knowledge(app), name="knowledge warm-up")
+    app.state.knowledge_warming = task  # a search waits for it (api/deps.py knowledge_warmed)
     try:
         yield
     finally:

@@ -5,7 +5,9 @@ title; ``Answer.more_id`` names the passage whose full section a "more" button s
 
 LLM (``STEGVIS_LLM_PROVIDER`` openai | ollama, any LangChain chat model): a short answer in the
 asker's language written only from the retrieved passages, which are the only material the prompt
-contains; the sources are named by us after the model's text, not by the model. When nothing
+contains; the sources are named by us after the model's text, not by the model. When a passage
+it used is in another language than the asker's, the answer is a machine translation of that
+material and says so (``Answer.machine_translation``; the bot adds a marked line). When nothing
 scores above the retriever's threshold there is no answer (``found`` false, ``answer`` empty):
 the bot says it has no material on that rather than guessing.
 """
@@ -57,6 +59,11 @@ class Answer(BaseModel):
     more_id: str | None = Field(default=None, description="passage whose section 'more' shows")
     truncated: bool = Field(default=False, description="the extract was cut to fit a screen")
     sources: list[str] = Field(default_factory=list)
+    machine_translation: bool = Field(
+        default=False,
+        description="an LLM wrote the answer in the asker's language from material in another "
+        "language: show it marked as a machine translation",
+    )
 
 
 def to_passage(scored: ScoredPassage) -> Passage:
@@ -176,6 +183,8 @@ async def llm_answer(
             "title": used[0].title,
             "more_id": used[0].id,
             "sources": sources,
+            # asked to write in the asker's language from material in another: a translation
+            "machine_translation": any(p.lang != result.lang for p in used),
         }
     )
 

@@ -44,6 +44,7 @@ _STATE_LOCK = threading.Lock()
 _retriever: Retriever | None = None
 _chat_model: BaseChatModel | None = None
 _chat_model_ready = False
+_ready = False  # ensure_ready has run (reset by set_retriever)
 
 
 def _settings(settings: Settings | None) -> Settings:
@@ -65,11 +66,12 @@ def get_retriever(settings: Settings | None = None) -> Retriever:
 
 def set_retriever(retriever: Retriever | None, chat_model: BaseChatModel | None = None) -> None:
     """Install a retriever and chat model (tests, or after a rebuild); None resets to lazy."""
-    global _retriever, _chat_model, _chat_model_ready
+    global _retriever, _chat_model, _chat_model_ready, _ready
     with _STATE_LOCK:
         _retriever = retriever
         _chat_model = chat_model
         _chat_model_ready = chat_model is not None
+        _ready = False
 
 
 def _get_chat_model(settings: Settings | None) -> BaseChatModel | None:
@@ -149,19 +151,46 @@ async def section_text(passage_id: str, *, settings: Settings | None = None) -> 
     return await asyncio.to_thread(_get)
 
 
+# one short text per script the language identification reads (each loads its own lingua models)
+WARM_TEXTS = (
+    "Hur långt ska ett CV vara?",
+    "Как написать резюме?",
+    "كيف أكتب سيرة ذاتية؟",
+    "ሲቪ ከመይ ይጽሓፍ?",
+)
+
+
+def is_ready() -> bool:
+    """Whether ``ensure_ready`` has finished in this process (since the last ``set_retriever``)."""
+    return _ready
+
+
+def _prepare(settings: Settings | None) -> BuildReport | None:
+    """The warm-up's work (in a worker thread): index, retriever, embedding model, detectors."""
+    global _ready
+    with _ENGINE:
+        if _ready:  # ``stegvis up``: the API and the bot both ask; the second costs nothing
+            return None
+        report = ensure_index(_settings(settings))
+        retriever = get_retriever(settings)
+        if report is not None:
+            retriever.reload()
+        for text in WARM_TEXTS:  # lingua's models per script, and the embedding engine
+            retriever.search(text, lang=identify_language(text), k=1)
+    _get_chat_model(settings)  # the LLM client (its import) when one is configured
+    with _STATE_LOCK:
+        _ready = True
+    return report
+
+
 async def ensure_ready(settings: Settings | None = None) -> BuildReport | None:
-    """Build the index if missing and load the retriever and model (call once at start-up)."""
+    """Build the index if missing and load everything a first search needs (once at start-up).
 
-    def _prepare() -> BuildReport | None:
-        with _ENGINE:
-            report = ensure_index(_settings(settings))
-            retriever = get_retriever(settings)
-            if report is not None:
-                retriever.reload()
-            retriever.search("CV", lang="sv", k=1)  # warm up: model and language detector
-            return report
-
-    return await asyncio.to_thread(_prepare)
+    After it, the first question costs what any later one does: the index exists, the retriever,
+    the embedding model, the language detectors of every script and the chat model are loaded. A
+    second call in the same process returns at once.
+    """
+    return await asyncio.to_thread(_prepare, settings)
 
 
 async def rebuild(settings: Settings | None = None) -> BuildReport:

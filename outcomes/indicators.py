@@ -65,6 +65,7 @@ Decisions where the spec leaves room:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, get_args
@@ -97,6 +98,7 @@ from core.vocab import (
     BASES,
     GROUPINGS,
     INDICATORS,
+    MENTOR_INDICATORS,
     MINOR_ITEMS,
     STEP_ITEMS,
     TARGET_PARTICIPANTS,
@@ -106,12 +108,14 @@ from core.vocab import (
     EventType,
     Grouping,
     MeetingKind,
+    MentorWave,
     SurveyStatus,
     Wave,
 )
 from outcomes.errors import Invalid, NotFound
 from outcomes.kept_models import KeptOutcome, OutcomeCell
-from outcomes.models import Cohort, Event, Meeting, Pair, Participant, Survey
+from outcomes.mentor_surveys import MentorSurvey
+from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.types import table_of
 
 Plan = Literal["joined", "correlated"]
@@ -692,6 +696,7 @@ def build_query(
     basis: Basis = "measured",
     window: tuple[date | None, date | None] | None = None,
     plan: Plan | None = None,
+    cohorts: tuple[str, ...] | None = None,
 ) -> Select[Any] | CompoundSelect[Any]:
     """The one statement: per group, ``enrolled``, ``measured`` and ``n_<ind>`` / ``of_<ind>``.
 
@@ -699,7 +704,7 @@ def build_query(
     With ``basis="measured"`` the head count (``enrolled``, ``measured``) comes from a second,
     light ``SELECT`` joined by ``UNION ALL``: a group may then have two rows, to be added up.
     """
-    scope = _Scope(cohort, by, basis, window)
+    scope = _Scope(cohort, by, basis, window, cohorts)
     plan = plan or DEFAULT_PLAN
     facts = _facts(scope, plan)
     pf = _flags(facts, by).c
@@ -883,6 +888,7 @@ def compute_indicators(
     basis: Basis = "measured",
     window: tuple[date | None, date | None] | None = None,
     plan: Plan | None = None,
+    cohorts: Sequence[str] | None = None,
     kept: bool = False,
 ) -> dict[str, Any]:
     """The indicators of spec/outcomes.md as its JSON shape (plus ``targets`` where they apply).
@@ -893,12 +899,25 @@ def compute_indicators(
     ``measured`` or ``enrolled``; ``window`` = (from, to), either ``None`` for open, keeps the
     participants whose cohort's dates overlap it and adds ``from``/``to`` to ``filters``.
     ``plan`` forces one of the two SQL plans (tests); the numbers never depend on it.
+    ``cohorts`` limits to several cohorts (the round report's ``--cohort A --cohort B``; each must
+    exist, else ``NotFound``) and adds ``cohorts`` to ``filters``; one cohort given this way is
+    the same as ``cohort`` (with its targets).
     ``kept=True`` adds up the kept per-participant outcomes (``participant_outcome``, kept by
     every write; the same numbers, a GROUP BY over one row per person) instead of computing
-    them from the records (``plan`` is then not used).
+    them from the records (``plan`` is then not used; with ``cohorts`` the records are read).
     Raises ``Invalid`` for an unknown grouping, basis or plan, or a window that ends before it
     starts.
     """
+    if cohorts is not None:
+        chosen = tuple(dict.fromkeys(cohorts))
+        if cohort is None and len(chosen) == 1:
+            cohort, chosen = chosen[0], ()
+        if chosen:
+            known = set(session.execute(select(_C.c.id).where(_C.c.id.in_(chosen))).scalars())
+            missing = [c for c in chosen if c not in known]
+            if missing:
+                raise NotFound(f"cohort {missing[0]!r} does not exist")
+        cohorts = chosen or None
     if by is not None and by not in GROUPINGS:
         raise Invalid(f"unknown grouping {by!r}; expected one of {', '.join(GROUPINGS)}")
     if basis not in BASES:
@@ -918,12 +937,18 @@ def compute_indicators(
         if cohort is not None and cohort not in targets:
             raise NotFound(f"cohort {cohort!r} does not exist")
 
-    if kept:
+    if kept and not cohorts:
         rows = _kept_rows(session, _Scope(cohort, by, basis, window))
     else:
         dialect = session.get_bind().dialect.name
         statement = build_query(
-            dialect, cohort=cohort, by=by, basis=basis, window=window, plan=plan
+            dialect,
+            cohort=cohort,
+            by=by,
+            basis=basis,
+            window=window,
+            plan=plan,
+            cohorts=tuple(cohorts) if cohorts else None,
         )
         _tune(session, dialect)
         rows = [dict(row) for row in session.execute(statement).mappings()]
@@ -937,6 +962,8 @@ def compute_indicators(
             into[k] += int(row[k] or 0)
 
     filters: dict[str, Any] = {"cohort": cohort, "basis": basis}
+    if cohorts:
+        filters["cohorts"] = list(cohorts)
     if window is not None:
         filters["from"] = window[0].isoformat() if window[0] else None
         filters["to"] = window[1].isoformat() if window[1] else None
@@ -1085,3 +1112,102 @@ def participant_flags(
     )
     _tune(session, dialect)
     return [dict(row) for row in session.connection().execute(statement).mappings().all()]
+
+
+# -- the mentors (issue 13) -------------------------------------------------------------------
+
+_MENTOR = table_of(Mentor)
+_MS = table_of(MentorSurvey)
+MENTOR_SCALE_OF: dict[str, str] = {
+    "mentor_more_contact": "contact_newcomers",
+    "mentor_more_knowledge": "integration_knowledge",
+    "mentor_more_engagement": "integration_engagement",
+}
+"""The indicators that compare a mentor's answer at the end with their answer at the start."""
+SATISFIED_FROM = 4  # satisfaction 4 or 5 of 5
+
+
+def build_mentor_query(cohort: str | None = None) -> Select[Any]:
+    """Per cohort: ``mentors``, ``measured`` (a complete end wave) and ``n_<ind>`` / ``of_<ind>``
+    of every mentor indicator, in one statement."""
+    s = _MS.alias("ms_start")
+    e = _MS.alias("ms_end")
+    complete = SurveyStatus.complete.value
+    people = _MENTOR.outerjoin(
+        s,
+        and_(
+            s.c.person == _MENTOR.c.id,
+            s.c.wave == MentorWave.mentor_start.value,
+            s.c.status == complete,
+        ),
+    ).outerjoin(
+        e,
+        and_(
+            e.c.person == _MENTOR.c.id,
+            e.c.wave == MentorWave.mentor_end.value,
+            e.c.status == complete,
+        ),
+    )
+    columns: list[ColumnElement[Any]] = [
+        _MENTOR.c.cohort.label("cohort"),
+        func.count().label("mentors"),
+        func.count(e.c.id).label("measured"),
+    ]
+    for name, scale in MENTOR_SCALE_OF.items():
+        both = and_(s.c[scale].is_not(None), e.c[scale].is_not(None))
+        columns.append(func.sum(_flag(and_(both, e.c[scale] > s.c[scale]))).label(f"n_{name}"))
+        columns.append(func.sum(_flag(both)).label(f"of_{name}"))
+    columns += [
+        func.sum(_flag(e.c.satisfaction >= SATISFIED_FROM)).label("n_mentor_satisfied"),
+        func.sum(_flag(e.c.satisfaction.is_not(None))).label("of_mentor_satisfied"),
+        func.sum(_flag(e.c.mentor_again == "yes")).label("n_mentor_would_again"),
+        func.sum(_flag(e.c.mentor_again.is_not(None))).label("of_mentor_would_again"),
+    ]
+    query = select(*columns).select_from(people).group_by(_MENTOR.c.cohort)
+    if cohort is not None:
+        query = query.where(_MENTOR.c.cohort == cohort)
+    return query
+
+
+def _mentor_block(row: dict[str, int]) -> dict[str, Any]:
+    return {
+        "mentors": row["mentors"],
+        "measured": row["measured"],
+        "response_rate": share(row["measured"], row["mentors"]),
+        "indicators": {
+            name: {
+                "n": row[f"n_{name}"],
+                "of": row[f"of_{name}"],
+                "share": share(row[f"n_{name}"], row[f"of_{name}"]),
+            }
+            for name in MENTOR_INDICATORS
+        },
+    }
+
+
+def compute_mentor_indicators(session: Session, *, cohort: str | None = None) -> dict[str, Any]:
+    """What the mentors gain, from their own survey: the share of mentors who report more
+    contact with people new to Sweden, more knowledge of integration and more engagement in it
+    (a higher answer at the end than at the start, of those who answered both), who are
+    satisfied (4 or 5 of 5) and who would mentor again (``yes`` of those who answered).
+
+    ``{"filters": {"cohort"}, "total": block, "groups": [{"key": {"cohort": id}, **block}]}``,
+    a block being ``mentors``, ``measured`` (a complete end wave), ``response_rate`` and
+    ``indicators`` (``n`` / ``of`` / ``share``, rounded as :func:`share`). Only complete waves
+    count, as for the participants' surveys. ``NotFound`` for an unknown cohort.
+    """
+    if cohort is not None and session.get(Cohort, cohort) is None:
+        raise NotFound(f"cohort {cohort!r} does not exist")
+    rows = [dict(r) for r in session.execute(build_mentor_query(cohort)).mappings()]
+    keys = ["mentors", "measured"]
+    keys += [f"{p}_{name}" for name in MENTOR_INDICATORS for p in ("n", "of")]
+    clean = [{"cohort": r["cohort"], **{k: int(r[k] or 0) for k in keys}} for r in rows]
+    total = {k: sum(r[k] for r in clean) for k in keys}
+    return {
+        "filters": {"cohort": cohort},
+        "total": _mentor_block(total),
+        "groups": [
+            {"key": {"cohort": r["cohort"]}, **_mentor_block(r)}
+            for r in sorted(clean, key=lambda r: str(r["cohort"]))
+        ],
+    }

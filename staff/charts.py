@@ -228,6 +228,47 @@ def response_lines_spec(
     return _config(chart, validate)
 
 
+GROUP_COLOURS = ("#1d3557", "#e9a23b", "#2a9d8f", "#8d99ae")
+
+
+def grouped_bars(
+    rows: list[dict[str, Any]], *, lang: str, percent_title: str, width: int = 360
+) -> str:
+    """Horizontal bars of shares (0–1), one bar per series within each label (women and men
+    side by side). ``rows``: ``{"label": str, "series": str, "share": float | None}``."""
+    return _svg(grouped_bars_spec(rows, percent_title=percent_title, width=width), lang)
+
+
+def grouped_bars_spec(
+    rows: list[dict[str, Any]], *, percent_title: str, width: int = 360, validate: bool = False
+) -> dict[str, Any]:
+    """The Vega-Lite spec of :func:`grouped_bars`."""
+    values = [
+        {"label": r["label"], "series": r["series"], "share": r["share"] or 0.0} for r in rows
+    ]
+    series = list(dict.fromkeys(r["series"] for r in rows))
+    chart = (
+        alt.Chart(alt.Data(values=values))
+        .mark_bar(height={"band": 0.8})
+        .encode(
+            y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+            yOffset=alt.YOffset("series:N", sort=series),
+            x=alt.X(
+                "share:Q",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%", title=percent_title),
+            ),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=series, range=list(GROUP_COLOURS[: len(series)])),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+        )
+        .properties(width=width, height=alt.Step(14))
+    )
+    return _config(chart, validate)
+
+
 _SPECS: dict[str, Any] = {
     "bars": target_bars_spec,
     "lines": response_lines_spec,

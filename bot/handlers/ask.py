@@ -42,6 +42,12 @@ def _answer(tr: Tr, answer: Answer | None) -> Outcome:
     buttons = None
     if answer.truncated and more_id and len(f"kb:{more_id}".encode()) <= 64:
         buttons = [[(tr.label("📖 More"), f"kb:{more_id}")]]
+    if answer.machine_translation:  # an LLM wrote it in the asker's language from other material
+        marker = tr(
+            "🤖 Machine translation: an AI wrote this in your language from material in another "
+            "language. It may contain mistakes."
+        )
+        return say(tr.join(Tr(answer.lang).finish(escape(answer.answer)), marker), buttons)
     # the material may be in another language than the person's (Swedish or English when it
     # does not exist in theirs): its own direction decides how it is laid out
     written_in = answer.passages[0].lang if answer.passages else answer.lang

@@ -181,7 +181,7 @@ def test_analyst_cannot_write_and_nothing_is_written(client: TestClient, session
 
 
 def test_health_and_docs_are_open(client: TestClient) -> None:
-    assert client.get("/health").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/health").json() == {"status": "ok", "database": "ok", "knowledge": "off"}
     assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

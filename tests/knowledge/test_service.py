@@ -55,3 +55,30 @@ async def test_llm_answer_when_a_chat_model_is_configured(retriever: Retriever) 
         service.set_retriever(None)
     assert answer.mode == "llm"
     assert answer.answer.startswith("Fika är en kaffepaus [1].")
+
+
+async def test_an_llm_answer_from_material_in_another_language_is_a_marked_translation(
+    retriever: Retriever,
+) -> None:
+    arabic = "الفيكا استراحة قهوة مع الزملاء [1]."
+    service.set_retriever(retriever, FakeListChatModel(responses=[arabic, "Fika är en paus [1]."]))
+    try:
+        asked_in_arabic = await service.ask("ما هي الفيكا في مكان العمل السويدي؟")
+        asked_in_swedish = await service.ask("Vad är fika?")
+    finally:
+        service.set_retriever(None)
+    # social_codes exists in Swedish and English only: the Arabic answer translates it
+    assert asked_in_arabic.lang == "ar"
+    assert asked_in_arabic.mode == "llm"
+    assert asked_in_arabic.passages[0].lang in {"sv", "en"}
+    assert asked_in_arabic.answer.startswith(arabic)
+    assert asked_in_arabic.machine_translation
+    assert asked_in_swedish.mode == "llm"
+    assert not asked_in_swedish.machine_translation  # written from material in Swedish
+
+
+async def test_an_extractive_answer_is_never_marked_as_a_translation(installed: Retriever) -> None:
+    answer = await service.ask("ما هي الفيكا في مكان العمل السويدي؟")
+    assert answer.mode == "extractive"
+    assert answer.passages[0].lang in {"sv", "en"}  # shown as written, not translated
+    assert not answer.machine_translation

@@ -2,7 +2,7 @@
 response_cell, filled from the records
 
 Revision ID: 0004_live
-Revises: 0004_group (written on 0003)
+Revises: 0004_announce (written on 0003)
 Create Date: 2026-12-03 12:50:00
 """
 
@@ -24,7 +24,7 @@ COUNTS = (
 
 
 revision: str = '0004_live'
-down_revision: str | None = '0004_group'  # written on 0003; chained after main's 0004_group at the merge of main
+down_revision: str | None = '0004_announce'  # written on 0003; chained after 0004_group and 0004_announce
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
