@@ -205,13 +205,10 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for n in args.sizes:
-        databases = [
-            (
-                "sqlite",
-                f"sqlite:///{folder / f'overview-{n}.db'}",
-                lambda n=n: fresh_sqlite(folder, n),
-            )
-        ]
+        databases = []
+        if not args.no_sqlite:
+            path = folder / f"overview-{n}.db"
+            databases.append(("sqlite", f"sqlite:///{path}", lambda n=n: fresh_sqlite(folder, n)))
         if not args.no_pg:
             url = sized(args.pg_url, n)
             databases.append(("postgresql", url, lambda url=url: fresh_postgres(url)))
@@ -254,6 +251,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--pg-url", default=os.environ.get("STEGVIS_BENCH_PG_URL", DEFAULT_PG))
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--workdir", help="folder for the SQLite files")
