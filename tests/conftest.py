@@ -72,7 +72,13 @@ def session(db: Engine) -> Iterator[Session]:
 def settings(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Settings]:
-    """Settings pointing at the test database and a private data folder (keys, Chroma)."""
+    """Settings pointing at the test database and a private data folder (keys, Chroma).
+
+    The API's start-up warm-up of the knowledge base is off: in an empty data folder it would
+    build the whole index (minutes) in a worker thread that the test's end then waits for. A test
+    of the warm-up turns it on for its own app (``tests/knowledge/test_warm_start.py``).
+    """
+    monkeypatch.setenv("STEGVIS_KNOWLEDGE_WARMUP", "false")
     monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("STEGVIS_DATABASE_URL", database_url)
     monkeypatch.delenv("STEGVIS_TELEGRAM_TOKEN", raising=False)

@@ -55,7 +55,7 @@ async def test_a_search_during_the_warm_up_waits_for_it(
 
     monkeypatch.setattr(service, "ensure_ready", slow_warm_up)
     monkeypatch.setattr(service, "ask", recorded_ask)
-    app = create_app(settings, engine=db)
+    app = create_app(settings.model_copy(update={"knowledge_warmup": True}), engine=db)
     headers = _token(db)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
