@@ -67,12 +67,13 @@ def test_import_with_progress_shows_its_stages_on_stderr(settings, db, round_fil
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["lines"] == 11  # stdout keeps the result alone
     stages_shown = result.stderr.splitlines()
-    assert stages_shown[:3] == [
+    assert stages_shown[:4] == [
         "import: checking lines (11)",
         "import: checking references",
         "import: writing records (11)",
+        "import: keeping the outcomes",  # the touched participants' kept outcomes
     ]
-    assert stages_shown[3].startswith("import: done in ")
+    assert stages_shown[4].startswith("import: done in ")
 
 
 def test_a_small_import_is_quiet_unless_asked(settings, db, round_file) -> None:
