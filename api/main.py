@@ -25,6 +25,7 @@ from api import errors
 from api.deps import UNAUTHORIZED_HEADERS
 from api.limits import LimitBodies
 from api.routes import (
+    announcements,
     audit,
     cohorts,
     events,
@@ -72,6 +73,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     knowledge.router,  # the knowledge base (its own team)
     invites.router,  # pair invites (bot team)
     schedule.router,  # check-in schedule (check-ins team)
+    announcements.router,  # announcements to a cohort (issue 13)
     group_meetings.router,  # kick-offs and workshops of a cohort
 )
 """Routers mounted under ``/api/v1``."""

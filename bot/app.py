@@ -29,6 +29,7 @@ from bot.handlers import (
     group_meeting,
     language,
     meeting,
+    mentor_survey,
     onboarding,
     privacy,
     progress,
@@ -40,6 +41,7 @@ from bot.handlers.help import menu
 from bot.i18n import Tr
 from bot.ptb import BotApplication, BotBuilder
 from bot.replies import answer_button
+from bot.retention import install as install_retention
 from bot.retry import RetryingRequest
 from bot.scheduler import install as install_sender
 from bot.scheduler import plan_after_join
@@ -65,6 +67,7 @@ HANDLER_MODULES: tuple[Flow, ...] = (
     ask,
     privacy,
     survey,
+    mentor_survey,  # the mentors' own survey (ms: buttons)
     checkin,
     group_meeting,
     text,
@@ -185,4 +188,5 @@ def build_application(
             app.add_handler(handler)
     app.add_error_handler(on_error)
     install_sender(app)  # due check-ins, surveys and reminders (bot/scheduler.py)
+    install_retention(app)  # the daily retention job (bot/retention.py)
     return app

@@ -9,7 +9,16 @@
 
 ``stegvis bot`` runs it alone (long polling, until SIGINT or SIGTERM); ``stegvis up`` starts it
 next to the staff API on one port: polling the sandbox's emulator or Telegram, or with a webhook
-on that port, where each update the route receives goes to ``feed``.
+on that port, where the route hands each update to ``process`` and answers only when it is done.
+
+The guarantee per mode. Polling: PTB confirms a batch of updates (the next ``getUpdates``
+offset) before their handlers finish, so a crash at that moment loses those updates: *at most
+once* per update. Webhook (``process``): the update's handlers have run — their database writes
+committed, in the same transaction as the update id (``bot/state.once``), and their replies
+sent — before the route answers 200; a failure answers 500 and a crash answers nothing, so
+Telegram delivers the update again, and the recorded update id makes a repeat change nothing:
+*exactly-once effect*. A reply is sent after its commit, so a crash between the two loses that
+reply (at most once; the person's next press of the button says what was saved).
 
 Starting: ``initialize`` (retried while the Bot API does not answer yet: the sandbox's emulator
 comes up in the same loop), the bot's ``post_init`` (its command menu), the warm-up, then polling
@@ -28,6 +37,7 @@ can take as long as that build.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import secrets
@@ -39,7 +49,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import NetworkError
-from telegram.ext import Application
+from telegram.ext import Application, ContextTypes
 
 from core.settings import Settings
 from knowledge import service as knowledge
@@ -49,6 +59,17 @@ log = logging.getLogger(__name__)
 WarmUp = Callable[[], Awaitable[object]]
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_failures: contextvars.ContextVar[list[BaseException] | None] = contextvars.ContextVar(
+    "stegvis_webhook_failures", default=None
+)
+
+
+class UpdateFailed(Exception):
+    """A handler of a webhook update failed: the update should be delivered again."""
+
+
+class NotReady(Exception):
+    """The bot is not started (or is stopping): a webhook update should come again later."""
 
 
 def knowledge_warm_up(settings: Settings) -> WarmUp:
@@ -81,6 +102,13 @@ class BotRunner:
     _started: bool = field(default=False, init=False)
     _stopping: bool = field(default=False, init=False)
     _warming: asyncio.Task[object] | None = field(default=None, init=False)
+    _in_flight: int = field(default=0, init=False)  # webhook updates being processed
+    _drained: asyncio.Event | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        # after the bot's own error handler (which tells the person): note the failure for
+        # ``process``, whose caller then asks Telegram to deliver the update again
+        self.application.add_error_handler(_note_failure)
 
     async def start(self, *, connect_timeout: float = 15.0) -> None:
         """Initialize (retrying until the Bot API answers), warm up, then poll or set the webhook.
@@ -137,10 +165,28 @@ class BotRunner:
         expected = self.webhook_secret or ""
         return bool(expected) and secrets.compare_digest(secret_token, expected)
 
-    async def feed(self, data: dict[str, Any]) -> None:
-        """Hand an update that came to the webhook to the bot."""
+    async def process(self, data: dict[str, Any]) -> None:
+        """Handle an update that came to the webhook, to its end (see the module docstring).
+
+        Raises ``NotReady`` before ``start`` or after ``stop``, and ``UpdateFailed`` when a
+        handler failed (its transaction rolled back): the webhook then answers 5xx.
+        """
         app = self.application
-        await app.update_queue.put(Update.de_json(data, app.bot))
+        if not self._started or not app.running:
+            raise NotReady("the bot is not running")
+        update = Update.de_json(data, app.bot)
+        token = _failures.set([])
+        self._in_flight += 1
+        try:
+            await app.process_update(update)
+            failed = _failures.get()
+        finally:
+            _failures.reset(token)
+            self._in_flight -= 1
+            if self._in_flight == 0 and self._drained is not None:
+                self._drained.set()
+        if failed:
+            raise UpdateFailed(f"update {update.update_id} failed") from failed[0]
 
     @property
     def started(self) -> bool:
@@ -148,7 +194,8 @@ class BotRunner:
         return self._started
 
     async def stop(self) -> None:
-        """Stop polling and the application (safe to call twice, and during ``start``)."""
+        """Stop polling and the application (safe to call twice, and during ``start``); webhook
+        updates in hand are finished first (up to 30 s), so that their replies still go out."""
         self._stopping = True
         if self._warming is not None and not self._warming.done():
             # a build in a worker thread cannot be interrupted; the process exits after it
@@ -156,7 +203,13 @@ class BotRunner:
             self._warming.cancel()
         if not self._started:
             return
-        self._started = False
+        self._started = False  # new webhook updates get 503; those in hand finish first
+        if self._in_flight:
+            self._drained = asyncio.Event()
+            try:
+                await asyncio.wait_for(self._drained.wait(), 30)
+            except TimeoutError:
+                log.warning("stopping with %d webhook updates unfinished", self._in_flight)
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
@@ -187,3 +240,10 @@ class BotRunner:
             for signum in STOP_SIGNALS:
                 loop.remove_signal_handler(signum)
             await self.stop()
+
+
+async def _note_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An error handler: remember that this webhook update failed (no-op when polling)."""
+    failed = _failures.get()
+    if failed is not None and context.error is not None:
+        failed.append(context.error)

@@ -45,13 +45,14 @@ from sqlmodel import Session, col, select
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.handlers import checkin, group_meeting, survey
+from bot.announce import announcement_text
+from bot.handlers import checkin, group_meeting, mentor_survey, survey
 from bot.ptb import BotApplication
 from bot.replies import Reply
 from bot.send import Recipient, send_to_person
 from bot.state import DEPS_KEY, BotDeps, Turn
 from core.settings import Settings
-from outcomes import group_meetings, schedule
+from outcomes import announcements, group_meetings, schedule
 from outcomes.clock import today, utcnow
 from outcomes.contacts import Contact, decrypt_chat_id
 from outcomes.models import Pair, Participant
@@ -67,8 +68,13 @@ CONCURRENCY = 16  # sends in flight at once
 INTERVAL = 2.0  # seconds between looks at the schedule when nothing is due
 SENDER_KEY = "stegvis_sender"
 SURVEY_KINDS = ("baseline", "followup_1", "followup_2", "result")
+MENTOR_SURVEY_KINDS = ("mentor_start", "mentor_end")
+ANNOUNCEMENT_BATCH = 300  # recipients claimed at a time (~10 s of sending: few pauses between)
 
 Outcome = str  # sent | unreachable | failed | skipped | taken_over
+
+
+Ready = tuple[announcements.Claim, Recipient, str]  # an announcement's claim, to whom, the text
 
 
 class _WithId(Protocol):
@@ -208,14 +214,136 @@ class Sender:
         await asyncio.gather(*(one(p) for p in items))
 
     async def drain(self, now: datetime | None = None) -> Counter[str]:
-        """Send everything that is due (``now``, else the clock's time) until nothing is left."""
+        """Send everything that is due (``now``, else the clock's time) until nothing is left:
+        check-ins, surveys and reminders, and announcements (``announcement …`` counts)."""
         total: Counter[str] = Counter()
         while not self._stopping.is_set():
             counts = await self.run_once(now)
+            counts.update(await self.announce_once(now))
             if not counts:
                 break
             total.update(counts)
         return total
+
+    # -- announcements (outcomes/announcements.py) -------------------------------------------
+
+    async def announce_once(self, now: datetime | None = None) -> Counter[str]:
+        """Send announcements until none is due, ``ANNOUNCEMENT_BATCH`` recipients claimed at a
+        time, as ``run_once`` does for the schedule: each chunk is begun (``sending``,
+        committed) before it goes out, so nothing is sent twice; one cancelled meanwhile is not
+        begun. The next batch is claimed and prepared while the last chunk of one goes out, so
+        the pacing keeps its rate across batches."""
+        counts: Counter[str] = Counter()
+        if self._stopping.is_set():
+            return counts
+        ready, claimed = await asyncio.to_thread(self._claim_announcements, now)
+        counts.update(claimed)
+        while ready:
+            finished: list[tuple[announcements.Claim, str]] = []
+            unsent: list[int] = []
+            sending: asyncio.Task[None] | None = None
+            upcoming: asyncio.Task[tuple[list[Ready], Counter[str]]] | None = None
+            for lo in range(0, len(ready), self.concurrency):
+                chunk = ready[lo : lo + self.concurrency]
+                if self._stopping.is_set():
+                    unsent.extend(claim.id for claim, _r, _t in chunk)
+                    counts["announcement released"] += len(chunk)
+                    continue
+                began = await asyncio.to_thread(
+                    self._begin_announcements, [c for c, _r, _t in chunk]
+                )
+                if sending is not None:
+                    await sending
+                go = [p for p in chunk if p[0].id in began]
+                counts["announcement not begun (cancelled)"] += len(chunk) - len(go)
+                sending = asyncio.create_task(self._send_announcements(go, finished, counts))
+                if lo + self.concurrency >= len(ready) and not self._stopping.is_set():
+                    upcoming = asyncio.create_task(
+                        asyncio.to_thread(self._claim_announcements, now)
+                    )
+            if sending is not None:
+                await sending
+            await asyncio.to_thread(self._finish_announcements, finished, unsent)
+            ready, claimed = await upcoming if upcoming is not None else ([], Counter())
+            counts.update(claimed)
+            if ready and self._stopping.is_set():  # claimed ahead, not begun: give them back
+                await asyncio.to_thread(
+                    self._finish_announcements, [], [claim.id for claim, _r, _t in ready]
+                )
+                counts["announcement released"] += len(ready)
+                ready = []
+        self.totals.update(counts)
+        return counts
+
+    def _claim_announcements(self, now: datetime | None) -> tuple[list[Ready], Counter[str]]:
+        """Claim the next batch of recipients and prepare their messages (in a worker thread:
+        its own counts, added up by the caller)."""
+        counts: Counter[str] = Counter()
+        claims = announcements.claim_due(
+            self.engine, worker=self.worker, limit=max(self.batch, ANNOUNCEMENT_BATCH), now=now
+        )
+        if not claims:
+            return [], counts
+        counts["announcement claimed"] += len(claims)
+        return self._prepare_announcements(claims, counts), counts
+
+    def _prepare_announcements(
+        self, claims: list[announcements.Claim], counts: Counter[str]
+    ) -> list[Ready]:
+        """Each claim's recipient and text; those no longer reachable are closed as blocked."""
+        out: list[Ready] = []
+        gone: list[int] = []
+        with Session(self.engine, expire_on_commit=False) as session:
+            texts = announcements.texts_of(session, {c.announcement for c in claims})
+            contacts = {
+                c.person: c
+                for c in session.exec(
+                    select(Contact).where(col(Contact.person).in_({c.person for c in claims}))
+                )
+            }
+            for claim in claims:
+                recipient = self._recipient(contacts.get(claim.person))
+                if recipient is None or claim.announcement not in texts:
+                    gone.append(claim.id)
+                    continue
+                out.append(
+                    (claim, recipient, announcement_text(texts[claim.announcement], recipient.lang))
+                )
+            announcements.close_unreachable(session, gone)
+            session.commit()
+        counts["announcement blocked"] += len(gone)
+        return out
+
+    def _begin_announcements(self, claims: list[announcements.Claim]) -> set[int]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            began = announcements.begin_sending(session, claims, worker=self.worker)
+            session.commit()
+            return began
+
+    async def _send_announcements(
+        self,
+        items: list[Ready],
+        finished: list[tuple[announcements.Claim, str]],
+        counts: Counter[str],
+    ) -> None:
+        async def one(claim: announcements.Claim, recipient: Recipient, text: str) -> None:
+            await self.pacer.slot()
+            outcome, detail = await self._send(recipient, Reply(text))
+            state = {"sent": "sent" if detail else "delivered", "unreachable": "blocked"}.get(
+                outcome, "failed"
+            )
+            finished.append((claim, state))
+            counts[f"announcement {state}"] += 1
+
+        await asyncio.gather(*(one(*item) for item in items))
+
+    def _finish_announcements(
+        self, finished: list[tuple[announcements.Claim, str]], unsent: list[int]
+    ) -> None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            announcements.finish_sending(session, finished)
+            announcements.release(session, unsent, self.worker)
+            session.commit()
 
     def _prepare(self, claims: list[Claim]) -> list[Prepared]:
         """Who each item goes to and the message; items that need no message are closed."""
@@ -293,6 +421,14 @@ class Sender:
             return survey.opening(
                 session,
                 participant=claim.person,
+                wave_name=claim.kind,
+                lang=lang,
+                reminder=claim.is_reminder,
+            )
+        if claim.kind in MENTOR_SURVEY_KINDS:
+            return mentor_survey.opening(
+                session,
+                mentor=claim.person,
                 wave_name=claim.kind,
                 lang=lang,
                 reminder=claim.is_reminder,

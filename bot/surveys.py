@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from core.vocab import STEP_ITEMS, Wave
+from core.vocab import STEP_ITEMS, MentorWave, Wave
+from outcomes.mentor_surveys import MentorSurveyAnswers
 from outcomes.schemas import SurveyAnswers
 
 SURVEYS_FILE = Path(__file__).with_name("surveys.yaml")
@@ -50,6 +51,7 @@ class Question:
     options: tuple[Option, ...] = ()
     max: int = 0
     when: tuple[tuple[str, tuple[object, ...]], ...] = ()
+    mentor: bool = False  # a question of the mentors' survey (keys of MentorSurveyAnswers)
 
     def option(self, code: str) -> Option | None:
         """The option with that code (choice questions), or None."""
@@ -75,6 +77,10 @@ class Question:
         """A SurveyAnswers holding only this question's answer."""
         field, _, sub = self.key.partition(".")
         return SurveyAnswers.model_validate({field: {sub: value} if sub else value})
+
+    def mentor_answers_for(self, value: object) -> MentorSurveyAnswers:
+        """A MentorSurveyAnswers holding only this (mentor) question's answer."""
+        return MentorSurveyAnswers.model_validate({self.key: value})
 
     def stored(self, answers: dict[str, Any]) -> object:
         """The stored answer to this question (None: no answer)."""
@@ -155,9 +161,13 @@ class WaveQuestions:
 class Surveys:
     questions: dict[str, Question]
     waves: dict[str, WaveQuestions]
+    mentor_waves: dict[str, WaveQuestions]
 
     def wave(self, name: str) -> WaveQuestions:
-        return self.waves[name]
+        return self.waves.get(name) or self.mentor_waves[name]
+
+    def mentor_by_code(self, code: str) -> WaveQuestions | None:
+        return next((w for w in self.mentor_waves.values() if w.code == code), None)
 
     def by_code(self, code: str) -> WaveQuestions | None:
         return next((w for w in self.waves.values() if w.code == code), None)
@@ -174,7 +184,7 @@ def _option(raw: dict[str, Any], kind: str, where: str) -> Option:
     return Option(code=str(raw["code"]), value=raw["value"], label=str(raw["label"]))
 
 
-def _question(name: str, raw: dict[str, Any]) -> Question:
+def _question(name: str, raw: dict[str, Any], mentor: bool = False) -> Question:
     kind = raw.get("kind")
     if kind not in KINDS:
         raise SurveyFileError(f"question {name}: kind must be one of {', '.join(KINDS)}")
@@ -189,6 +199,7 @@ def _question(name: str, raw: dict[str, Any]) -> Question:
         options=options,
         max=int(raw.get("max", 0)),
         when=when,
+        mentor=mentor,
     )
     if not question.code or len(question.code) > 3 or ":" in question.code:
         raise SurveyFileError(f"question {name}: code must be 1-3 characters without ':'")
@@ -209,7 +220,7 @@ def _question(name: str, raw: dict[str, Any]) -> Question:
     )
     for value in samples:
         try:
-            question.answers_for(value)
+            question.mentor_answers_for(value) if mentor else question.answers_for(value)
         except ValueError as exc:
             raise SurveyFileError(
                 f"question {name}: {value!r} does not fit {question.key}: {exc}"
@@ -251,7 +262,37 @@ def parse_surveys(data: dict[str, Any]) -> Surveys:
         raise SurveyFileError("every wave needs its questions: " + ", ".join(w.value for w in Wave))
     if len({w.code for w in waves.values()}) != len(waves):
         raise SurveyFileError("two waves share a code")
-    return Surveys(questions=questions, waves=waves)
+    return Surveys(questions=questions, waves=waves, mentor_waves=_mentor_waves(data))
+
+
+def _mentor_waves(data: dict[str, Any]) -> dict[str, WaveQuestions]:
+    """The mentors' survey: its questions (``mentor_questions``) and its two waves."""
+    questions = {
+        name: _question(name, raw, mentor=True)
+        for name, raw in (data.get("mentor_questions") or {}).items()
+    }
+    if len({q.code for q in questions.values()}) != len(questions):
+        raise SurveyFileError("two mentor questions share a code")
+    if any(q.when or q.kind != "choice" for q in questions.values()):
+        raise SurveyFileError("mentor questions are choices without a 'when'")
+    waves: dict[str, WaveQuestions] = {}
+    for name, raw in (data.get("mentor_waves") or {}).items():
+        if name not in {w.value for w in MentorWave}:
+            raise SurveyFileError(f"unknown mentor wave {name!r}")
+        missing = [q for q in raw.get("questions", []) if q not in questions]
+        if missing:
+            raise SurveyFileError(f"mentor wave {name}: unknown questions {missing}")
+        waves[name] = WaveQuestions(
+            name=name,
+            code=str(raw["code"]),
+            intro=_count_text(f"mentor wave {name}: intro", raw.get("intro")),
+            questions=tuple(questions[q] for q in raw["questions"]),
+        )
+    if set(waves) != {w.value for w in MentorWave}:
+        raise SurveyFileError("both mentor waves need their questions: mentor_start, mentor_end")
+    if len({w.code for w in waves.values()}) != len(waves):
+        raise SurveyFileError("two mentor waves share a code")
+    return waves
 
 
 @cache

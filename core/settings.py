@@ -73,6 +73,22 @@ class Settings(BaseSettings):
     max_import_line_chars: int = Field(default=JsonLimits.max_line_chars, ge=1)
     knowledge_warmup: bool = True  # the API loads the knowledge base at start (in the background)
 
+    # the round report (``stegvis report``, the workspace's Report button)
+    org_name: str = "Stegvis"  # the organisation named on every page of the report
+    org_logo: Path | None = None  # an SVG or PNG file; default the Stegvis mark
+    report_min_cell: int = Field(default=5, ge=1, le=100)  # figures of fewer people: "< 5"
+    report_chromium: str | None = None  # the browser that prints the PDF; default on PATH
+
+    # retention (outcomes/retention.py): a person's round ends with their last pair (else the
+    # cohort); contact data and conversation state go this many days after it, deliveries this
+    # many months after they were sent; pseudonymous outcome records are kept
+    retention_contact_days: int = Field(default=90, ge=1)
+    retention_conversation_days: int = Field(default=90, ge=1)
+    retention_delivery_months: int = Field(default=12, ge=1)
+    retention_check_minutes: float = Field(
+        default=60, gt=0
+    )  # how often the bot looks for a new day
+
     # emulator defaults
     emulator_rate_limits: bool = True
     classify_threshold: float = Field(default=0.5, ge=0, le=1)

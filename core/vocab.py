@@ -42,6 +42,31 @@ class Wave(StrEnum):
     result = "result"
 
 
+class MentorWave(StrEnum):
+    """The mentors' own survey: at the start and at the end of the round (issue 13)."""
+
+    mentor_start = "mentor_start"
+    mentor_end = "mentor_end"
+
+
+MENTOR_SCALES: tuple[str, ...] = (
+    "contact_newcomers",
+    "integration_knowledge",
+    "integration_engagement",
+)
+"""The mentor survey's 1-5 scales asked at the start and at the end (more = a higher answer)."""
+
+
+MENTOR_INDICATORS: tuple[str, ...] = (
+    "mentor_more_contact",
+    "mentor_more_knowledge",
+    "mentor_more_engagement",
+    "mentor_satisfied",
+    "mentor_would_again",
+)
+"""The mentors' indicators (``outcomes.indicators.compute_mentor_indicators``), in order."""
+
+
 class Employment(StrEnum):
     none = "none"
     part_time = "part_time"

@@ -17,7 +17,7 @@ def update_type(update: dict[str, Any]) -> str:
 
 
 @dataclass
-class _Queued:
+class Queued:
     update: dict[str, Any]
     twice: bool = False
 
@@ -26,7 +26,7 @@ class _Queued:
 class UpdateQueue:
     """Pending updates of one bot, oldest first. Not locked itself: the emulator's lock guards it."""
 
-    pending: list[_Queued] = field(default_factory=list)
+    pending: list[Queued] = field(default_factory=list)
     redeliver: list[dict[str, Any]] = field(default_factory=list)
     allowed_updates: list[str] = field(default_factory=list)
     signal: Signal = field(default_factory=Signal)
@@ -35,7 +35,7 @@ class UpdateQueue:
 
     def push(self, update: dict[str, Any], *, twice: bool = False) -> None:
         """Queue an update; with ``twice`` it is delivered again after it was confirmed."""
-        self.pending.append(_Queued(update, twice))
+        self.pending.append(Queued(update, twice))
 
     def allowed(self, update: dict[str, Any]) -> bool:
         """Whether the bot asked for updates of this type."""

@@ -30,6 +30,7 @@ from sqlmodel import Session, SQLModel, col
 
 from core.jsonl import JsonLimitError, JsonLimits, loads
 from core.progress import SILENT, Progress
+from outcomes import kept
 from outcomes.audit import audit_rows
 from outcomes.bulk import insert_rows
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
@@ -447,11 +448,12 @@ def _write_kind(
     items: list[_Parsed],
     report: ImportReport,
     actor: str,
-) -> None:
+) -> list[tuple[dict[str, Any] | None, dict[str, Any]]]:
+    """Write one kind; returns the (stored before or ``None``, written) rows that changed."""
     table = table_of(model)
     rows = [i.row for i in items]
     if not rows:
-        return
+        return []
     key_cols = KEY_COLUMNS.get(kind, ("id",))
     compare = [c for c in rows[0] if c not in key_cols and c not in ("recorded_by", "logged_by")]
     existing: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -505,6 +507,21 @@ def _write_kind(
     report.created[kind] = len(new_rows)
     report.updated[kind] = len(changed)
     report.unchanged[kind] = len(rows) - len(new_rows) - len(changed)
+    return [*((None, row) for row in new_rows), *changed]
+
+
+def _touched(
+    written: dict[str, list[tuple[dict[str, Any] | None, dict[str, Any]]]],
+) -> tuple[set[str], set[str]]:
+    """The participants and the cohorts whose kept outcomes the written rows may change."""
+    people = {row["id"] for _old, row in written.get("participant", [])}
+    for kind in ("survey", "event"):
+        for old, row in written.get(kind, []):
+            people.add(row["participant"])
+            if old is not None and old.get("participant") is not None:
+                people.add(old["participant"])
+    cohorts = {row["id"] for old, row in written.get("cohort", []) if old is not None}
+    return people, cohorts
 
 
 MODELS: dict[str, type[SQLModel]] = {
@@ -635,10 +652,15 @@ def _import(
         raise ImportRejected(errors[:MAX_ERRORS])
     report = ImportReport(lines=count, warnings=_outside_windows(session, parsed))
     progress.stage("writing records", total=sum(len(parsed[kind]) for kind in ORDER))
+    written: dict[str, list[tuple[dict[str, Any] | None, dict[str, Any]]]] = {}
     for kind in ORDER:
         items = sorted(parsed[kind].values(), key=lambda p: p.line)
-        _write_kind(session, kind, MODELS[kind], items, report, actor)
+        written[kind] = _write_kind(session, kind, MODELS[kind], items, report, actor)
         progress.advance(len(items))
+    people, cohorts = _touched(written)
+    if people or cohorts:
+        progress.stage("keeping the outcomes", total=None)
+        kept.refresh(session, participants=people, cohorts=cohorts)
     return report
 
 

@@ -65,6 +65,7 @@ Decisions where the spec leaves room:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, get_args
@@ -97,6 +98,7 @@ from core.vocab import (
     BASES,
     GROUPINGS,
     INDICATORS,
+    MENTOR_INDICATORS,
     MINOR_ITEMS,
     STEP_ITEMS,
     TARGET_PARTICIPANTS,
@@ -106,11 +108,14 @@ from core.vocab import (
     EventType,
     Grouping,
     MeetingKind,
+    MentorWave,
     SurveyStatus,
     Wave,
 )
 from outcomes.errors import Invalid, NotFound
-from outcomes.models import Cohort, Event, Meeting, Pair, Participant, Survey
+from outcomes.kept_models import KeptOutcome, OutcomeCell
+from outcomes.mentor_surveys import MentorSurvey
+from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.types import table_of
 
 Plan = Literal["joined", "correlated"]
@@ -153,6 +158,8 @@ _T = table_of(Event)
 _P = table_of(Participant)
 _C = table_of(Cohort)
 _S = table_of(Survey)
+_K = table_of(KeptOutcome)
+_CELL = table_of(OutcomeCell)
 _M = table_of(Meeting)
 _PAIR = table_of(Pair)
 GROUP_MEETING_KINDS: tuple[str, ...] = (
@@ -332,15 +339,20 @@ class _Scope:
     basis: Basis
     window: tuple[date | None, date | None] | None
     cohorts: tuple[str, ...] | None = None
+    participants: Any = None  # ids, or an expanding bindparam
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    def conditions(self, cohort_column: Any = None) -> list[ColumnElement[bool]]:
         """Which participants are counted: one cohort, some cohorts, cohorts overlapping a date
-        window."""
+        window, some participants (the kept outcomes' refresh). ``cohort_column``: where the
+        cohort is read (the participant's, unless given)."""
+        column = _P.c.cohort if cohort_column is None else cohort_column
         out: list[ColumnElement[bool]] = []
         if self.cohort is not None:
-            out.append(_P.c.cohort == self.cohort)
+            out.append(column == self.cohort)
         if self.cohorts is not None:
-            out.append(_P.c.cohort.in_(self.cohorts))
+            out.append(column.in_(self.cohorts))
+        if self.participants is not None:
+            out.append(_P.c.id.in_(self.participants))
         if self.window is not None:
             start, end = self.window
             if end is not None:
@@ -637,29 +649,25 @@ def _person(pf: Any) -> dict[str, ColumnElement[Any]]:
     }
 
 
-def build_query(
-    dialect: str,
-    *,
-    cohort: str | None = None,
-    by: Grouping | None = None,
-    basis: Basis = "measured",
-    window: tuple[date | None, date | None] | None = None,
-    plan: Plan | None = None,
-) -> Select[Any] | CompoundSelect[Any]:
-    """The one statement: per group, ``enrolled``, ``measured`` and ``n_<ind>`` / ``of_<ind>``.
+def _count_names() -> tuple[str, ...]:
+    names = ["measured", "counted"]
+    for name in INDICATORS:
+        names.append(f"n_{name}")
+        if name in CONTRIBUTION_INDICATORS:
+            names.append(f"of_{name}")
+    return tuple(names)
 
-    ``plan``: ``DEFAULT_PLAN`` unless given (tests run both; the numbers never depend on it).
-    With ``basis="measured"`` the head count (``enrolled``, ``measured``) comes from a second,
-    light ``SELECT`` joined by ``UNION ALL``: a group may then have two rows, to be added up.
-    """
-    scope = _Scope(cohort, by, basis, window)
-    plan = plan or DEFAULT_PLAN
-    facts = _facts(scope, plan)
-    pf = _flags(facts, by).c
+
+COUNT_BITS: dict[str, int] = {name: 1 << k for k, name in enumerate(_count_names())}
+"""Every count of a group as one bit of one integer per participant (27 bits: fits an
+INTEGER): ``measured``, ``counted``, ``n_<indicator>`` and ``of_<contribution indicator>``.
+People with the same bits are counted together; each count is the sum over the bit patterns
+that have its bit."""
+
+
+def _person_counts(pf: Any) -> dict[str, ColumnElement[Any]]:
+    """The condition of each bit of ``COUNT_BITS`` over one participant's flags (layer 2)."""
     person = _person(pf)
-
-    # every count as one bit of one integer per participant; people with the same bits are
-    # counted together, then each count is the sum over the bit patterns that have its bit
     counted = pf.counted == 1
     conditions: dict[str, ColumnElement[Any]] = {"measured": pf.measured == 1, "counted": counted}
     for name in INDICATORS:
@@ -670,10 +678,39 @@ def build_query(
             conditions[f"of_{name}"] = and_(counted, person[outcome_name], answer.is_not(None))
         else:
             conditions[f"n_{name}"] = and_(counted, person[name])
-    bit = {name: 1 << k for k, name in enumerate(conditions)}  # 27 bits: fits an INTEGER
-    bits = sum((_flag(c) * bit[name] for name, c in conditions.items()), literal_column("0"))
+    assert tuple(conditions) == tuple(COUNT_BITS)  # noqa: S101  (one order, built above)
+    return conditions
+
+
+def _bits(pf: Any) -> ColumnElement[int]:
+    """One participant's ``COUNT_BITS`` as one integer."""
+    conditions = _person_counts(pf)
+    return sum((_flag(c) * COUNT_BITS[name] for name, c in conditions.items()), literal_column("0"))
+
+
+def build_query(
+    dialect: str,
+    *,
+    cohort: str | None = None,
+    by: Grouping | None = None,
+    basis: Basis = "measured",
+    window: tuple[date | None, date | None] | None = None,
+    plan: Plan | None = None,
+    cohorts: tuple[str, ...] | None = None,
+) -> Select[Any] | CompoundSelect[Any]:
+    """The one statement: per group, ``enrolled``, ``measured`` and ``n_<ind>`` / ``of_<ind>``.
+
+    ``plan``: ``DEFAULT_PLAN`` unless given (tests run both; the numbers never depend on it).
+    With ``basis="measured"`` the head count (``enrolled``, ``measured``) comes from a second,
+    light ``SELECT`` joined by ``UNION ALL``: a group may then have two rows, to be added up.
+    """
+    scope = _Scope(cohort, by, basis, window, cohorts)
+    plan = plan or DEFAULT_PLAN
+    facts = _facts(scope, plan)
+    pf = _flags(facts, by).c
+    bit = COUNT_BITS
     group = [pf.g] if by is not None else []
-    pp = _fence(select(*group, bits.label("bits"))).subquery("per_person")
+    pp = _fence(select(*group, _bits(pf).label("bits"))).subquery("per_person")
     pattern_group = [pp.c.g] if by is not None else []
     patterns = (
         select(*pattern_group, pp.c.bits, func.count().label("people"))
@@ -776,6 +813,73 @@ def _tune(session: Session, dialect: str) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
+def build_kept_query(participants: Any = None) -> Select[Any]:
+    """One row per participant (all, or those given): ``participant`` and ``bits``, their
+    ``COUNT_BITS`` on the ``enrolled`` basis — layers 1 and 2 of the indicators' statement and
+    the per-person bits of layer 3, what ``outcomes/kept.py`` keeps in ``participant_outcome``.
+
+    ``participants``: ids, or an expanding ``bindparam`` (a statement built once, executed for
+    any list of people)."""
+    scope = _Scope(None, None, "enrolled", None, participants=participants)
+    pf = _flags(_facts(scope, DEFAULT_PLAN), None, with_pid=True).c
+    return select(pf.pid.label("participant"), _bits(pf).label("bits"))
+
+
+_CELL_GROUPINGS = (None, "cohort", "gender", "region")
+"""Groupings the kept cells (per cohort and gender) answer; the others add up the people."""
+
+
+def _kept_rows(session: Session, scope: _Scope) -> list[dict[str, Any]]:
+    """The rows of :func:`build_query` from the kept outcomes (``outcomes/kept.py``).
+
+    By cohort, gender or region (or none): a GROUP BY over ``outcome_cell``, the kept rows
+    added up per cohort, gender and basis. Otherwise a GROUP BY over one row per person
+    (``participant_outcome``), each count a sum over the bits: the kept bits are judged on the
+    ``enrolled`` basis, and on the ``measured`` basis a person counts only with their
+    ``measured`` bit (a measured person's flags are the same on both bases: only who is
+    counted differs).
+    """
+    if scope.by in _CELL_GROUPINGS:
+        cell = _CELL
+        head: ColumnElement[Any] | None = {
+            None: None,
+            "cohort": cell.c.cohort,
+            "gender": cell.c.gender,
+            "region": _C.c.region,
+        }[scope.by]
+        wanted = [cell.c.basis == scope.basis, *scope.conditions(cell.c.cohort)]
+        people = func.coalesce(func.sum(cell.c.people), 0)
+        query = (
+            select(
+                head.label("g") if head is not None else null().label("g"),
+                people.label("enrolled"),
+                *(func.coalesce(func.sum(cell.c[name]), 0).label(name) for name in COUNT_BITS),
+            )
+            .select_from(cell.join(_C, _C.c.id == cell.c.cohort))
+            .where(*wanted)
+        )
+        if head is not None:
+            query = query.group_by(head).having(people > 0)
+        return [dict(row) for row in session.execute(query).mappings()]
+    head = scope.group_column()
+    measured = COUNT_BITS["measured"]
+    columns: list[ColumnElement[Any]] = [
+        head.label("g") if head is not None else null().label("g"),
+        func.count().label("enrolled"),
+    ]
+    for name, b in COUNT_BITS.items():
+        mask = b if scope.basis == "enrolled" else b | measured
+        columns.append(func.sum(_flag(_K.c.bits.op("&")(mask) == mask)).label(name))
+    query = (
+        select(*columns)
+        .select_from(_K.join(_P, _P.c.id == _K.c.participant).join(_C, _C.c.id == _P.c.cohort))
+        .where(*scope.conditions())
+    )
+    if head is not None:
+        query = query.group_by(head)
+    return [dict(row) for row in session.execute(query).mappings()]
+
+
 def compute_indicators(
     session: Session,
     *,
@@ -784,6 +888,8 @@ def compute_indicators(
     basis: Basis = "measured",
     window: tuple[date | None, date | None] | None = None,
     plan: Plan | None = None,
+    cohorts: Sequence[str] | None = None,
+    kept: bool = False,
 ) -> dict[str, Any]:
     """The indicators of spec/outcomes.md as its JSON shape (plus ``targets`` where they apply).
 
@@ -793,9 +899,25 @@ def compute_indicators(
     ``measured`` or ``enrolled``; ``window`` = (from, to), either ``None`` for open, keeps the
     participants whose cohort's dates overlap it and adds ``from``/``to`` to ``filters``.
     ``plan`` forces one of the two SQL plans (tests); the numbers never depend on it.
+    ``cohorts`` limits to several cohorts (the round report's ``--cohort A --cohort B``; each must
+    exist, else ``NotFound``) and adds ``cohorts`` to ``filters``; one cohort given this way is
+    the same as ``cohort`` (with its targets).
+    ``kept=True`` adds up the kept per-participant outcomes (``participant_outcome``, kept by
+    every write; the same numbers, a GROUP BY over one row per person) instead of computing
+    them from the records (``plan`` is then not used; with ``cohorts`` the records are read).
     Raises ``Invalid`` for an unknown grouping, basis or plan, or a window that ends before it
     starts.
     """
+    if cohorts is not None:
+        chosen = tuple(dict.fromkeys(cohorts))
+        if cohort is None and len(chosen) == 1:
+            cohort, chosen = chosen[0], ()
+        if chosen:
+            known = set(session.execute(select(_C.c.id).where(_C.c.id.in_(chosen))).scalars())
+            missing = [c for c in chosen if c not in known]
+            if missing:
+                raise NotFound(f"cohort {missing[0]!r} does not exist")
+        cohorts = chosen or None
     if by is not None and by not in GROUPINGS:
         raise Invalid(f"unknown grouping {by!r}; expected one of {', '.join(GROUPINGS)}")
     if basis not in BASES:
@@ -815,10 +937,21 @@ def compute_indicators(
         if cohort is not None and cohort not in targets:
             raise NotFound(f"cohort {cohort!r} does not exist")
 
-    dialect = session.get_bind().dialect.name
-    statement = build_query(dialect, cohort=cohort, by=by, basis=basis, window=window, plan=plan)
-    _tune(session, dialect)
-    rows = [dict(row) for row in session.execute(statement).mappings()]
+    if kept and not cohorts:
+        rows = _kept_rows(session, _Scope(cohort, by, basis, window))
+    else:
+        dialect = session.get_bind().dialect.name
+        statement = build_query(
+            dialect,
+            cohort=cohort,
+            by=by,
+            basis=basis,
+            window=window,
+            plan=plan,
+            cohorts=tuple(cohorts) if cohorts else None,
+        )
+        _tune(session, dialect)
+        rows = [dict(row) for row in session.execute(statement).mappings()]
     keys = ["enrolled", "measured", "counted", *(f"n_{name}" for name in INDICATORS)]
     keys += [f"of_{name}" for name in CONTRIBUTION_INDICATORS]
     summed = {k: sum(int(row[k] or 0) for row in rows) for k in keys}
@@ -829,6 +962,8 @@ def compute_indicators(
             into[k] += int(row[k] or 0)
 
     filters: dict[str, Any] = {"cohort": cohort, "basis": basis}
+    if cohorts:
+        filters["cohorts"] = list(cohorts)
     if window is not None:
         filters["from"] = window[0].isoformat() if window[0] else None
         filters["to"] = window[1].isoformat() if window[1] else None
@@ -977,3 +1112,102 @@ def participant_flags(
     )
     _tune(session, dialect)
     return [dict(row) for row in session.connection().execute(statement).mappings().all()]
+
+
+# -- the mentors (issue 13) -------------------------------------------------------------------
+
+_MENTOR = table_of(Mentor)
+_MS = table_of(MentorSurvey)
+MENTOR_SCALE_OF: dict[str, str] = {
+    "mentor_more_contact": "contact_newcomers",
+    "mentor_more_knowledge": "integration_knowledge",
+    "mentor_more_engagement": "integration_engagement",
+}
+"""The indicators that compare a mentor's answer at the end with their answer at the start."""
+SATISFIED_FROM = 4  # satisfaction 4 or 5 of 5
+
+
+def build_mentor_query(cohort: str | None = None) -> Select[Any]:
+    """Per cohort: ``mentors``, ``measured`` (a complete end wave) and ``n_<ind>`` / ``of_<ind>``
+    of every mentor indicator, in one statement."""
+    s = _MS.alias("ms_start")
+    e = _MS.alias("ms_end")
+    complete = SurveyStatus.complete.value
+    people = _MENTOR.outerjoin(
+        s,
+        and_(
+            s.c.person == _MENTOR.c.id,
+            s.c.wave == MentorWave.mentor_start.value,
+            s.c.status == complete,
+        ),
+    ).outerjoin(
+        e,
+        and_(
+            e.c.person == _MENTOR.c.id,
+            e.c.wave == MentorWave.mentor_end.value,
+            e.c.status == complete,
+        ),
+    )
+    columns: list[ColumnElement[Any]] = [
+        _MENTOR.c.cohort.label("cohort"),
+        func.count().label("mentors"),
+        func.count(e.c.id).label("measured"),
+    ]
+    for name, scale in MENTOR_SCALE_OF.items():
+        both = and_(s.c[scale].is_not(None), e.c[scale].is_not(None))
+        columns.append(func.sum(_flag(and_(both, e.c[scale] > s.c[scale]))).label(f"n_{name}"))
+        columns.append(func.sum(_flag(both)).label(f"of_{name}"))
+    columns += [
+        func.sum(_flag(e.c.satisfaction >= SATISFIED_FROM)).label("n_mentor_satisfied"),
+        func.sum(_flag(e.c.satisfaction.is_not(None))).label("of_mentor_satisfied"),
+        func.sum(_flag(e.c.mentor_again == "yes")).label("n_mentor_would_again"),
+        func.sum(_flag(e.c.mentor_again.is_not(None))).label("of_mentor_would_again"),
+    ]
+    query = select(*columns).select_from(people).group_by(_MENTOR.c.cohort)
+    if cohort is not None:
+        query = query.where(_MENTOR.c.cohort == cohort)
+    return query
+
+
+def _mentor_block(row: dict[str, int]) -> dict[str, Any]:
+    return {
+        "mentors": row["mentors"],
+        "measured": row["measured"],
+        "response_rate": share(row["measured"], row["mentors"]),
+        "indicators": {
+            name: {
+                "n": row[f"n_{name}"],
+                "of": row[f"of_{name}"],
+                "share": share(row[f"n_{name}"], row[f"of_{name}"]),
+            }
+            for name in MENTOR_INDICATORS
+        },
+    }
+
+
+def compute_mentor_indicators(session: Session, *, cohort: str | None = None) -> dict[str, Any]:
+    """What the mentors gain, from their own survey: the share of mentors who report more
+    contact with people new to Sweden, more knowledge of integration and more engagement in it
+    (a higher answer at the end than at the start, of those who answered both), who are
+    satisfied (4 or 5 of 5) and who would mentor again (``yes`` of those who answered).
+
+    ``{"filters": {"cohort"}, "total": block, "groups": [{"key": {"cohort": id}, **block}]}``,
+    a block being ``mentors``, ``measured`` (a complete end wave), ``response_rate`` and
+    ``indicators`` (``n`` / ``of`` / ``share``, rounded as :func:`share`). Only complete waves
+    count, as for the participants' surveys. ``NotFound`` for an unknown cohort.
+    """
+    if cohort is not None and session.get(Cohort, cohort) is None:
+        raise NotFound(f"cohort {cohort!r} does not exist")
+    rows = [dict(r) for r in session.execute(build_mentor_query(cohort)).mappings()]
+    keys = ["mentors", "measured"]
+    keys += [f"{p}_{name}" for name in MENTOR_INDICATORS for p in ("n", "of")]
+    clean = [{"cohort": r["cohort"], **{k: int(r[k] or 0) for k in keys}} for r in rows]
+    total = {k: sum(r[k] for r in clean) for k in keys}
+    return {
+        "filters": {"cohort": cohort},
+        "total": _mentor_block(total),
+        "groups": [
+            {"key": {"cohort": r["cohort"]}, **_mentor_block(r)}
+            for r in sorted(clean, key=lambda r: str(r["cohort"]))
+        ],
+    }

@@ -3,8 +3,9 @@
     data = overview(session, cohort="c-2026")      # or cohort=None for every cohort
 
 Every number comes from the one indicator engine (:func:`outcomes.indicators.compute_indicators`),
-so the page shows what ``stegvis indicators --json`` and ``GET /api/v1/indicators`` give for the
-same data: ``total`` (with the cohort's ``targets`` when one cohort is chosen), ``by_gender``
+added up from the kept per-participant outcomes (``kept=True``: a GROUP BY over one row per
+person, kept by every write in its transaction, ``outcomes/kept.py``), so the page shows what
+``stegvis indicators --json`` and ``GET /api/v1/indicators`` give for the same data, at once: ``total`` (with the cohort's ``targets`` when one cohort is chosen), ``by_gender``
 and, for all cohorts, ``by_cohort`` (each with its targets). ``response_over_time`` adds how the
 baseline and result surveys came in, week by week (Monday to Sunday) — month by month when the
 answers span more than half a year — as a share of those enrolled.
@@ -21,6 +22,7 @@ from sqlmodel import Session
 
 from core.vocab import Basis, SurveyStatus, Wave
 from outcomes.indicators import compute_indicators, share
+from outcomes.kept_models import ResponseCell
 from outcomes.models import Participant, Survey
 from outcomes.types import table_of
 
@@ -49,19 +51,33 @@ def _next_month(day: date) -> date:
 
 
 def response_over_time(
-    session: Session, *, cohort: str | None, enrolled: int
+    session: Session, *, cohort: str | None, enrolled: int, kept: bool = True
 ) -> list[ResponsePoint]:
-    """Cumulative complete baseline and result responses per week (first answer to the last)."""
-    s = table_of(Survey)
-    p = table_of(Participant)
-    query = (
-        select(s.c.wave, s.c.answered_on, func.count())
-        .select_from(s.join(p, p.c.id == s.c.participant))
-        .where(s.c.status == SurveyStatus.complete.value, s.c.wave.in_(RESPONSE_WAVES))
-        .group_by(s.c.wave, s.c.answered_on)
-    )
-    if cohort is not None:
-        query = query.where(p.c.cohort == cohort)
+    """Cumulative complete baseline and result responses per week (first answer to the last).
+
+    ``kept``: counted from the kept response cells (``response_cell``, per cohort, wave and
+    day, kept by every write); ``False`` counts the surveys themselves (the same numbers)."""
+    if kept:
+        rc = table_of(ResponseCell)
+        query = (
+            select(rc.c.wave, rc.c.answered_on, func.sum(rc.c.people))
+            .where(rc.c.wave.in_(RESPONSE_WAVES))
+            .group_by(rc.c.wave, rc.c.answered_on)
+            .having(func.sum(rc.c.people) > 0)
+        )
+        if cohort is not None:
+            query = query.where(rc.c.cohort == cohort)
+    else:
+        s = table_of(Survey)
+        p = table_of(Participant)
+        query = (
+            select(s.c.wave, s.c.answered_on, func.count())
+            .select_from(s.join(p, p.c.id == s.c.participant))
+            .where(s.c.status == SurveyStatus.complete.value, s.c.wave.in_(RESPONSE_WAVES))
+            .group_by(s.c.wave, s.c.answered_on)
+        )
+        if cohort is not None:
+            query = query.where(p.c.cohort == cohort)
     per_day: dict[tuple[str, date], int] = {}
     for wave, day, count in session.execute(query):
         if isinstance(day, str):
@@ -98,11 +114,11 @@ def overview(
     session: Session, *, cohort: str | None = None, basis: Basis = "measured"
 ) -> dict[str, Any]:
     """Everything the overview page shows (``NotFound`` for an unknown cohort)."""
-    by_gender = compute_indicators(session, cohort=cohort, by="gender", basis=basis)
+    by_gender = compute_indicators(session, cohort=cohort, by="gender", basis=basis, kept=True)
     total = by_gender["total"]
     by_cohort = None
     if cohort is None:
-        by_cohort = compute_indicators(session, by="cohort", basis=basis)["groups"]
+        by_cohort = compute_indicators(session, by="cohort", basis=basis, kept=True)["groups"]
     headline = list(HEADLINE)
     for key in total.get("targets") or {}:
         if key in total["indicators"] and key not in headline:

@@ -103,6 +103,12 @@ def planned_items(
             if due < result_due and due >= onboarded - timedelta(days=14):
                 items.append((kind, 0, max(due, onboarded)))
         items.append(("result", 0, max(result_due, onboarded)))
+    else:  # the mentors' own survey (issue 13): the morning after they join (not on top of
+        # the welcome), and in the last two weeks of the round
+        items.append(
+            ("mentor_start", 0, _at(onboarded.astimezone(STOCKHOLM).date() + timedelta(days=1)))
+        )
+        items.append(("mentor_end", 0, max(result_due, onboarded)))
     month = 1
     while True:
         due = _at(add_months(start, month) - timedelta(days=7))  # the last week of each month

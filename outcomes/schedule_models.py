@@ -31,7 +31,8 @@ class ScheduledItem(SQLModel, table=True):
     pair: str = Field(foreign_key="pair.id", index=True, max_length=ID)
     role: str = Field(max_length=16)  # participant | mentor
     person: str = Field(max_length=ID, index=True)  # pseudonymous id of the participant or mentor
-    # baseline | checkin | followup_1 | followup_2 | result | group_invite | group_reminder
+    # baseline | checkin | followup_1 | followup_2 | result | mentor_start | mentor_end |
+    # group_invite | group_reminder
     kind: str = Field(max_length=16)
     sequence: int = 0  # the program month of a check-in; 0 for surveys; a group meeting's id
     due_at: datetime = Field(sa_type=UTCDateTime)

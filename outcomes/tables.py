@@ -17,10 +17,14 @@ from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
 from outcomes import (
+    announcements,
     contacts,
     conversations,
     group_meetings,
+    kept_models,
+    mentor_surveys,
     models,
+    retention_models,
     schedule_models,
     staff_models,
     study_models,
@@ -35,7 +39,11 @@ TABLE_MODULES: tuple[ModuleType, ...] = (
     survey_skips,
     study_models,
     staff_models,
+    announcements,
+    mentor_surveys,
     group_meetings,
+    kept_models,
+    retention_models,
 )
 
 

@@ -32,7 +32,9 @@ ROUTERS = (
     "staff.routes.group_meetings",
     "staff.routes.study",
     "staff.routes.exports",
+    "staff.routes.report",
     "staff.routes.accounts",
+    "staff.routes.announcements",
 )
 
 

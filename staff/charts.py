@@ -8,7 +8,8 @@ Both are maintained, and the spec is the same one a data person would write in a
 Every chart is paired with a table of its numbers on the page, and carries a text description.
 
 Rendering costs ~25 ms a chart after the first (which starts the embedded engine: ~0.5 s), so
-charts are cached by their spec: the same numbers are never rendered twice.
+charts are cached by their numbers (before Altair builds the spec, which costs more than the
+page's queries): the same numbers are never drawn twice, and new numbers always are.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def target_bars(
 
     ``rows``: ``{"label": str, "share": float | None, "target": float | None}``.
     """
-    return _svg(target_bars_spec(rows, percent_title=percent_title, width=width), lang)
+    values = [{k: r.get(k) for k in ("label", "share", "target")} for r in rows]
+    return _cached("bars", json.dumps(values, sort_keys=True), lang, percent_title, width)
 
 
 def target_bars_spec(
@@ -103,7 +105,96 @@ def response_lines(
     ``points``: ``{"week": str, "series": str, "share": float}`` in order; ``week`` is the label
     (the week's Monday as the page's language writes it).
     """
-    return _svg(response_lines_spec(points, percent_title=percent_title, width=width), lang)
+    values = [{k: p[k] for k in ("week", "series", "share")} for p in points]
+    return _cached("lines", json.dumps(values, sort_keys=True), lang, percent_title, width)
+
+
+@lru_cache(maxsize=256)
+def _cached(kind: str, values: str, lang: str, percent_title: str, width: int) -> str:
+    """A chart by its numbers: building the Altair chart costs more than the page's queries,
+    so the same numbers (a cache key, never stale) skip it and the rendering."""
+    rows = json.loads(values)
+    spec = _SPECS[kind](rows, percent_title=percent_title, width=width)
+    return _svg(spec, lang)
+
+
+def whiskers(rows: list[dict[str, Any]], *, lang: str, percent_title: str, width: int = 420) -> str:
+    """A point per row (a difference in percentage points, as a share) with its interval drawn
+    as a whisker, and a line at zero (no difference).
+
+    ``rows``: ``{"label": str, "difference": float | None, "low": float | None,
+    "high": float | None}``; rows without a difference are left out of the picture.
+    """
+    values = [
+        {k: r.get(k) for k in ("label", "difference", "low", "high")}
+        for r in rows
+        if r.get("difference") is not None
+    ]
+    return _cached("whiskers", json.dumps(values, sort_keys=True), lang, percent_title, width)
+
+
+def whiskers_spec(
+    rows: list[dict[str, Any]], *, percent_title: str, width: int = 420, validate: bool = False
+) -> dict[str, Any]:
+    """The Vega-Lite spec of :func:`whiskers`."""
+    ends = [
+        v for r in rows for v in (r.get("low"), r.get("high"), r.get("difference")) if v is not None
+    ]
+    reach = max([0.1, *(abs(v) for v in ends)])
+    scale = alt.Scale(domain=[-reach, reach], nice=True)
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=220))
+    )
+    axis = alt.Axis(format="+%", title=percent_title)
+    whisker = (
+        base.transform_filter("datum.low != null && datum.high != null")
+        .mark_rule(color=INK, strokeWidth=2)
+        .encode(x=alt.X("low:Q", scale=scale, axis=axis), x2="high:Q")
+    )
+    point = base.mark_point(color=INK, filled=True, size=70, opacity=1).encode(
+        x=alt.X("difference:Q", scale=scale, axis=axis)
+    )
+    zero = (
+        alt.Chart(alt.Data(values=[{"zero": 0}]))
+        .mark_rule(color=MUTED, strokeDash=[4, 3])
+        .encode(x=alt.X("zero:Q", scale=scale))
+    )
+    chart = alt.layer(zero, whisker, point).properties(width=width, height=alt.Step(28))
+    return _config(chart, validate)
+
+
+def funnel(rows: list[dict[str, Any]], *, lang: str, percent_title: str, width: int = 420) -> str:
+    """The attrition funnel: per stage (randomised, then each wave answered) a bar per arm.
+
+    ``rows``: ``{"stage": str, "arm": str, "people": int}`` in order (stages top to bottom,
+    the arms in the order of the legend); ``percent_title`` is the axis title (a head count).
+    """
+    values = [{k: r[k] for k in ("stage", "arm", "people")} for r in rows]
+    return _cached("funnel", json.dumps(values, sort_keys=True), lang, percent_title, width)
+
+
+def funnel_spec(
+    rows: list[dict[str, Any]], *, percent_title: str, width: int = 420, validate: bool = False
+) -> dict[str, Any]:
+    """The Vega-Lite spec of :func:`funnel`."""
+    stages = list(dict.fromkeys(r["stage"] for r in rows))
+    arms = list(dict.fromkeys(r["arm"] for r in rows))
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar()
+        .encode(
+            y=alt.Y("stage:N", sort=stages, title=None, axis=alt.Axis(labelLimit=220)),
+            yOffset=alt.YOffset("arm:N", sort=arms),
+            x=alt.X("people:Q", axis=alt.Axis(title=percent_title, tickMinStep=1)),
+            color=alt.Color(
+                "arm:N",
+                scale=alt.Scale(domain=arms, range=list(WAVE_COLOURS[: len(arms)])),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+        )
+        .properties(width=width, height=alt.Step(16))
+    )
+    return _config(chart, validate)
 
 
 def response_lines_spec(
@@ -135,3 +226,52 @@ def response_lines_spec(
         .properties(width=width, height=220)
     )
     return _config(chart, validate)
+
+
+GROUP_COLOURS = ("#1d3557", "#e9a23b", "#2a9d8f", "#8d99ae")
+
+
+def grouped_bars(
+    rows: list[dict[str, Any]], *, lang: str, percent_title: str, width: int = 360
+) -> str:
+    """Horizontal bars of shares (0–1), one bar per series within each label (women and men
+    side by side). ``rows``: ``{"label": str, "series": str, "share": float | None}``."""
+    return _svg(grouped_bars_spec(rows, percent_title=percent_title, width=width), lang)
+
+
+def grouped_bars_spec(
+    rows: list[dict[str, Any]], *, percent_title: str, width: int = 360, validate: bool = False
+) -> dict[str, Any]:
+    """The Vega-Lite spec of :func:`grouped_bars`."""
+    values = [
+        {"label": r["label"], "series": r["series"], "share": r["share"] or 0.0} for r in rows
+    ]
+    series = list(dict.fromkeys(r["series"] for r in rows))
+    chart = (
+        alt.Chart(alt.Data(values=values))
+        .mark_bar(height={"band": 0.8})
+        .encode(
+            y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+            yOffset=alt.YOffset("series:N", sort=series),
+            x=alt.X(
+                "share:Q",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%", title=percent_title),
+            ),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=series, range=list(GROUP_COLOURS[: len(series)])),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+        )
+        .properties(width=width, height=alt.Step(14))
+    )
+    return _config(chart, validate)
+
+
+_SPECS: dict[str, Any] = {
+    "bars": target_bars_spec,
+    "lines": response_lines_spec,
+    "whiskers": whiskers_spec,
+    "funnel": funnel_spec,
+}

@@ -138,3 +138,13 @@ ALL = {
     "migration_categories": MIGRATION_CATEGORIES,
     "export_tables": EXPORT_TABLES,
 }
+
+COVARIATES = {
+    "woman": N_("Women (share)"),
+    "birth_year": N_("Year of birth (mean)"),
+    "tertiary": N_("Higher education (share)"),
+    "arrival_year": N_("Year of arrival (mean)"),
+    "employed_at_baseline": N_("Working at the baseline survey (share)"),
+    "contacts_at_baseline": N_("Professional contacts at baseline (mean)"),
+}
+"""The covariates of a study's balance table (``outcomes.study.COVARIATES``)."""

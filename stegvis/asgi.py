@@ -3,13 +3,17 @@
 ``Dispatch`` sends the emulator's and the sandbox page's paths to the emulator app and everything
 else to the staff API; ``combine`` makes one Starlette app whose lifespan runs the lifespans of
 its parts; ``webhook_route`` takes Telegram's updates for the bot in webhook mode (the secret
-token header checked first); ``invite_route`` is the sandbox page's "invite me into a demo pair".
+token header checked first) and answers 200 only once the update is handled — 500 when it
+failed, 503 while the bot is not running, so that Telegram delivers it again (exactly-once
+effect, see ``bot/runner.py``); ``invite_route`` is the sandbox page's "invite me into a demo
+pair".
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from starlette.applications import Starlette
@@ -18,12 +22,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.runner import BotRunner
+from bot.runner import BotRunner, NotReady, UpdateFailed
 from outcomes.contacts import PersonRole
 from outcomes.demo import DemoInvites
 
 EMULATOR_PREFIXES = ("/bot", "/file/bot", "/_emulator", "/sandbox")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
+log = logging.getLogger(__name__)
 
 
 class Dispatch:
@@ -66,7 +71,21 @@ def webhook_route(path: str, runner: BotRunner) -> Route:
     async def receive_update(request: Request) -> Response:
         if not runner.accepts(request.headers.get(SECRET_HEADER, "")):
             return JSONResponse({"detail": "wrong secret token"}, status_code=403)
-        await runner.feed(await request.json())
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return JSONResponse({"detail": "the body must be a Telegram Update"}, 400)
+        try:
+            await runner.process(data)
+        except NotReady:
+            return JSONResponse({"detail": "the bot is not running yet"}, status_code=503)
+        except UpdateFailed:  # already logged by the bot's error handler
+            return JSONResponse({"detail": "the update failed; send it again"}, 500)
+        except Exception as exc:  # e.g. a malformed update PTB cannot read
+            log.error("webhook update %s failed: %s", data["update_id"], type(exc).__name__)
+            return JSONResponse({"detail": "the update failed; send it again"}, 500)
         return Response(status_code=200)
 
     return Route(path, receive_update, methods=["POST"])

@@ -49,12 +49,18 @@ class Group:
 _O = "stegvis.commands.outcomes"
 _K = "stegvis.commands.knowledge"
 _P = "stegvis.commands.progress"
+_B = "stegvis.commands.backup"
 
 COMMANDS: tuple[Command | Group, ...] = (
     Command(
         "up",
         "stegvis.commands.up:up_command",
         "Run Stegvis: the sandbox (no STEGVIS_TELEGRAM_TOKEN) or the bot on real Telegram.",
+    ),
+    Command(
+        "serve",
+        "stegvis.commands.up:serve_command",
+        "Run one of several instances behind a proxy: API, staff pages, webhook, sender (PostgreSQL).",
     ),
     Command("bot", "stegvis.commands.bot:bot_command", "Run the Telegram bot with long polling."),
     Command(
@@ -99,7 +105,27 @@ COMMANDS: tuple[Command | Group, ...] = (
         "stegvis.commands.study:study_app",
         "Study comparisons (spec/study.md): stegvis study ID | plan | list.",
     ),
+    Command(
+        "report",
+        "stegvis.commands.report:report_command",
+        "The round report (--format html|pdf): the numbers of stegvis indicators and study.",
+    ),
     Command("keys", f"{_O}:keys_app", "The keys that protect Telegram chat ids."),
+    Command(
+        "backup",
+        f"{_B}:backup_command",
+        "One archive of the database, the keys file and the Chroma index (with a manifest).",
+    ),
+    Command(
+        "restore",
+        f"{_B}:restore_command",
+        "Restore a backup into an empty data folder and database (--force: replace what is there).",
+    ),
+    Command(
+        "retention",
+        f"{_B}:retention_command",
+        "Remove what is past its retention time (--dry-run: say what would go, per table).",
+    ),
     Command("knowledge", f"{_K}:knowledge_app", "The knowledge base index."),
     Command("ask", f"{_K}:ask_command", "Answer a question from the support material."),
     Command(

@@ -13,6 +13,7 @@ is ``stegvis/commands/up.py``.
 
 from __future__ import annotations
 
+import functools
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -110,13 +111,15 @@ def assemble_sandbox(
 
 
 def assemble_telegram(
-    settings: Settings, *, build_bot: TelegramBotFactory | None = None
+    settings: Settings, *, build_bot: TelegramBotFactory | None = None, rate_limiter: bool = True
 ) -> Assembled:
-    """Staff API + the bot on real Telegram (polling, or a webhook on this port)."""
+    """Staff API + the bot on real Telegram (polling, or a webhook on this port);
+    ``rate_limiter=False`` leaves out PTB's limiter (benchmarks against the emulator)."""
     api, _engine = _migrated_api(settings)
     warm_up: WarmUp | None = None
     if build_bot is None:
-        build_bot, warm_up = build_application, knowledge_warm_up(settings)
+        build_bot = functools.partial(build_application, rate_limiter=rate_limiter)
+        warm_up = knowledge_warm_up(settings) if settings.knowledge_warmup else None
     webhook_url = settings.webhook_url
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     runner = BotRunner(
@@ -129,6 +132,41 @@ def assemble_telegram(
         routes.append(webhook_route(urlsplit(webhook_url).path or "/", runner))
     routes.append(Mount("", app=api))
     return Assembled(combine(routes, [api], [runner.stop]), runner)
+
+
+def instance_problem(settings: Settings) -> str | None:
+    """Why ``stegvis serve`` cannot run as one of several instances, or None."""
+    if settings.telegram_token is None:
+        return "stegvis serve needs STEGVIS_TELEGRAM_TOKEN (the sandbox is `stegvis up`)"
+    if not settings.webhook_url or settings.webhook_secret is None:
+        return (
+            "stegvis serve needs STEGVIS_WEBHOOK_URL (the proxy's public URL) and "
+            "STEGVIS_WEBHOOK_SECRET (1-256 characters A-Z a-z 0-9 _ -)"
+        )
+    if not settings.resolved_database_url.startswith("postgresql"):
+        return (
+            "stegvis serve runs several instances on one PostgreSQL database: set "
+            "STEGVIS_DATABASE_URL=postgresql+psycopg://... (SQLite: use `stegvis up`)"
+        )
+    return None
+
+
+def assemble_instance(
+    settings: Settings, *, build_bot: TelegramBotFactory | None = None, rate_limiter: bool = True
+) -> Assembled:
+    """One stateless instance of several behind a reverse proxy (``stegvis serve``).
+
+    The staff API and pages, the webhook endpoint (each update handled before the answer) and
+    the scheduled sender, all on PostgreSQL: the instances share nothing else (conversation
+    state and handled update ids are in the database, the knowledge index in a Chroma server
+    with ``STEGVIS_CHROMA_URL``), and their senders claim due items with ``FOR UPDATE SKIP
+    LOCKED``, so each goes out once whichever instance takes it. Migrating on start is
+    serialized by an advisory lock (``outcomes.db.migrate``).
+    """
+    problem = instance_problem(settings)
+    if problem is not None:
+        raise ValueError(problem)
+    return assemble_telegram(settings, build_bot=build_bot, rate_limiter=rate_limiter)
 
 
 async def serve(

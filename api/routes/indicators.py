@@ -3,6 +3,9 @@
 ``GET /api/v1/indicators/group-meetings``: per cohort, the share of participants who attended
 each kind of group meeting (``outcomes.indicators.group_meeting_attendance``).
 
+``GET /api/v1/indicators/mentors[?cohort=ID]``: what the mentors gain, from their own survey
+(``compute_mentor_indicators``), in total and per cohort.
+
 Any role (admin, staff, analyst).
 """
 
@@ -16,7 +19,11 @@ from fastapi.responses import JSONResponse
 
 from api.deps import ID, ID_PATTERN, AnalystReader, SessionDep
 from core.vocab import Basis, Grouping
-from outcomes.indicators import compute_indicators, group_meeting_attendance
+from outcomes.indicators import (
+    compute_indicators,
+    compute_mentor_indicators,
+    group_meeting_attendance,
+)
 from outcomes.schemas import IsoDay
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
@@ -71,3 +78,13 @@ def read_group_meeting_indicators(
     """Per cohort: of everyone enrolled, how many attended a kick-off and each workshop."""
     result = group_meeting_attendance(session, cohort=cohort, window=window(date_from, date_to))
     return JSONResponse(result)
+
+
+@router.get("/mentors", response_model=dict[str, Any])
+def read_mentor_indicators(
+    session: SessionDep, _: AnalystReader, cohort: CohortQuery = None
+) -> JSONResponse:
+    """The mentors' indicators: the share who report more contact with people new to Sweden,
+    more knowledge of and engagement in integration, who are satisfied and would mentor again;
+    in total and per cohort."""
+    return JSONResponse(compute_mentor_indicators(session, cohort=cohort))

@@ -1,5 +1,9 @@
 """Privacy: ``/mydata`` sends everything stored about the person; ``/delete`` erases it.
 
+Someone whose contact data retention removed after their round (``outcomes/retention.py``) is
+no longer connected; their ``/mydata`` says what was removed and when, from the account's
+``RetentionNotice``.
+
 ``/delete`` asks first (flow ``delete``: ``dl:<nonce>:y`` erases, ``dl:<nonce>:n`` keeps); the
 erasure itself is ``outcomes.privacy.erase_person``, in the same transaction as the update's
 dedupe record.
@@ -13,17 +17,50 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.common import NONCE, match, not_invited, stale_button
+from bot.i18n import Tr
 from bot.ptb import Handler
 from bot.replies import Outcome, Reply, deliver, say
 from bot.state import Turn, once
 from outcomes.privacy import erase_person, export_person
+from outcomes.retention import notice_for
+from outcomes.retention_models import RetentionNotice
 
 FLOW = "delete"
 FILE_NAME = "stegvis-my-data.json"
 
 
+def removed_text(tr: Tr, notice: RetentionNotice) -> str:
+    """What retention removed of this account and when, and what is kept."""
+    items = {
+        "contact": tr("• your connection to me on Telegram (your chat id)"),
+        "invite": tr("• your invitation link"),
+        "bot_conversation": tr("• where you were in our conversations"),
+        "bot_survey_skip": tr("• which survey questions you skipped"),
+    }
+    gone = [text for table, text in items.items() if notice.removed.get(table)]
+    return tr.join(
+        tr(
+            "🗂 Your round in the program ended on {ended}. On {removed}, as the program's "
+            "rules on keeping data say, this was deleted:",
+            ended=tr.full_date(notice.round_ended_on),
+            removed=tr.full_date(notice.removed_on),
+        )
+        + "\n"
+        + "\n".join(gone),
+        tr(
+            "What is kept has no name and no Telegram id: the steps you reported and your "
+            "survey answers, under a code, for the program's reports. The program staff can "
+            "delete them too if you ask them."
+        ),
+    )
+
+
 def _export(turn: Turn) -> Outcome:
     if turn.contact is None:
+        if turn.user_id is not None:
+            notice = notice_for(turn.session, turn.settings, turn.user_id)
+            if notice is not None:
+                return say(removed_text(turn.tr, notice))
         return not_invited(turn.tr)
     document = export_person(turn.session, turn.settings, turn.person)
     content = json.dumps(document, ensure_ascii=False, indent=2).encode()

@@ -76,9 +76,11 @@ def answer_label(tr: Tr, question: Question, code: str) -> str:
     return tr.label(option.label) if option else code
 
 
-def question_buttons(tr: Tr, wave: WaveQuestions, question: Question, mask: int = 0) -> Rows:
-    """The answer buttons of a question, and Skip."""
-    prefix = f"sv:{wave.code}:{question.code}:"
+def question_buttons(
+    tr: Tr, wave: WaveQuestions, question: Question, mask: int = 0, *, flow: str = "sv"
+) -> Rows:
+    """The answer buttons of a question, and Skip (``flow``: ``ms`` for the mentors' survey)."""
+    prefix = f"{flow}:{wave.code}:{question.code}:"
     skip_row = [(tr.label(SKIP_LABEL), prefix + SKIP)]
     if question.kind == "number":
         numbers = [(_number_label(question, n), prefix + str(n)) for n in range(question.max + 1)]

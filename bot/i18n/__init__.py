@@ -142,6 +142,10 @@ class Tr:
         """A date as people in this language write it, without the year (``21 november``)."""
         return format_date(day, "d MMMM", locale=self.lang)
 
+    def full_date(self, day: dt.date) -> str:
+        """A date with its year, as people in this language write it (``21 november 2025``)."""
+        return format_date(day, "d MMMM y", locale=self.lang)
+
     def short_date(self, day: dt.date) -> str:
         """Weekday and date for a button (``lör 21 nov.``)."""
         return format_date(day, "EEE d MMM", locale=self.lang)

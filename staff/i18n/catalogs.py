@@ -107,7 +107,7 @@ def problems(domain: str, lang: str, pot: Catalog | None = None) -> list[str]:
             continue
         have = catalog.get(message.id)
         shown = message.id[0] if isinstance(message.id, tuple) else message.id
-        if have is None or not all(_strings(have.string)):
+        if have is None or not have.string or not all(_strings(have.string)):
             out.append(f"{domain}/{lang}: untranslated: {shown!r}")
         elif have.fuzzy:
             out.append(f"{domain}/{lang}: fuzzy: {shown!r}")

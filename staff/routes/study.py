@@ -1,16 +1,18 @@
-"""The study page: the comparison of spec/study.md once the study engine exists (every role).
+"""The study page: the comparison of spec/study.md for a chosen study (every role, analysts too).
 
-The hook: ``staff.study_hook.study_view(session)`` returns ``None`` while ``outcomes.study`` is
-not there, and the page says "no study yet". When the study engine lands, that function turns its
-result into what ``study.html`` shows (plain sentences, intervals as whiskers, the attrition
-funnel by arm, the balance table).
+``staff.study_hook.study_view`` turns the study engine's result into the page: plain sentences,
+intervals drawn as whiskers, the attrition funnel by arm and the balance tables, each chart with
+its table; without a study the page says "no study yet".
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from outcomes.errors import NotFound
 from staff.deps import Anyone, DbDep
 from staff.study_hook import study_view
 from staff.templating import render
@@ -19,6 +21,23 @@ router = APIRouter()
 
 
 @router.get("/study")
-def study_page(request: Request, db: DbDep, visitor: Anyone) -> Response:
-    """The study comparison, or "no study yet"."""
-    return render(request, "study.html", {"study": study_view(db)}, visitor=visitor)
+def study_page(
+    request: Request,
+    db: DbDep,
+    visitor: Anyone,
+    study: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """The comparison of one study (picked), or "no study yet"."""
+    try:
+        view = study_view(db, study or None, visitor.user.language)
+    except NotFound:
+        view, unknown = study_view(db, None, visitor.user.language), study
+    else:
+        unknown = None
+    return render(
+        request,
+        "study.html",
+        {"study": view, "unknown": unknown},
+        visitor=visitor,
+        status_code=404 if unknown else 200,
+    )

@@ -1,4 +1,6 @@
-"""``stegvis up [--host] [--port] [--json]``: Stegvis in one process on one port.
+"""``stegvis up [--host] [--port] [--json]``: Stegvis in one process on one port; and
+``stegvis serve``: one of several stateless instances behind a reverse proxy (webhook mode,
+PostgreSQL; see ``deploy/``).
 
 The options, the checks and the messages; ``stegvis/up.py`` assembles and serves.
 """
@@ -80,3 +82,51 @@ def up_command(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(assembled, sock, ready))
+
+
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="address to listen on (STEGVIS_HOST)")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="port for everything (STEGVIS_PORT)")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the instance's URLs as one JSON line")
+    ] = False,
+    rate_limiter: Annotated[
+        bool,
+        typer.Option(
+            "--rate-limiter/--no-rate-limiter", help="PTB's rate limiter (off: benchmarks)"
+        ),
+    ] = True,
+) -> None:
+    """Run one of several instances behind a proxy: API, staff pages, webhook, sender (PostgreSQL)."""
+    from urllib.parse import urlsplit
+
+    from core.settings import get_settings
+    from emulator.server import bind_socket
+    from stegvis.up import assemble_instance, instance_problem, serve
+
+    settings = get_settings()
+    problem = instance_problem(settings)
+    if problem is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
+    host = host or settings.host
+    port = port or settings.port
+    try:
+        sock = bind_socket(host, port)
+    except OSError as exc:
+        typer.echo(f"error: cannot listen on {host}:{port} ({exc.strerror})", err=True)
+        raise typer.Exit(1) from None
+    assembled = assemble_instance(settings, rate_limiter=rate_limiter)
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    root = f"http://{local}:{sock.getsockname()[1]}"
+    path = urlsplit(settings.webhook_url or "").path or "/"
+    info = {"mode": "instance", "url": root, "webhook": f"{root}{path}"}
+    line = (
+        json.dumps(info)
+        if as_json
+        else f"Stegvis instance on {root}: webhook {path}, staff API {root}/docs"
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(assembled, sock, lambda: typer.echo(line)))

@@ -43,11 +43,12 @@ from core.vocab import Gender
 from emulator.testing import EmulatorClient, polling, running_emulator
 from outcomes import schedule
 from outcomes.clock import STOCKHOLM, set_clock
-from outcomes.indicators import compute_indicators
+from outcomes.indicators import compute_indicators, compute_mentor_indicators
 from outcomes.invites import create_invites
 from outcomes.models import Cohort, Mentor, Pair, Participant
 from outcomes.schedule_models import Delivery, ScheduledItem
 from tests.utils.reference_indicators import reference_indicators
+from tests.utils.reference_mentor_indicators import reference_mentor_indicators
 from tests.utils.waiting import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -69,6 +70,7 @@ STEP_CHOICES = (
     "job_started",
 )
 WAVE_CODES = {"b": "baseline", "f1": "followup_1", "f2": "followup_2", "r": "result"}
+MENTOR_WAVE_CODES = {"s": "mentor_start", "e": "mentor_end"}  # the mentors' own survey (ms:)
 ITEMS = (
     "internship",
     "education_started",
@@ -125,13 +127,21 @@ def _newest(messages: list[dict[str, Any]], pattern: str, mark: int) -> tuple[in
 class SurveyTask(Task):
     """Answer a survey from ``plan`` (question code -> answer code, "-" to skip)."""
 
-    def __init__(self, wave: str, plan: dict[str, str], mark: int, limit: int | None = None):
-        self.code, self.plan, self.mark, self.left = wave, plan, mark, limit
+    def __init__(
+        self,
+        wave: str,
+        plan: dict[str, str],
+        mark: int,
+        limit: int | None = None,
+        flow: str = "sv",
+    ):
+        self.code, self.plan, self.mark, self.left, self.flow = wave, plan, mark, limit, flow
 
     def step(self, messages: list[dict[str, Any]]) -> tuple[int, str] | None:
         if self.left == 0:
             return None
-        message_id, found = _newest(messages, rf"sv:{self.code}:[a-z]+:[-a-z0-9]+", self.mark)
+        pattern = rf"{self.flow}:{self.code}:[a-z]+:[-a-z0-9]+"
+        message_id, found = _newest(messages, pattern, self.mark)
         if not message_id:
             return None
         question = found[0].split(":")[2]
@@ -144,7 +154,7 @@ class SurveyTask(Task):
                 return message_id, f"sv:r:it:t{ticked ^ bit:x}"
             data = done
         else:
-            data = f"sv:{self.code}:{question}:{answer}"
+            data = f"{self.flow}:{self.code}:{question}:{answer}"
         if self.left is not None:
             self.left -= 1
         return message_id, data
@@ -178,8 +188,27 @@ class CheckinTask(Task):
 # --- what people answer -----------------------------------------------------------------------
 
 
+def mentor_survey_plan(rng: random.Random, wave: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """(question code -> button, the answers as stored) for one wave of the mentors' survey."""
+    plan: dict[str, str] = {}
+    answers: dict[str, Any] = {}
+    codes = {"mc": "contact_newcomers", "mk": "integration_knowledge"}
+    codes |= {"me": "integration_engagement"}
+    if wave == "mentor_end":
+        codes |= {"ms": "satisfaction"}
+    for code, key in codes.items():
+        plan[code] = "-" if rng.random() < 0.1 else str(rng.randint(1, 5))
+        answers[key] = None if plan[code] == "-" else int(plan[code])
+    if wave == "mentor_end":
+        plan["ma"] = rng.choice("ynu-")
+        answers["mentor_again"] = {"y": "yes", "n": "no", "u": "unsure"}.get(plan["ma"])
+    return plan, answers
+
+
 def survey_plan(rng: random.Random, wave: str) -> tuple[dict[str, str], dict[str, Any]]:
     """(question code -> button, the answers as the spec stores them) for one survey."""
+    if wave in MENTOR_WAVE_CODES.values():
+        return mentor_survey_plan(rng, wave)
     plan: dict[str, str] = {}
     answers: dict[str, Any] = {}
     result = wave == "result"
@@ -476,6 +505,8 @@ async def test_a_whole_round_every_message_once_and_indicators_match(settings, d
 
     # -- the indicators from what was stored = the reference from what was answered ----------
     for (participant, wave), answers in answers_given.items():
+        if wave in MENTOR_WAVE_CODES.values():
+            continue  # the mentors' survey: compared below
         records.append(
             {
                 "kind": "survey",
@@ -507,6 +538,21 @@ async def test_a_whole_round_every_message_once_and_indicators_match(settings, d
     assert measured == sum(1 for (_p, wave) in answers_given if wave == "result")
     assert 30 <= measured < PAIRS  # the late ones answered, those who never answer did not
 
+    # -- the mentors' indicators from what was stored = the reference from what was answered -
+    mentor_rows = [
+        {"person": person, "wave": wave, "status": "complete", **answers}
+        for (person, wave), answers in answers_given.items()
+        if wave in MENTOR_WAVE_CODES.values()
+    ]
+    for row in mentor_rows:
+        row.setdefault("satisfaction", None)
+        row.setdefault("mentor_again", None)
+    mentors = [{"id": f"m{i}", "cohort": "r1"} for i in range(PAIRS)]
+    with Session(db) as session:
+        got_mentors = compute_mentor_indicators(session)
+    assert got_mentors == reference_mentor_indicators(mentors, mentor_rows, None)
+    assert 35 <= got_mentors["total"]["measured"] < PAIRS
+
 
 def _key(data: list[str]) -> str:
     """The schedule item a scheduled message is for, from its buttons."""
@@ -515,6 +561,8 @@ def _key(data: list[str]) -> str:
             return "checkin:" + d.split(":")[2]
         if d.startswith("sv:"):
             return WAVE_CODES[d.split(":")[1]]
+        if d.startswith("ms:"):
+            return MENTOR_WAVE_CODES[d.split(":")[1]]
     raise AssertionError(data)
 
 
@@ -565,8 +613,14 @@ def _react(
         answers_given[(p.person, wave)] = answers
     plan = survey_plans[(p.person, wave)]
     limit = 1 if (p.behaviour == "late" and first) else None
+    mentor = wave in MENTOR_WAVE_CODES.values()
+    codes = MENTOR_WAVE_CODES if mentor else WAVE_CODES
     p.tasks.append(
         SurveyTask(
-            next(k for k, v in WAVE_CODES.items() if v == wave), plan, message["message_id"], limit
+            next(k for k, v in codes.items() if v == wave),
+            plan,
+            message["message_id"],
+            limit,
+            flow="ms" if mentor else "sv",
         )
     )

@@ -78,6 +78,8 @@ def world(db, settings) -> dict[str, Any]:
     """A generated program (numbers), a running cohort with a quiet pair, and the admin."""
     with Session(db) as session:
         import_jsonl(session, generate_lines(120, seed=3, n_cohorts=2))
+        study = {"kind": "study", "id": "e2e", "name": "E2E study", "cohorts": ["c01", "c02"]}
+        import_jsonl(session, [json.dumps(study)])
         running = make_cohort(
             session,
             id="c-now",
@@ -344,6 +346,9 @@ def test_a_coordinators_round_in_the_browser(chromium_path, world, db, settings,
             for name, path in (("11-study", "/study"), ("12-exports", "/exports")):
                 page.goto(staff_root + path)
                 check(page, name)
+                if name == "11-study":  # the comparison, its whiskers, funnel and balance
+                    for table in ("comparisons-table", "attrition-table", "balance-measured"):
+                        expect(page.locator(f"#{table}")).to_be_visible()
             expect(page.locator("h1")).to_have_text("Exports")
             page.goto(f"{staff_root}/cohorts/c-now")
             page.click("text=Open the sheet to print")

@@ -8,6 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
@@ -155,3 +159,38 @@ async def test_failed_delivery_is_retried_and_reported(
     assert received[0][1]["message"]["text"] == "hej"  # type: ignore[index]
     deleted = (await api.post("deleteWebhook")).json()
     assert deleted["description"] == "Webhook was deleted"
+
+
+async def test_updates_of_several_chats_arrive_at_once_each_chat_in_order(
+    tg: EmulatorClient, api: httpx.AsyncClient
+) -> None:
+    """Up to max_connections deliveries in flight, never two of one chat (as Telegram)."""
+    in_flight: dict[int, int] = {}
+    most = 0
+    seen: list[tuple[int, str]] = []
+
+    async def hook(request: Request) -> Response:
+        nonlocal most
+        update = await request.json()
+        chat = update["message"]["chat"]["id"]
+        in_flight[chat] = in_flight.get(chat, 0) + 1
+        assert in_flight[chat] == 1, "two updates of one chat at once"
+        most = max(most, sum(in_flight.values()))
+        await asyncio.sleep(0.05)  # a handler at work, so that deliveries overlap
+        seen.append((chat, update["message"]["text"]))
+        in_flight[chat] -= 1
+        return Response(status_code=200)
+
+    sock = bind_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+    async with serve_in_loop(Starlette(routes=[Route("/hook", hook, methods=["POST"])]), sock=sock):
+        users = [await tg.create_user(f"U{i}") for i in range(4)]
+        for round_ in range(3):
+            for user in users:
+                await tg.send(user.chat_id, f"m{round_}")
+        response = await api.post("setWebhook", data={"url": url, "max_connections": 3})
+        assert response.json()["ok"]
+        await eventually(lambda: len(seen) == 12, what="every update delivered", within=20)
+    assert most == 3  # three chats at once, as max_connections allows
+    for user in users:
+        assert [t for c, t in seen if c == user.chat_id] == ["m0", "m1", "m2"]

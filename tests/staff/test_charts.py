@@ -37,3 +37,18 @@ def test_a_chart_is_static_svg_hidden_from_screen_readers_with_a_bar_per_row() -
     assert svg.count(f'fill="{charts.TARGET}"') == 1
     again = charts.target_bars(ROWS, lang="sv", percent_title="Andel")
     assert again is svg  # the same numbers are not rendered twice
+
+
+def test_grouped_bars_put_the_series_side_by_side() -> None:
+    rows = [
+        {"label": "Fick jobb", "series": "Kvinnor", "share": 0.3},
+        {"label": "Fick jobb", "series": "Män", "share": 0.25},
+        {"label": "Mätbara steg", "series": "Kvinnor", "share": 0.5},
+        {"label": "Mätbara steg", "series": "Män", "share": None},
+    ]
+    spec = charts.grouped_bars_spec(rows, percent_title="Andel", validate=True)
+    assert spec["encoding"]["yOffset"]["field"] == "series"
+    svg = charts.grouped_bars(rows, lang="sv", percent_title="Andel")
+    for text in ("Fick jobb", "Mätbara steg", "Kvinnor", "Män"):
+        assert text in svg
+    assert svg.count(f'fill="{charts.GROUP_COLOURS[1]}"') >= 2  # the men's bars (and legend)

@@ -38,3 +38,23 @@ def test_up_on_a_taken_port_says_so(settings) -> None:
     assert result.exit_code == 1
     assert f"error: cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "--port" in result.stderr
+
+
+def test_serve_says_what_an_instance_behind_a_proxy_needs(
+    settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = CliRunner().invoke(build_cli(), ["serve"])
+    assert result.exit_code == 2
+    assert "stegvis serve needs STEGVIS_TELEGRAM_TOKEN" in result.stderr
+    monkeypatch.setenv("STEGVIS_TELEGRAM_TOKEN", "7000000001:" + "A" * 35)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(build_cli(), ["serve"])
+    assert "needs STEGVIS_WEBHOOK_URL" in result.stderr
+    monkeypatch.setenv("STEGVIS_WEBHOOK_URL", "https://bot.example.org/hook")
+    monkeypatch.setenv("STEGVIS_WEBHOOK_SECRET", "s3cret")
+    monkeypatch.setenv("STEGVIS_DATABASE_URL", "sqlite:///" + str(settings.data_dir / "x.db"))
+    get_settings.cache_clear()
+    result = CliRunner().invoke(build_cli(), ["serve"])
+    assert result.exit_code == 2
+    assert "several instances on one PostgreSQL database" in result.stderr
+    assert "Traceback" not in result.output
