@@ -27,8 +27,8 @@ the knowledge index when it is missing and loads the embedding model, the langua
 the progress classifier; the bot takes its first update only after it (polling begins, the
 webhook is set and the Application processes updates once it is done), so the first question is
 answered with material and costs no more than any later one. Updates that come meanwhile wait at
-Telegram (or in the update queue, webhook mode) and are answered in order afterwards. A failed
-warm-up is logged and the bot starts anyway. Stopping undoes it all in reverse order; a stop
+Telegram (polling: not fetched yet; webhook: refused with 503, so Telegram delivers them
+again) and are answered afterwards. A failed warm-up is logged and the bot starts anyway. Stopping undoes it all in reverse order; a stop
 during the warm-up ends the start (nothing polls); a build the warm-up began runs to its end in
 its worker thread (a half-built index would pass for a whole one), so a stop on the first start
 can take as long as that build.

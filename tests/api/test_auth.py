@@ -35,6 +35,7 @@ MATRIX: list[tuple[str, str, set[str]]] = [
     ("POST", "/api/v1/imports", STAFF),
     ("GET", "/api/v1/indicators", ANY),
     ("GET", "/api/v1/indicators/group-meetings", ANY),
+    ("GET", "/api/v1/indicators/mentors", ANY),
     ("GET", "/api/v1/exports/indicators.csv", ANY),
     *(
         ("GET", f"/api/v1/exports/{t}.csv", ANY)
