@@ -1127,9 +1127,11 @@ MENTOR_SCALE_OF: dict[str, str] = {
 SATISFIED_FROM = 4  # satisfaction 4 or 5 of 5
 
 
-def build_mentor_query(cohort: str | None = None) -> Select[Any]:
+def build_mentor_query(
+    cohort: str | None = None, cohorts: Sequence[str] | None = None
+) -> Select[Any]:
     """Per cohort: ``mentors``, ``measured`` (a complete end wave) and ``n_<ind>`` / ``of_<ind>``
-    of every mentor indicator, in one statement."""
+    of every mentor indicator, in one statement (``cohort`` or ``cohorts``: only those)."""
     s = _MS.alias("ms_start")
     e = _MS.alias("ms_end")
     complete = SurveyStatus.complete.value
@@ -1166,6 +1168,8 @@ def build_mentor_query(cohort: str | None = None) -> Select[Any]:
     query = select(*columns).select_from(people).group_by(_MENTOR.c.cohort)
     if cohort is not None:
         query = query.where(_MENTOR.c.cohort == cohort)
+    if cohorts is not None:
+        query = query.where(_MENTOR.c.cohort.in_(list(cohorts)))
     return query
 
 
@@ -1185,7 +1189,9 @@ def _mentor_block(row: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def compute_mentor_indicators(session: Session, *, cohort: str | None = None) -> dict[str, Any]:
+def compute_mentor_indicators(
+    session: Session, *, cohort: str | None = None, cohorts: Sequence[str] | None = None
+) -> dict[str, Any]:
     """What the mentors gain, from their own survey: the share of mentors who report more
     contact with people new to Sweden, more knowledge of integration and more engagement in it
     (a higher answer at the end than at the start, of those who answered both), who are
@@ -1194,17 +1200,24 @@ def compute_mentor_indicators(session: Session, *, cohort: str | None = None) ->
     ``{"filters": {"cohort"}, "total": block, "groups": [{"key": {"cohort": id}, **block}]}``,
     a block being ``mentors``, ``measured`` (a complete end wave), ``response_rate`` and
     ``indicators`` (``n`` / ``of`` / ``share``, rounded as :func:`share`). Only complete waves
-    count, as for the participants' surveys. ``NotFound`` for an unknown cohort.
+    count, as for the participants' surveys. ``cohorts`` limits to several cohorts (the round
+    report's cohorts in scope; ``filters`` then has ``cohorts``). ``NotFound`` for an unknown
+    cohort.
     """
-    if cohort is not None and session.get(Cohort, cohort) is None:
-        raise NotFound(f"cohort {cohort!r} does not exist")
-    rows = [dict(r) for r in session.execute(build_mentor_query(cohort)).mappings()]
+    for wanted in [cohort] if cohort is not None else list(cohorts or ()):
+        if session.get(Cohort, wanted) is None:
+            raise NotFound(f"cohort {wanted!r} does not exist")
+    query = build_mentor_query(cohort, cohorts)
+    rows = [dict(r) for r in session.execute(query).mappings()]
     keys = ["mentors", "measured"]
     keys += [f"{p}_{name}" for name in MENTOR_INDICATORS for p in ("n", "of")]
     clean = [{"cohort": r["cohort"], **{k: int(r[k] or 0) for k in keys}} for r in rows]
     total = {k: sum(r[k] for r in clean) for k in keys}
+    filters: dict[str, Any] = {"cohort": cohort}
+    if cohorts is not None:
+        filters["cohorts"] = list(cohorts)
     return {
-        "filters": {"cohort": cohort},
+        "filters": filters,
         "total": _mentor_block(total),
         "groups": [
             {"key": {"cohort": r["cohort"]}, **_mentor_block(r)}

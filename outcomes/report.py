@@ -18,6 +18,8 @@ The result (plain data, JSON-ready but for the dates):
   not stated: the order of ``core.vocab.Gender``);
 * ``by_cohort`` — the engine's groups ``by="cohort"`` for the same filters, each with its targets;
 * ``sections`` — which indicators each section of the report shows (names of ``INDICATORS``);
+* ``mentors`` — what the mentors gain: :func:`outcomes.indicators.compute_mentor_indicators`
+  for the cohorts in scope (all mentors when no cohort or window is chosen);
 * ``study`` — ``None``, or ``{"result": <stegvis study --json>, "sentences": …}``.
 """
 
@@ -30,7 +32,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from core.vocab import HEADLINE_INDICATORS, MINOR_ITEMS, Basis, Gender
-from outcomes.indicators import compute_indicators
+from outcomes.indicators import compute_indicators, compute_mentor_indicators
 from outcomes.models import Cohort
 
 PRIMARY: tuple[str, ...] = ("job_or_steps", "got_job", "measurable_steps", "network_expanded")
@@ -100,6 +102,7 @@ def build_report(
     by_gender_groups = sorted(
         by_gender["groups"], key=lambda g: genders.get(g["key"]["gender"], len(genders))
     )
+    mentors = compute_mentor_indicators(session, cohorts=_mentor_scope(session, chosen, window))
     return {
         "filters": by_gender["filters"],
         "cohorts": found,
@@ -107,8 +110,30 @@ def build_report(
         "by_gender": by_gender_groups,
         "by_cohort": groups,
         "sections": SECTIONS,
+        "mentors": mentors,
         "study": _study(session, study, basis, lang) if study else None,
     }
+
+
+def _mentor_scope(
+    session: Session,
+    chosen: list[str] | None,
+    window: tuple[date | None, date | None] | None,
+) -> list[str] | None:
+    """The cohorts whose mentors the report counts: those chosen, and of them (or of all) those
+    whose dates overlap the window, as the indicator engine scopes the participants;
+    ``None``: every cohort."""
+    if window is None:
+        return chosen
+    first, last = window
+    query = select(Cohort.id)
+    if chosen is not None:
+        query = query.where(col(Cohort.id).in_(chosen))
+    if last is not None:
+        query = query.where(col(Cohort.start) <= last)
+    if first is not None:
+        query = query.where(col(Cohort.end) >= first)
+    return list(session.exec(query).all())
 
 
 def _study(session: Session, study_id: str, basis: Basis, lang: str) -> dict[str, Any]:

@@ -103,6 +103,33 @@ EDUCATION_LEVELS = {
     "post_secondary": N_("post-secondary"),
     "tertiary": N_("university"),
 }
+MENTOR_INDICATORS = {
+    "mentor_more_contact": N_("More contact with people new to Sweden"),
+    "mentor_more_knowledge": N_("More knowledge of integration"),
+    "mentor_more_engagement": N_("More engagement in integration"),
+    "mentor_satisfied": N_("Satisfied as a mentor"),
+    "mentor_would_again": N_("Would mentor again"),
+}
+MENTOR_DEFINITIONS = {
+    "mentor_more_contact": N_(
+        "Mentors whose answer on contact with people new to Sweden is higher at the end than at "
+        "the start, of the mentors who answered both."
+    ),
+    "mentor_more_knowledge": N_(
+        "Mentors whose answer on knowledge of integration is higher at the end than at the "
+        "start, of the mentors who answered both."
+    ),
+    "mentor_more_engagement": N_(
+        "Mentors whose answer on engagement in integration is higher at the end than at the "
+        "start, of the mentors who answered both."
+    ),
+    "mentor_satisfied": N_(
+        "Mentors who answered 4 or 5 of 5 on satisfaction at the end, of those who answered it."
+    ),
+    "mentor_would_again": N_(
+        "Mentors who answered yes to mentoring again, of those who answered yes, no or not sure."
+    ),
+}
 MIGRATION_CATEGORIES = {
     "family": N_("family"),
     "quota_refugee": N_("quota refugee"),
@@ -123,6 +150,8 @@ EXPORT_TABLES = {
 ALL = {
     "roles": ROLES,
     "indicators": INDICATORS,
+    "mentor_indicators": MENTOR_INDICATORS,
+    "mentor_definitions": MENTOR_DEFINITIONS,
     "flags": FLAGS,
     "genders": GENDERS,
     "waves": WAVES,
