@@ -51,7 +51,9 @@ def test_participant_gets_baseline_checkins_followups_and_result(session: Sessio
     assert all(not schedule.is_quiet(i.due_at) for i in items)
 
 
-def test_planning_twice_adds_nothing_and_mentor_gets_only_checkins(session: Session) -> None:
+def test_planning_twice_adds_nothing_and_mentor_gets_checkins_and_own_surveys(
+    session: Session,
+) -> None:
     _pair(session)
     onboarded = local(2025, 1, 14)
     schedule.plan_person(session, pair_id="pr1", role="mentor", person="m1", onboarded=onboarded)
@@ -59,7 +61,11 @@ def test_planning_twice_adds_nothing_and_mentor_gets_only_checkins(session: Sess
         session, pair_id="pr1", role="mentor", person="m1", onboarded=onboarded
     )
     assert again == 0
-    assert {i.kind for i in schedule.pair_schedule(session, "pr1")} == {"checkin"}
+    items = schedule.pair_schedule(session, "pr1")
+    # check-ins and the mentors' own start and end surveys, none of the participants' waves
+    assert {i.kind for i in items} == {"checkin", "mentor_start", "mentor_end"}
+    assert [i.kind for i in items].count("mentor_start") == 1
+    assert [i.kind for i in items].count("mentor_end") == 1
 
 
 @pytest.mark.parametrize(
