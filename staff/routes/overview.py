@@ -25,6 +25,9 @@ def cohorts(db: Session) -> list[Cohort]:
 
 
 CHART_COHORTS = 12
+COHORTS_PER_PAGE = 50
+"""Rows of the per-cohort table on one page: a national program has thousands of cohorts, and a
+page that lists them all is neither readable nor fast (the totals above count them all)."""
 
 
 def _bars(
@@ -103,6 +106,7 @@ def overview_page(
     db: DbDep,
     visitor: Anyone,
     cohort: Annotated[str | None, Query(max_length=64)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     """Enrolled, response rate and the headline indicators against the targets; by gender."""
     cohort = cohort or None
@@ -111,6 +115,11 @@ def overview_page(
     every = cohorts(db)
     bars_svg, bars = _bars(data, lang, every[:CHART_COHORTS])
     response_svg, response_rows = _response(data, lang)
+    groups = data["by_cohort"] or []
+    pages = max(1, -(-len(groups) // COHORTS_PER_PAGE))
+    page = min(page, pages)
+    first = (page - 1) * COHORTS_PER_PAGE
+    cohort_rows = groups[first : first + COHORTS_PER_PAGE]
     return render(
         request,
         "overview.html",
@@ -123,6 +132,14 @@ def overview_page(
             "bars": bars,
             "response_svg": response_svg,
             "response_rows": response_rows,
+            "cohort_rows": cohort_rows,
+            "cohort_page": {
+                "page": page,
+                "pages": pages,
+                "first": first + 1,
+                "last": first + len(cohort_rows),
+                "total": len(groups),
+            },
         },
         visitor=visitor,
     )

@@ -391,3 +391,35 @@ def test_the_study_page_says_there_is_no_study_yet(client_for) -> None:
     page = client_for("analyst").get("/staff/study")
     assert page.status_code == 200
     assert 'id="no-study"' in page.text
+
+
+def test_the_table_per_cohort_comes_in_pages_and_each_row_has_the_engines_numbers(
+    client_for, db, monkeypatch
+) -> None:
+    from staff.routes import overview as overview_route
+
+    monkeypatch.setattr(overview_route, "COHORTS_PER_PAGE", 2)
+    with Session(db) as session:
+        import_jsonl(session, generate_lines(100, seed=3, n_cohorts=5))
+        session.commit()
+        groups = compute_indicators(session, by="cohort")["groups"]
+    assert len(groups) == 5
+    staff = client_for("staff")
+    seen: list[str] = []
+    for page_no, want in ((1, 2), (2, 2), (3, 1)):
+        page = staff.get(f"/staff/overview?page={page_no}").text
+        table = re.search(r'<table id="cohorts-table">(.*?)</table>', page, re.S)
+        assert table is not None
+        rows = re.findall(r'<tr data-cohort="([^"]+)">(.*?)</tr>', table.group(1), re.S)
+        assert len(rows) == want
+        assert f"Cohorts {2 * page_no - 1}–{2 * page_no - 2 + want} of 5" in page
+        assert ('rel="next"' in page) == (page_no < 3)
+        assert ('rel="prev"' in page) == (page_no > 1)
+        for cohort, row in rows:
+            group = next(g for g in groups if g["key"]["cohort"] == cohort)
+            assert f'data-value="{group["enrolled"]}"' in row
+            seen.append(cohort)
+    assert sorted(seen) == sorted(g["key"]["cohort"] for g in groups)  # every cohort once
+    # a page past the end shows the last one; a page that is not a number is refused
+    assert "Cohorts 5–5 of 5" in staff.get("/staff/overview?page=9").text
+    assert staff.get("/staff/overview?page=x").status_code == 400
