@@ -69,7 +69,7 @@ def test_the_pdf_has_the_numbers_of_stegvis_indicators_and_study(program, stegvi
     text = _text(out)
 
     by_gender = json.loads(stegvis("indicators", "--json", "--by", "gender").stdout)
-    gender = _between(text, "Women and men side by side", "Per cohort")
+    gender = _between(text, "Women and men side by side", "What the mentors gain")
     assert same(figures(gender), expected_gender_table(by_gender))
 
     numbers = _between(text, "The round in numbers", "Primary outcomes against the targets")
