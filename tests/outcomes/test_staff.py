@@ -97,7 +97,11 @@ def test_login_with_the_right_password_is_audited(session, settings, anna) -> No
     assert result.user is not None
     assert result.user.id == anna.id
     assert result.user.last_login_at is not None
-    actions = session.exec(select(AuditLog.action).where(AuditLog.table_name == "staff_user")).all()
+    actions = session.exec(
+        select(AuditLog.action)
+        .where(AuditLog.table_name == "staff_user")
+        .order_by(col(AuditLog.id))  # in the order written (PostgreSQL keeps no order)
+    ).all()
     assert actions == ["create", "login"]
 
 
