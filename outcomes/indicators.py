@@ -801,7 +801,8 @@ def _attainment(targets: dict[str, Any] | None, block: dict[str, Any]) -> dict[s
     return out
 
 
-def _group_sort_key(value: Any) -> tuple[int, str]:
+def group_sort_key(value: Any) -> tuple[int, str]:
+    """The order of the groups: by value as text, a missing value (``None``) last."""
     return (1, "") if value is None else (0, str(value))
 
 
@@ -904,7 +905,7 @@ def compute_indicators(
     the same as ``cohort`` (with its targets).
     ``kept=True`` adds up the kept per-participant outcomes (``participant_outcome``, kept by
     every write; the same numbers, a GROUP BY over one row per person) instead of computing
-    them from the records (``plan`` is then not used; with ``cohorts`` the records are read).
+    them from the records (``plan`` is then not used).
     Raises ``Invalid`` for an unknown grouping, basis or plan, or a window that ends before it
     starts.
     """
@@ -937,8 +938,9 @@ def compute_indicators(
         if cohort is not None and cohort not in targets:
             raise NotFound(f"cohort {cohort!r} does not exist")
 
-    if kept and not cohorts:
-        rows = _kept_rows(session, _Scope(cohort, by, basis, window))
+    if kept:
+        scope = _Scope(cohort, by, basis, window, tuple(cohorts) if cohorts else None)
+        rows = _kept_rows(session, scope)
     else:
         dialect = session.get_bind().dialect.name
         statement = build_query(
@@ -973,7 +975,7 @@ def compute_indicators(
         if attained is not None:
             result["total"]["targets"] = attained
     if by is not None:
-        for value in sorted(per_group, key=_group_sort_key):
+        for value in sorted(per_group, key=group_sort_key):
             group = {"key": {by: value}, **_block(per_group[value])}
             if by == "cohort":
                 attained = _attainment(targets.get(value), group)

@@ -74,6 +74,9 @@ def assert_kept(session: Session, cohorts: list[str]) -> None:
         {"cohort": cohorts[1], "basis": "enrolled"},
         {"window": (date(2025, 3, 1), None), "by": "cohort"},
         {"window": (None, date(2024, 12, 31)), "basis": "enrolled"},
+        {"cohorts": cohorts[:2], "by": "cohort"},  # the overview's page of cohorts
+        {"cohorts": cohorts[1:3], "by": "migration_category", "basis": "enrolled"},
+        {"cohorts": cohorts[:1], "by": "cohort"},  # one cohort given this way, with its targets
     ):
         assert compute_indicators(session, **kw, kept=True) == compute_indicators(session, **kw)  # type: ignore[arg-type]
 
