@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from core.vocab import Basis, SurveyStatus, Wave
-from outcomes.indicators import compute_indicators, share
-from outcomes.kept_models import ResponseCell
-from outcomes.models import Participant, Survey
+from outcomes.indicators import compute_indicators, group_sort_key, share
+from outcomes.kept_models import OutcomeCell, ResponseCell
+from outcomes.models import Cohort, Participant, Survey
 from outcomes.types import table_of
 
 HEADLINE: tuple[str, ...] = ("job_or_steps", "got_job", "measurable_steps", "network_expanded")
@@ -110,15 +110,77 @@ def response_over_time(
     return points
 
 
+def cohorts_enrolled(session: Session, *, basis: Basis = "measured") -> list[str]:
+    """The cohorts with anyone enrolled, in the order of the engine's groups ``by="cohort"``
+    (read from the kept cells: one row per cohort, gender and basis)."""
+    cell = table_of(OutcomeCell)
+    query = (
+        select(cell.c.cohort)
+        .where(cell.c.basis == basis)
+        .group_by(cell.c.cohort)
+        .having(func.sum(cell.c.people) > 0)
+    )
+    return sorted(session.execute(query).scalars(), key=group_sort_key)
+
+
+def newest_cohorts(session: Session, limit: int) -> list[str]:
+    """The ``limit`` cohorts that started last (the newest first)."""
+    c = table_of(Cohort)
+    query = select(c.c.id).order_by(c.c.start.desc(), c.c.id).limit(limit)
+    return list(session.execute(query).scalars())
+
+
+@dataclass(frozen=True)
+class CohortPage:
+    """Which rows of the table per cohort one page shows (numbers from 1)."""
+
+    page: int
+    pages: int
+    first: int
+    last: int
+    total: int
+
+
 def overview(
-    session: Session, *, cohort: str | None = None, basis: Basis = "measured"
+    session: Session,
+    *,
+    cohort: str | None = None,
+    basis: Basis = "measured",
+    page: int = 1,
+    per_page: int | None = None,
+    charted: int = 0,
 ) -> dict[str, Any]:
-    """Everything the overview page shows (``NotFound`` for an unknown cohort)."""
+    """Everything the overview page shows (``NotFound`` for an unknown cohort).
+
+    For all cohorts, ``by_cohort`` has the groups of page ``page`` of ``per_page`` cohorts
+    (every cohort when ``per_page`` is ``None``), ``cohort_page`` says which, and ``charted``
+    has the groups of the ``charted`` newest cohorts (for the chart): only the cohorts shown
+    are added up, whatever the number of cohorts in the program."""
     by_gender = compute_indicators(session, cohort=cohort, by="gender", basis=basis, kept=True)
     total = by_gender["total"]
-    by_cohort = None
+    by_cohort: list[dict[str, Any]] | None = None
+    charted_groups: list[dict[str, Any]] = []
+    cohort_page = None
     if cohort is None:
-        by_cohort = compute_indicators(session, by="cohort", basis=basis, kept=True)["groups"]
+        every = cohorts_enrolled(session, basis=basis)
+        size = per_page or max(1, len(every))
+        pages = max(1, -(-len(every) // size))
+        page = min(max(page, 1), pages)
+        shown = every[(page - 1) * size : page * size]
+        newest = set(every).intersection(newest_cohorts(session, charted)) if charted else set()
+        wanted = sorted(set(shown) | newest, key=group_sort_key)
+        groups = (
+            compute_indicators(session, by="cohort", basis=basis, cohorts=wanted, kept=True)[
+                "groups"
+            ]
+            if wanted
+            else []
+        )
+        in_page = set(shown)
+        by_cohort = [g for g in groups if g["key"]["cohort"] in in_page]
+        charted_groups = [g for g in groups if g["key"]["cohort"] in newest]
+        first = (page - 1) * size
+        cohort_page = CohortPage(page, pages, first + 1, first + len(shown), len(every))
     headline = list(HEADLINE)
     for key in total.get("targets") or {}:
         if key in total["indicators"] and key not in headline:
@@ -128,6 +190,8 @@ def overview(
         "total": total,
         "by_gender": by_gender["groups"],
         "by_cohort": by_cohort,
+        "charted": charted_groups,
+        "cohort_page": cohort_page,
         "headline": headline,
         "response_over_time": response_over_time(
             session, cohort=cohort, enrolled=total["enrolled"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from outcomes.models import Cohort
 from outcomes.overview import overview
+from outcomes.types import table_of
 from staff import charts
 from staff.deps import Anyone, DbDep
 from staff.i18n import Format
@@ -28,11 +31,34 @@ CHART_COHORTS = 12
 COHORTS_PER_PAGE = 50
 """Rows of the per-cohort table on one page: a national program has thousands of cohorts, and a
 page that lists them all is neither readable nor fast (the totals above count them all)."""
+PICKER_COHORTS = 100
+"""Cohorts a picker lists: up to this many, a list to choose from; more, a field to type the
+cohort in, suggesting the newest (a list of thousands is neither usable nor fast)."""
 
 
-def _bars(
-    data: dict[str, Any], lang: str, cohorts_shown: list[Cohort]
-) -> tuple[str, list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class CohortPicker:
+    """The cohort filter of a page: every cohort (``complete``) or the newest of ``count``."""
+
+    count: int
+    options: list[tuple[str, str]]  # (id, name), the newest first
+
+    @property
+    def complete(self) -> bool:
+        return len(self.options) == self.count
+
+
+def cohort_picker(db: Session) -> CohortPicker:
+    """The cohorts a filter offers: all of them, or the ``PICKER_COHORTS`` newest."""
+    c = table_of(Cohort)
+    count = db.execute(select(func.count()).select_from(c)).scalar_one()
+    newest = db.execute(
+        select(c.c.id, c.c.name).order_by(c.c.start.desc(), c.c.id).limit(PICKER_COHORTS)
+    ).all()
+    return CohortPicker(int(count), [(row.id, row.name) for row in newest])
+
+
+def _bars(data: dict[str, Any], lang: str) -> tuple[str, list[dict[str, Any]]]:
     """The headline indicators (one cohort) or job-or-steps per cohort (all: the most recent
     ``CHART_COHORTS``; the table "per cohort" has every one), with the targets."""
     _ = gettext_for(lang)
@@ -51,10 +77,7 @@ def _bars(
                 }
             )
     else:
-        recent = {c.id for c in cohorts_shown}
-        for group in data["by_cohort"]:
-            if group["key"]["cohort"] not in recent:
-                continue
+        for group in data["charted"]:
             ind = group["indicators"]["job_or_steps"]
             rows.append(
                 {
@@ -110,21 +133,15 @@ def overview_page(
 ) -> Response:
     """Enrolled, response rate and the headline indicators against the targets; by gender."""
     cohort = cohort or None
-    data = overview(db, cohort=cohort)
+    data = overview(db, cohort=cohort, page=page, per_page=COHORTS_PER_PAGE, charted=CHART_COHORTS)
     lang = visitor.user.language
-    every = cohorts(db)
-    bars_svg, bars = _bars(data, lang, every[:CHART_COHORTS])
+    bars_svg, bars = _bars(data, lang)
     response_svg, response_rows = _response(data, lang)
-    groups = data["by_cohort"] or []
-    pages = max(1, -(-len(groups) // COHORTS_PER_PAGE))
-    page = min(page, pages)
-    first = (page - 1) * COHORTS_PER_PAGE
-    cohort_rows = groups[first : first + COHORTS_PER_PAGE]
     return render(
         request,
         "overview.html",
         {
-            "cohorts": every,
+            "picker": cohort_picker(db),
             "cohort": cohort,
             "data": data,
             "chart_cohorts": CHART_COHORTS,
@@ -132,14 +149,8 @@ def overview_page(
             "bars": bars,
             "response_svg": response_svg,
             "response_rows": response_rows,
-            "cohort_rows": cohort_rows,
-            "cohort_page": {
-                "page": page,
-                "pages": pages,
-                "first": first + 1,
-                "last": first + len(cohort_rows),
-                "total": len(groups),
-            },
+            "cohort_rows": data["by_cohort"] or [],
+            "cohort_page": data["cohort_page"],
         },
         visitor=visitor,
     )

@@ -22,7 +22,7 @@ from outcomes.schemas import EventAttributes, EventUpdate
 from outcomes.staff import actor_of
 from staff.deps import DbDep, StaffForm, StaffOnly
 from staff.forms import FormErrors, parse_date
-from staff.routes.overview import cohorts
+from staff.routes.overview import cohort_picker
 from staff.templating import gettext_for, render
 
 router = APIRouter()
@@ -59,7 +59,7 @@ def pairs_page(
         request,
         "pairs.html",
         {
-            "cohorts": cohorts(db),
+            "picker": cohort_picker(db),
             "cohort": cohort,
             "flag": flag,
             "flags": FLAGS,

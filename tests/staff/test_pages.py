@@ -423,3 +423,63 @@ def test_the_table_per_cohort_comes_in_pages_and_each_row_has_the_engines_number
     # a page past the end shows the last one; a page that is not a number is refused
     assert "Cohorts 5–5 of 5" in staff.get("/staff/overview?page=9").text
     assert staff.get("/staff/overview?page=x").status_code == 400
+
+
+def test_with_more_cohorts_than_a_list_holds_the_filter_is_a_field_suggesting_the_newest(
+    client_for, db, monkeypatch
+) -> None:
+    from staff.routes import overview as overview_route
+
+    with Session(db) as session:
+        import_jsonl(session, generate_lines(100, seed=3, n_cohorts=5))
+        session.commit()
+        newest_first = [
+            c.id
+            for c in session.exec(
+                select(Cohort).order_by(col(Cohort.start).desc(), col(Cohort.id))
+            ).all()
+        ]
+        groups = {g["key"]["cohort"]: g for g in compute_indicators(session, by="cohort")["groups"]}
+        oldest = compute_indicators(session, cohort=newest_first[-1])
+    staff = client_for("staff")
+
+    # five cohorts fit in a list: every one to choose from, on the overview and the pairs page
+    for path in ("/staff/overview", "/staff/pairs"):
+        page = staff.get(path).text
+        picker = re.search(r'<select id="cohort" name="cohort">(.*?)</select>', page, re.S)
+        assert picker is not None, path
+        assert re.findall(r'<option value="([^"]*)"', picker.group(1)) == ["", *newest_first]
+
+    monkeypatch.setattr(overview_route, "PICKER_COHORTS", 2)
+    monkeypatch.setattr(overview_route, "CHART_COHORTS", 2)
+    for path in ("/staff/overview", "/staff/pairs"):
+        page = staff.get(path).text
+        assert '<select id="cohort"' not in page, path
+        assert re.search(
+            r'<input id="cohort" name="cohort" type="search" list="cohort-options"', page
+        )
+        suggested = re.search(r'<datalist id="cohort-options">(.*?)</datalist>', page, re.S)
+        assert suggested is not None
+        assert re.findall(r'<option value="([^"]+)"', suggested.group(1)) == newest_first[:2]
+        assert "empty for all 5 cohorts" in page
+    # the chart has the two newest cohorts, each with the engine's numbers
+    page = staff.get("/staff/overview").text
+    chart = re.search(r'<table id="targets-table">(.*?)</table>', page, re.S)
+    assert chart is not None
+    rows = re.findall(
+        r'<th scope="row">([^<]+)</th>\s*<td class="num" data-n="(\d+)" data-of="(\d+)"',
+        chart.group(1),
+    )
+    assert sorted(r[0] for r in rows) == sorted(newest_first[:2])
+    for cohort, n, of in rows:
+        share = groups[cohort]["indicators"]["job_or_steps"]
+        assert (int(n), int(of)) == (share["n"], share["of"])
+    # a cohort typed in that the list does not suggest is shown; an unknown one is named
+    page = staff.get(f"/staff/overview?cohort={newest_first[-1]}").text
+    assert f'value="{newest_first[-1]}"' in page
+    assert cell_numbers(page, "all-indicators") == {
+        name: (ind["n"], ind["of"]) for name, ind in oldest["total"]["indicators"].items()
+    }
+    unknown = staff.get("/staff/overview?cohort=no-such-cohort")
+    assert unknown.status_code == 404
+    assert "cohort &#39;no-such-cohort&#39; does not exist" in unknown.text
