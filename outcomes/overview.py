@@ -1,14 +1,18 @@
 """The numbers of the staff overview: how a round is doing, per cohort and for all.
 
     data = overview(session, cohort="c-2026")      # or cohort=None for every cohort
+    data = overview(session, page=3, per_page=50, charted=12)   # one page of the cohorts
 
 Every number comes from the one indicator engine (:func:`outcomes.indicators.compute_indicators`),
 added up from the kept per-participant outcomes (``kept=True``: a GROUP BY over one row per
 person, kept by every write in its transaction, ``outcomes/kept.py``), so the page shows what
-``stegvis indicators --json`` and ``GET /api/v1/indicators`` give for the same data, at once: ``total`` (with the cohort's ``targets`` when one cohort is chosen), ``by_gender``
-and, for all cohorts, ``by_cohort`` (each with its targets). ``response_over_time`` adds how the
-baseline and result surveys came in, week by week (Monday to Sunday) — month by month when the
-answers span more than half a year — as a share of those enrolled.
+``stegvis indicators --json`` and ``GET /api/v1/indicators`` give for the same data, at once:
+``total`` (with the cohort's ``targets`` when one cohort is chosen), ``by_gender`` and, for all
+cohorts, ``by_cohort`` (each with its targets: the cohorts of one page, when paged, so that a
+program of thousands of cohorts adds up only the ones shown) and ``charted`` (the newest).
+``response_over_time`` adds how the baseline and result surveys came in, week by week (Monday to
+Sunday) — month by month when the answers span more than half a year — as a share of those
+enrolled.
 """
 
 from __future__ import annotations
