@@ -13,21 +13,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.common import active_pair, match, not_invited, pair_closed, stale_button
-from bot.handlers.survey import answer_label, question_buttons, question_text
-from bot.i18n import Html, Tr, bold
+from bot.handlers.survey import next_or_thanks, question_buttons, question_text, sent_item
+from bot.i18n import Tr
 from bot.ptb import Handler
 from bot.replies import Outcome, Reply, deliver
 from bot.state import Turn, once
 from bot.surveys import SKIP, Question, WaveQuestions, load_surveys
 from core.vocab import SurveyStatus
-from outcomes import schedule
 from outcomes.mentor_surveys import answers_of, find_mentor_survey, save_mentor_answer
-from outcomes.schedule_models import ScheduledItem
 from outcomes.survey_skips import skip, skipped, unskip
 
 FLOW = "ms"
@@ -64,22 +62,6 @@ def opening(
     return Reply(text, question_buttons(tr, wave, question, flow=FLOW))
 
 
-def _was_sent(turn: Turn, pair: str, wave: str) -> bool:
-    item = turn.session.exec(
-        select(ScheduledItem).where(
-            ScheduledItem.pair == pair,
-            ScheduledItem.role == "mentor",
-            ScheduledItem.kind == wave,
-            ScheduledItem.sequence == 0,
-        )
-    ).first()
-    return (
-        item is not None
-        and item.state != "cancelled"
-        and (item.attempt > 0 or item.state == "answered")
-    )
-
-
 def _pressed(turn: Turn, data: str | None) -> Outcome:
     if turn.contact is None:
         return not_invited(turn.tr)
@@ -93,7 +75,7 @@ def _pressed(turn: Turn, data: str | None) -> Outcome:
     pair = active_pair(turn)
     if pair is None:
         return pair_closed(tr)
-    if not _was_sent(turn, pair.id, wave.name):
+    if sent_item(turn, pair.id, wave.name) is None:
         return stale_button(tr)
     answers, complete = stored_answers(turn.session, turn.person, wave.name)
     if complete:
@@ -115,7 +97,7 @@ def _store(
     done: set[str],
 ) -> Outcome:
     """Store one answer (or the skip), then ask the next question or finish."""
-    tr, session, person = turn.tr, turn.session, turn.person
+    session, person = turn.session, turn.person
     now = dict(answers)
     if code == SKIP:
         skip(session, person, wave.name, question.name)
@@ -137,15 +119,7 @@ def _store(
         answers=given,
         complete=following is None,
     )
-    record = Html("✓ " + bold(answer_label(tr, question, code)))
-    if following is not None:
-        text = tr.join(record, question_text(tr, wave, following, now, done))
-        return Outcome([Reply(text, question_buttons(tr, wave, following, flow=FLOW), edit=True)])
-    assert turn.contact is not None
-    assert turn.contact.pair is not None
-    schedule.mark_answered(session, pair=turn.contact.pair, role="mentor", kind=wave.name)
-    thanks = tr("🙏 Thank you! Your answers are saved. They help the program help others.")
-    return Outcome([Reply(tr.join(record, thanks), edit=True)])
+    return next_or_thanks(turn, wave, question, code, following, now, done, flow=FLOW)
 
 
 async def answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -143,7 +143,7 @@ def opening(
     return Reply(text, question_buttons(tr, wave, question))
 
 
-def _sent_item(turn: Turn, pair: str, wave: str) -> ScheduledItem | None:
+def sent_item(turn: Turn, pair: str, wave: str) -> ScheduledItem | None:
     """The schedule's item of this wave, if it was sent to the person (else None)."""
     item = turn.session.exec(
         select(ScheduledItem).where(
@@ -175,7 +175,7 @@ def _pressed(turn: Turn, data: str | None) -> Outcome:
     pair = active_pair(turn)
     if pair is None:
         return pair_closed(tr)
-    if _sent_item(turn, pair.id, wave.name) is None:
+    if sent_item(turn, pair.id, wave.name) is None:
         return stale_button(tr)
     answers, complete = stored_answers(turn.session, turn.person, wave.name)
     if complete:
@@ -212,7 +212,7 @@ def _store(
     done: set[str],
 ) -> Outcome:
     """Store one answer (or the skip), then ask the next question or finish."""
-    tr, session, person = turn.tr, turn.session, turn.person
+    session, person = turn.session, turn.person
     given = SurveyAnswers()
     if code == SKIP:
         skip(session, person, wave.name, question.name)
@@ -232,14 +232,31 @@ def _store(
         complete=following is None,
         actor=turn.actor,
     )
+    now = SurveyAnswers.from_columns(row).model_dump(mode="json", exclude_none=True)
+    return next_or_thanks(turn, wave, question, code, following, now, done)
+
+
+def next_or_thanks(
+    turn: Turn,
+    wave: WaveQuestions,
+    question: Question,
+    code: str,
+    following: Question | None,
+    now: dict[str, Any],
+    done: set[str],
+    *,
+    flow: str = "sv",
+) -> Outcome:
+    """After an answer is stored: the next question in place of this one (one message per
+    survey), or the thanks when it was the last, and the schedule stops reminding."""
+    tr = turn.tr
     record = Html("✓ " + bold(answer_label(tr, question, code)))
-    if following is not None:  # the next question replaces this one: one message per survey
-        now = SurveyAnswers.from_columns(row).model_dump(mode="json", exclude_none=True)
+    if following is not None:
         text = tr.join(record, question_text(tr, wave, following, now, done))
-        return Outcome([Reply(text, question_buttons(tr, wave, following), edit=True)])
+        return Outcome([Reply(text, question_buttons(tr, wave, following, flow=flow), edit=True)])
     assert turn.contact is not None
     assert turn.contact.pair is not None
-    schedule.mark_answered(session, pair=turn.contact.pair, role=turn.role, kind=wave.name)
+    schedule.mark_answered(turn.session, pair=turn.contact.pair, role=turn.role, kind=wave.name)
     thanks = tr("🙏 Thank you! Your answers are saved. They help the program help others.")
     return Outcome([Reply(tr.join(record, thanks), edit=True)])
 
@@ -271,7 +288,7 @@ def _resume(turn: Turn) -> Outcome:
     if pair is None:
         return pair_closed(tr)
     for wave in Wave:  # the earliest open one first
-        if _sent_item(turn, pair.id, wave.value) is None:
+        if sent_item(turn, pair.id, wave.value) is None:
             continue
         reply = opening(
             turn.session,
