@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Coroutine
+from typing import Any
 
+from bot.alongside import Stopping, run_alongside
 from bot.ptb import BotApplication
 from bot.scheduler import worker_name
 from bot.state import DEPS_KEY, BotDeps
@@ -26,7 +28,6 @@ from outcomes import retention
 log = logging.getLogger(__name__)
 
 RETENTION_KEY = "stegvis_retention"
-Hook = Callable[[BotApplication], Awaitable[None]]
 
 
 async def run_once(deps: BotDeps, worker: str) -> None:
@@ -52,31 +53,13 @@ async def run(deps: BotDeps, stopping: asyncio.Event, every: float, worker: str)
 
 def install(app: BotApplication, *, every: float | None = None) -> None:
     """Run the daily retention job alongside the bot."""
-    before_init: Hook | None = app.post_init
-    before_stop: Hook | None = app.post_stop
 
-    async def post_init(application: BotApplication) -> None:
-        if before_init is not None:
-            await before_init(application)
+    async def start(application: BotApplication) -> tuple[Stopping, Coroutine[Any, Any, None]]:
         deps: BotDeps = application.bot_data[DEPS_KEY]
         interval = every if every is not None else deps.settings.retention_check_minutes * 60.0
         worker = worker_name()
         await run_once(deps, worker)  # before the first update: a start does today's at once
-        stopping = asyncio.Event()
-        task = asyncio.create_task(run(deps, stopping, interval, worker), name="stegvis-retention")
-        application.bot_data[RETENTION_KEY] = (stopping, task)
+        stopping = Stopping()
+        return stopping, run(deps, stopping, interval, worker)
 
-    async def post_stop(application: BotApplication) -> None:
-        running = application.bot_data.pop(RETENTION_KEY, None)
-        if running is not None:
-            stopping, task = running
-            stopping.set()
-            try:
-                await asyncio.wait_for(task, 30)
-            except TimeoutError:
-                log.warning("the retention job did not stop in time")
-        if before_stop is not None:
-            await before_stop(application)
-
-    app.post_init = post_init
-    app.post_stop = post_stop
+    run_alongside(app, key=RETENTION_KEY, name="stegvis-retention", start=start)

@@ -35,16 +35,17 @@ import secrets
 import socket
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.alongside import run_alongside
 from bot.announce import announcement_text
 from bot.handlers import checkin, group_meeting, mentor_survey, survey
 from bot.ptb import BotApplication
@@ -516,8 +517,6 @@ def release(session: Session, item_ids: list[int], worker: str) -> int:
 
 # --- in the bot's process -------------------------------------------------------------------
 
-Hook = Callable[[BotApplication], Awaitable[None]]
-
 
 def install(
     app: BotApplication,
@@ -526,31 +525,13 @@ def install(
     rate: float | None = DEFAULT_RATE,
 ) -> None:
     """Run a ``Sender`` alongside the bot: started after ``post_init``, stopped in ``post_stop``."""
-    before_init: Hook | None = app.post_init
-    before_stop: Hook | None = app.post_stop
 
-    async def post_init(application: BotApplication) -> None:
-        if before_init is not None:
-            await before_init(application)
+    async def start(application: BotApplication) -> tuple[Sender, Coroutine[Any, Any, None]]:
         deps: BotDeps = application.bot_data[DEPS_KEY]
         sender = Sender(application.bot, deps.engine, deps.settings, rate=rate, interval=interval)
-        task = asyncio.create_task(sender.run(), name="stegvis-scheduled-sender")
-        application.bot_data[SENDER_KEY] = (sender, task)
+        return sender, sender.run()
 
-    async def post_stop(application: BotApplication) -> None:
-        running = application.bot_data.pop(SENDER_KEY, None)
-        if running is not None:
-            sender, task = running
-            sender.stop()
-            try:
-                await asyncio.wait_for(task, 30)
-            except TimeoutError:
-                log.warning("the scheduled sender did not stop in time")
-        if before_stop is not None:
-            await before_stop(application)
-
-    app.post_init = post_init
-    app.post_stop = post_stop
+    run_alongside(app, key=SENDER_KEY, name="stegvis-scheduled-sender", start=start)
 
 
 def plan_after_join(turn: Turn) -> list[Reply]:
