@@ -17,8 +17,14 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot.common import active_pair, match, not_invited, pair_closed, stale_button
-from bot.handlers.survey import next_or_thanks, question_buttons, question_text, sent_item
+from bot.common import stale_button
+from bot.handlers.survey import (
+    next_or_thanks,
+    opening_intro,
+    question_buttons,
+    question_text,
+    read_press,
+)
 from bot.i18n import Tr
 from bot.ptb import Handler
 from bot.replies import Outcome, Reply, deliver
@@ -52,38 +58,25 @@ def opening(
     if complete or question is None:
         return None
     tr = Tr(lang)
-    if reminder and (answers or done):
-        intro = tr("🔔 Your survey is not finished yet. Here is the next question:")
-    else:
-        intro = tr.ngettext(wave.intro.one, wave.intro.other, wave.count(answers, done))
-        if reminder:
-            intro = tr.join(tr("🔔 A friendly reminder."), intro)
+    intro = opening_intro(tr, wave, answers, done, reminder=reminder)
     text = tr.join(intro, question_text(tr, wave, question, answers, done))
     return Reply(text, question_buttons(tr, wave, question, flow=FLOW))
 
 
 def _pressed(turn: Turn, data: str | None) -> Outcome:
-    if turn.contact is None:
-        return not_invited(turn.tr)
-    tr = turn.tr
-    found = match(DATA, data)
-    wave = load_surveys().mentor_by_code(found.group(1)) if found else None
-    question = wave.question(found.group(2)) if found and wave else None
-    if found is None or wave is None or question is None or turn.role != "mentor":
-        return stale_button(tr)
-    code = found.group(3)
-    pair = active_pair(turn)
-    if pair is None:
-        return pair_closed(tr)
-    if sent_item(turn, pair.id, wave.name) is None:
-        return stale_button(tr)
-    answers, complete = stored_answers(turn.session, turn.person, wave.name)
-    if complete:
-        return Outcome(
-            [Reply(tr("You have already finished this survey. Thank you! 🙏"), edit=True)]
-        )
+    pressed = read_press(
+        turn,
+        data,
+        pattern=DATA,
+        wave_of=load_surveys().mentor_by_code,
+        role="mentor",
+        stored=stored_answers,
+    )
+    if isinstance(pressed, Outcome):
+        return pressed
+    wave, question, code, answers = pressed
     if code != SKIP and question.option(code) is None:
-        return stale_button(tr)
+        return stale_button(turn.tr)
     done = skipped(turn.session, turn.person, wave.name)
     return _store(turn, wave, question, code, answers, done)
 

@@ -19,6 +19,7 @@ someone who lost the message or wants to go on before the next reminder).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session, select
@@ -129,18 +130,26 @@ def opening(
     if complete or question is None:
         return None
     tr = Tr(lang)
-    started = bool(answers) or bool(done)
-    if (reminder or requested) and started:
-        intro = tr("🔔 Your survey is not finished yet. Here is the next question:")
-    elif reminder:
-        intro = tr.join(
-            tr("🔔 A friendly reminder."),
-            tr.ngettext(wave.intro.one, wave.intro.other, wave.count(answers, done)),
-        )
-    else:
-        intro = tr.ngettext(wave.intro.one, wave.intro.other, wave.count(answers, done))
+    intro = opening_intro(tr, wave, answers, done, reminder=reminder, requested=requested)
     text = tr.join(intro, question_text(tr, wave, question, answers, done))
     return Reply(text, question_buttons(tr, wave, question))
+
+
+def opening_intro(
+    tr: Tr,
+    wave: WaveQuestions,
+    answers: dict[str, Any],
+    done: set[str],
+    *,
+    reminder: bool,
+    requested: bool = False,
+) -> str:
+    """A wave's intro (how many questions), or "not finished yet" for a begun one that is
+    reminded of or asked for, or the intro with "a friendly reminder"."""
+    if (reminder or requested) and (answers or done):
+        return tr("🔔 Your survey is not finished yet. Here is the next question:")
+    intro = tr.ngettext(wave.intro.one, wave.intro.other, wave.count(answers, done))
+    return tr.join(tr("🔔 A friendly reminder."), intro) if reminder else intro
 
 
 def sent_item(turn: Turn, pair: str, wave: str) -> ScheduledItem | None:
@@ -162,26 +171,56 @@ def sent_item(turn: Turn, pair: str, wave: str) -> ScheduledItem | None:
     return item
 
 
-def _pressed(turn: Turn, data: str | None) -> Outcome:
+Pressed = tuple[WaveQuestions, Question, str, dict[str, Any]]
+"""What a survey button carries: the wave, the question, the answer's code; the answers so far."""
+
+
+def read_press(
+    turn: Turn,
+    data: str | None,
+    *,
+    pattern: str,
+    wave_of: Callable[[str], WaveQuestions | None],
+    role: str,
+    stored: Callable[[Session, str, str], tuple[dict[str, Any], bool]],
+) -> Pressed | Outcome:
+    """A survey button's wave, question and code with the answers stored so far, or the reply
+    that refuses it: not invited, a stale button (not this person's, a wave not sent), the pair
+    closed, the survey finished already."""
     if turn.contact is None:
         return not_invited(turn.tr)
     tr = turn.tr
-    found = match(DATA, data)
-    wave = load_surveys().by_code(found.group(1)) if found else None
+    found = match(pattern, data)
+    wave = wave_of(found.group(1)) if found else None
     question = wave.question(found.group(2)) if found and wave else None
-    if found is None or wave is None or question is None or turn.role != "participant":
+    if found is None or wave is None or question is None or turn.role != role:
         return stale_button(tr)
-    code = found.group(3)
     pair = active_pair(turn)
     if pair is None:
         return pair_closed(tr)
     if sent_item(turn, pair.id, wave.name) is None:
         return stale_button(tr)
-    answers, complete = stored_answers(turn.session, turn.person, wave.name)
+    answers, complete = stored(turn.session, turn.person, wave.name)
     if complete:
         return Outcome(
             [Reply(tr("You have already finished this survey. Thank you! 🙏"), edit=True)]
         )
+    return wave, question, found.group(3), answers
+
+
+def _pressed(turn: Turn, data: str | None) -> Outcome:
+    pressed = read_press(
+        turn,
+        data,
+        pattern=DATA,
+        wave_of=load_surveys().by_code,
+        role="participant",
+        stored=stored_answers,
+    )
+    if isinstance(pressed, Outcome):
+        return pressed
+    wave, question, code, answers = pressed
+    tr = turn.tr
     done = skipped(turn.session, turn.person, wave.name)
     if code.startswith("t"):  # a tick in the step items: show it, store nothing yet
         if question.kind != "multi" or not _valid(question, code[1:]):
