@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
-from sqlalchemy import JSON, Column, Engine, Index, UniqueConstraint, and_, func, or_, text, update
+from sqlalchemy import JSON, Column, Engine, Index, UniqueConstraint, and_, func, update
 from sqlmodel import AutoString, Field, Session, SQLModel, col, select
 from sqlmodel.main import SQLModelConfig
 
@@ -42,7 +42,7 @@ from outcomes.contacts import Contact
 from outcomes.errors import Invalid, NotFound
 from outcomes.health import FLAGS, pair_health
 from outcomes.models import ID, LANG, Cohort, Mentor, Participant
-from outcomes.schedule import LEASE, RETRY_AFTER, is_quiet
+from outcomes.schedule import RETRY_AFTER, claim_rows, is_quiet
 from outcomes.types import UTCDateTime, table_of
 
 Audience = Literal["cohort", "mentors", "participants", "flag"]
@@ -408,23 +408,8 @@ def claim_due(
     if is_quiet(now):
         return []
     t = table_of(AnnouncementRecipient)
-    due = or_(
-        and_(t.c.state == "pending", t.c.due_at <= now),
-        and_(t.c.state == "claimed", t.c.claimed_until < now),
-    )
-    pick = select(t.c.id).where(due).order_by(t.c.due_at, t.c.id).limit(limit)
-    if engine.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    stmt = (
-        update(t)
-        .where(t.c.id.in_(pick.scalar_subquery()))
-        .values(state="claimed", claimed_by=worker, claimed_until=now + LEASE, updated_at=now)
-        .returning(t.c.id, t.c.announcement, t.c.person)
-    )
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.execute(text("SELECT 1"))  # open the transaction before the write
-        rows = conn.execute(stmt).all()
+    returning = (t.c.id, t.c.announcement, t.c.person)
+    rows = claim_rows(engine, t, returning, worker=worker, limit=limit, now=now)
     return sorted((Claim(*row) for row in rows), key=lambda c: c.id)
 
 

@@ -10,11 +10,13 @@ attempt), and a claim whose sender died is taken over when its lease runs out. A
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, insert, or_, select, text, update
+from sqlalchemy import Engine, Row, and_, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -152,14 +154,14 @@ def plan_person(
     return added
 
 
-def claim_due(
-    engine: Engine, *, worker: str, limit: int = 100, now: datetime | None = None
-) -> list[Claim]:
-    """Atomically take up to ``limit`` due items (none during quiet hours)."""
-    now = now or utcnow()
-    if is_quiet(now):
-        return []
-    t = table_of(ScheduledItem)
+def claim_rows(
+    engine: Engine, table: Any, returning: Sequence[Any], *, worker: str, limit: int, now: datetime
+) -> list[Row[Any]]:
+    """Atomically take up to ``limit`` rows of a queue ``table`` (``state``, ``due_at``,
+    ``claimed_by``, ``claimed_until``, ``updated_at``) that are due or whose lease ran out,
+    for ``LEASE``, and return their ``returning`` columns: the oldest first; on PostgreSQL rows
+    another sender is taking are skipped, not waited for."""
+    t = table
     due = or_(
         and_(t.c.state == "pending", t.c.due_at <= now),
         and_(t.c.state == "claimed", t.c.claimed_until < now),
@@ -171,12 +173,24 @@ def claim_due(
         update(t)
         .where(t.c.id.in_(pick.scalar_subquery()))
         .values(state="claimed", claimed_by=worker, claimed_until=now + LEASE, updated_at=now)
-        .returning(t.c.id, t.c.pair, t.c.role, t.c.person, t.c.kind, t.c.sequence, t.c.attempt)
+        .returning(*returning)
     )
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
             conn.execute(text("SELECT 1"))  # open the transaction before the write
-        rows = conn.execute(stmt).all()
+        return list(conn.execute(stmt).all())
+
+
+def claim_due(
+    engine: Engine, *, worker: str, limit: int = 100, now: datetime | None = None
+) -> list[Claim]:
+    """Atomically take up to ``limit`` due items (none during quiet hours)."""
+    now = now or utcnow()
+    if is_quiet(now):
+        return []
+    t = table_of(ScheduledItem)
+    returning = (t.c.id, t.c.pair, t.c.role, t.c.person, t.c.kind, t.c.sequence, t.c.attempt)
+    rows = claim_rows(engine, t, returning, worker=worker, limit=limit, now=now)
     return sorted((Claim(*row) for row in rows), key=lambda c: c.id)
 
 
