@@ -33,13 +33,11 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from core.settings import Settings  # noqa: E402
-from core.vocab import Gender  # noqa: E402
 from emulator.config import UserSpec  # noqa: E402
 from emulator.core import Emulator  # noqa: E402
 from emulator.testing import running_emulator  # noqa: E402
-from outcomes.contacts import PersonRole, bind  # noqa: E402
 from outcomes.db import make_engine, migrate  # noqa: E402
-from outcomes.models import Cohort, Mentor, Pair, Participant  # noqa: E402
+from outcomes.models import Cohort  # noqa: E402
 from tests.utils.deployment import (  # noqa: E402
     WEBHOOK_PATH,
     Instance,
@@ -47,6 +45,7 @@ from tests.utils.deployment import (  # noqa: E402
     instance_env,
     nginx_binary,
 )
+from tests.utils.factories import add_pairs, connect  # noqa: E402
 
 FIRST_USER = 800_000_001
 
@@ -64,26 +63,8 @@ def people(url: str, settings: Settings, n: int) -> None:
     start = datetime.now(UTC).date() - timedelta(days=10)
     with Session(engine) as session:
         session.add(Cohort(id="c-b", name="Bench", start=start, end=start + timedelta(days=240)))
-        for i in range(n):
-            session.add(Participant(id=f"bp-{i}", cohort="c-b", gender=Gender.woman))
-            session.add(Mentor(id=f"bm-{i}", cohort="c-b"))
-        session.flush()
-        for i in range(n):
-            session.add(
-                Pair(id=f"bpair-{i}", mentor=f"bm-{i}", participant=f"bp-{i}", matched_on=start)
-            )
-        session.flush()
-        for i in range(n):
-            bind(
-                session,
-                settings,
-                user_id=FIRST_USER + i,
-                chat_id=FIRST_USER + i,
-                person=f"bp-{i}",
-                role=PersonRole.participant,
-                pair=f"bpair-{i}",
-                language="sv",
-            )
+        for i, pair in enumerate(add_pairs(session, "c-b", n, matched_on=start, prefix="b")):
+            connect(session, settings, user=FIRST_USER + i, person=f"bp-{i}", pair=pair)
         session.commit()
     engine.dispose()
 

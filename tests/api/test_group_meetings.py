@@ -15,11 +15,12 @@ from typer.testing import CliRunner
 from core.vocab import Gender
 from outcomes import group_meetings as gm
 from outcomes.clock import set_clock, utcnow
-from outcomes.contacts import PersonRole, bind
-from outcomes.models import AuditLog, Cohort, Meeting, Mentor, Pair, Participant
+from outcomes.contacts import PersonRole
+from outcomes.models import AuditLog, Cohort, Meeting
 from outcomes.schedule import allowed_time
 from outcomes.schedule_models import ScheduledItem
 from stegvis.cli import build_cli
+from tests.utils.factories import add_pairs, connect
 
 START = date(2025, 2, 1)
 
@@ -29,26 +30,16 @@ def cohort(db, settings) -> str:
     """Cohort c-1 with three pairs; pairs 0 and 1 have both sides connected, pair 2 nobody."""
     with Session(db) as session:
         session.add(Cohort(id="c-1", name="Round 1", start=START, end=START + timedelta(days=240)))
-        for i in range(3):
-            session.add(Participant(id=f"p-{i}", cohort="c-1", gender=Gender.man))
-            session.add(Mentor(id=f"m-{i}", cohort="c-1"))
-        session.flush()
-        for i in range(3):
-            session.add(
-                Pair(id=f"pair-{i}", mentor=f"m-{i}", participant=f"p-{i}", matched_on=START)
-            )
-        session.flush()
+        add_pairs(session, "c-1", 3, matched_on=START, gender=Gender.man)
         for i in range(2):
             for k, role, person in ((0, PersonRole.participant, "p"), (1, PersonRole.mentor, "m")):
-                bind(
+                connect(
                     session,
                     settings,
-                    user_id=700 + 2 * i + k,
-                    chat_id=700 + 2 * i + k,
+                    user=700 + 2 * i + k,
                     person=f"{person}-{i}",
                     role=role,
                     pair=f"pair-{i}",
-                    language="sv",
                 )
         session.commit()
     return "c-1"

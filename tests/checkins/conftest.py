@@ -17,14 +17,13 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.scheduler import SENDER_KEY, Sender
 from core.settings import Settings
-from core.vocab import Gender
 from emulator.config import UserSpec
 from emulator.testing import polling, running_emulator
 from outcomes.clock import STOCKHOLM, set_clock
-from outcomes.contacts import PersonRole, bind
-from outcomes.models import Cohort, Mentor, Pair, Participant
+from outcomes.models import Cohort
 from outcomes.schedule_models import ScheduledItem
 from tests.utils.botdriver import Message, Person, World, buttons
+from tests.utils.factories import add_pairs, connect
 
 
 class FakeClock:
@@ -135,28 +134,11 @@ def bound_participants(
     returns the pair ids (``pair-0`` …, participants ``p-0`` …)."""
     with Session(engine) as session:
         session.add(Cohort(id="c-1", name="Round 1", start=start, end=start + timedelta(days=240)))
-        for i in range(n):
-            session.add(Participant(id=f"p-{i}", cohort="c-1", gender=Gender.woman))
-            session.add(Mentor(id=f"m-{i}", cohort="c-1"))
-        session.flush()
-        for i in range(n):
-            session.add(
-                Pair(id=f"pair-{i}", mentor=f"m-{i}", participant=f"p-{i}", matched_on=start)
-            )
-        session.flush()
-        for i in range(n):
-            bind(
-                session,
-                settings,
-                user_id=first + i,
-                chat_id=first + i,
-                person=f"p-{i}",
-                role=PersonRole.participant,
-                pair=f"pair-{i}",
-                language=lang,
-            )
+        pairs = add_pairs(session, "c-1", n, matched_on=start)
+        for i, pair in enumerate(pairs):
+            connect(session, settings, user=first + i, person=f"p-{i}", pair=pair, language=lang)
         session.commit()
-    return [f"pair-{i}" for i in range(n)]
+    return pairs
 
 
 def due_checkins(engine: Engine, pairs: list[str], due_at: datetime) -> None:

@@ -15,11 +15,10 @@ from sqlmodel import Session, select
 from api.main import create_app
 from bot.scheduler import Sender
 from core.languages import LANGUAGES
-from core.vocab import Gender
 from emulator.testing import EmulatorUser
 from outcomes import group_meetings as gm
-from outcomes.contacts import PersonRole, bind
-from outcomes.models import Cohort, Meeting, Mentor, Pair, Participant
+from outcomes.contacts import PersonRole
+from outcomes.models import Cohort, Meeting
 from outcomes.schedule_models import Delivery, ScheduledItem
 from outcomes.tokens import create_token
 from tests.checkins.conftest import (
@@ -32,6 +31,7 @@ from tests.checkins.conftest import (
     with_data,
 )
 from tests.utils.botdriver import Person, World, buttons
+from tests.utils.factories import add_pairs, connect
 from tests.utils.pairs import make_pair
 from tests.utils.waiting import eventually
 
@@ -52,27 +52,18 @@ def _people(engine, settings) -> list[Person]:
     with Session(engine) as session:
         session.add(Cohort(id="c-1", name="Round 1", start=START, end=START + timedelta(days=240)))
         session.add(Cohort(id="c-2", name="Round 2", start=START, end=START + timedelta(days=240)))
-        for i in range(N + 1):
-            cohort = "c-1" if i < N else "c-2"
-            session.add(Participant(id=f"p-{i}", cohort=cohort, gender=Gender.woman))
-            session.add(Mentor(id=f"m-{i}", cohort=cohort))
-        session.flush()
-        for i in range(N + 1):
-            session.add(
-                Pair(id=f"pair-{i}", mentor=f"m-{i}", participant=f"p-{i}", matched_on=START)
-            )
-        session.flush()
+        add_pairs(session, "c-1", N, matched_on=START)
+        add_pairs(session, "c-2", 1, matched_on=START, first=N)
         for i in range(N + 1):
             for offset, role, person in (
                 (0, PersonRole.participant, f"p-{i}"),
                 (N + 1, PersonRole.mentor, f"m-{i}"),
             ):
                 uid = FIRST_USER + offset + i
-                bind(
+                connect(
                     session,
                     settings,
-                    user_id=uid,
-                    chat_id=uid,
+                    user=uid,
                     person=person,
                     role=role,
                     pair=f"pair-{i}",

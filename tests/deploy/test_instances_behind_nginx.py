@@ -33,9 +33,9 @@ from emulator.config import UserSpec
 from emulator.core import Emulator
 from emulator.testing import running_emulator
 from outcomes.clock import STOCKHOLM, set_clock
-from outcomes.contacts import Contact, PersonRole, bind
+from outcomes.contacts import Contact
 from outcomes.conversations import ProcessedUpdate
-from outcomes.models import Cohort, Event, Mentor, Pair, Participant
+from outcomes.models import Cohort, Event
 from outcomes.schedule import is_quiet
 from outcomes.schedule_models import Delivery, ScheduledItem
 from tests.utils.botdriver import World
@@ -46,6 +46,7 @@ from tests.utils.deployment import (
     instance_env,
     nginx_binary,
 )
+from tests.utils.factories import add_pairs, connect
 from tests.utils.instance import CLOCK_ENV
 from tests.utils.waiting import eventually
 
@@ -72,26 +73,9 @@ def silent_people(engine: Engine, settings: Settings, due_at: datetime) -> None:
     start = due_at.date() - timedelta(days=40)
     with Session(engine) as session:
         session.add(Cohort(id="c-s", name="Silent", start=start, end=start + timedelta(days=240)))
+        add_pairs(session, "c-s", SILENT, matched_on=start, prefix="s")
         for i in range(SILENT):
-            session.add(Participant(id=f"sp-{i}", cohort="c-s", gender=Gender.woman))
-            session.add(Mentor(id=f"sm-{i}", cohort="c-s"))
-        session.flush()
-        for i in range(SILENT):
-            session.add(
-                Pair(id=f"spair-{i}", mentor=f"sm-{i}", participant=f"sp-{i}", matched_on=start)
-            )
-        session.flush()
-        for i in range(SILENT):
-            bind(
-                session,
-                settings,
-                user_id=FIRST_SILENT + i,
-                chat_id=FIRST_SILENT + i,
-                person=f"sp-{i}",
-                role=PersonRole.participant,
-                pair=f"spair-{i}",
-                language="sv",
-            )
+            connect(session, settings, user=FIRST_SILENT + i, person=f"sp-{i}", pair=f"spair-{i}")
             session.add(
                 ScheduledItem(
                     pair=f"spair-{i}",
@@ -110,16 +94,9 @@ def active_pairs(engine: Engine, start: datetime) -> list[str]:
     day = start.date() - timedelta(days=3)
     with Session(engine) as session:
         session.add(Cohort(id="c-a", name="Active", start=day, end=day + timedelta(days=240)))
-        for i in range(PEOPLE):
-            session.add(Participant(id=f"ap-{i}", cohort="c-a", gender=Gender.man))
-            session.add(Mentor(id=f"am-{i}", cohort="c-a"))
-        session.flush()
-        for i in range(PEOPLE):
-            session.add(
-                Pair(id=f"apair-{i}", mentor=f"am-{i}", participant=f"ap-{i}", matched_on=day)
-            )
+        pairs = add_pairs(session, "c-a", PEOPLE, matched_on=day, prefix="a", gender=Gender.man)
         session.commit()
-    return [f"apair-{i}" for i in range(PEOPLE)]
+    return pairs
 
 
 def checkin_deliveries(engine: Engine) -> list[tuple[int, str]]:

@@ -24,7 +24,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from core.settings import Settings
+from core.vocab import Gender
 from outcomes import service
+from outcomes.contacts import PersonRole, bind
 from outcomes.models import Cohort, Event, Meeting, Mentor, Pair, Participant, Survey
 from outcomes.schemas import (
     CohortCreate,
@@ -284,3 +287,60 @@ def small_program() -> list[str]:
             activities=["cv", "language"],
         ),
     ]
+
+
+# -- many pairs at once (the sender's, the deployment's and the benchmarks' people) ---------------
+
+
+def add_pairs(
+    session: Session,
+    cohort: str,
+    n: int,
+    *,
+    matched_on: date,
+    prefix: str = "",
+    first: int = 0,
+    gender: Gender = Gender.woman,
+) -> list[str]:
+    """Pairs ``first`` … ``first + n - 1`` in ``cohort`` (which exists), written directly (no
+    audit: hundreds at once): participants ``{prefix}p-{i}``, mentors ``{prefix}m-{i}``, pairs
+    ``{prefix}pair-{i}``; flushed, and their ids returned."""
+    numbers = range(first, first + n)
+    for i in numbers:
+        session.add(Participant(id=f"{prefix}p-{i}", cohort=cohort, gender=gender))
+        session.add(Mentor(id=f"{prefix}m-{i}", cohort=cohort))
+    session.flush()
+    for i in numbers:
+        session.add(
+            Pair(
+                id=f"{prefix}pair-{i}",
+                mentor=f"{prefix}m-{i}",
+                participant=f"{prefix}p-{i}",
+                matched_on=matched_on,
+            )
+        )
+    session.flush()
+    return [f"{prefix}pair-{i}" for i in numbers]
+
+
+def connect(
+    session: Session,
+    settings: Settings,
+    *,
+    user: int,
+    person: str,
+    pair: str,
+    role: PersonRole = PersonRole.participant,
+    language: str = "sv",
+) -> None:
+    """Connect Telegram user ``user`` (whose private chat has the same id) to ``person``."""
+    bind(
+        session,
+        settings,
+        user_id=user,
+        chat_id=user,
+        person=person,
+        role=role,
+        pair=pair,
+        language=language,
+    )
