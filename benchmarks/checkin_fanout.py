@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, Table, func, insert
 from sqlmodel import Session, SQLModel, select
@@ -82,23 +85,36 @@ def populate(engine: Engine, settings: Settings, n: int) -> None:
                     for i in ids
                 ],
             )
-            conn.execute(
-                insert(table(Contact)),
-                [
-                    {
-                        "person": f"p{i}",
-                        "role": "participant",
-                        "pair": f"pr{i}",
-                        "user_key": user_key(settings, FIRST_USER + i),
-                        "chat_enc": encrypt_chat_id(settings, FIRST_USER + i),
-                        "language": LANGUAGES[i % len(LANGUAGES)],
-                        "consent": "given",
-                        "consented_at": NOW,
-                        "updated_at": NOW,
-                    }
-                    for i in ids
-                ],
-            )
+            people = [(f"p{i}", "participant", f"pr{i}", FIRST_USER + i, i) for i in ids]
+            conn.execute(insert(table(Contact)), contact_rows(settings, people))
+
+
+def contact_rows(
+    settings: Settings, people: Iterable[tuple[str, str, str, int, int]]
+) -> list[dict[str, Any]]:
+    """Contact rows of people connected to the bot with consent: (person, role, pair, user id,
+    language number — the languages in turn)."""
+    return [
+        {
+            "person": person,
+            "role": role,
+            "pair": pair,
+            "user_key": user_key(settings, user),
+            "chat_enc": encrypt_chat_id(settings, user),
+            "language": LANGUAGES[k % len(LANGUAGES)],
+            "consent": "given",
+            "consented_at": NOW,
+            "updated_at": NOW,
+        }
+        for person, role, pair, user, k in people
+    ]
+
+
+def connect_mentors(engine: Engine, settings: Settings, n: int) -> None:
+    """The mentors of ``populate``'s pairs connected too (users after the participants')."""
+    people = [(f"m{i}", "mentor", f"pr{i}", FIRST_USER + n + i, i + 3) for i in range(n)]
+    with engine.begin() as conn:
+        conn.execute(insert(table(Contact)), contact_rows(settings, people))
 
 
 def plan_checkins(engine: Engine, n: int, sequence: int) -> None:
@@ -140,6 +156,20 @@ class RetryCounter(logging.Handler):
             self.given_up += 1
 
 
+@contextlib.contextmanager
+def counting_retries() -> Iterator[RetryCounter]:
+    """AIORateLimiter's log counted (and kept off the screen) while inside."""
+    counter = RetryCounter()
+    limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
+    limiter_log.setLevel(logging.INFO)
+    limiter_log.addHandler(counter)
+    limiter_log.propagate = False
+    try:
+        yield counter
+    finally:
+        limiter_log.removeHandler(counter)
+
+
 async def fan_out(
     engine: Engine,
     settings: Settings,
@@ -156,12 +186,7 @@ async def fan_out(
     users = [UserSpec(user_id=FIRST_USER + i, first_name=f"P{i}", started=True) for i in range(n)]
     config = EmulatorConfig(users=users)
     config.limits.enabled = limits
-    counter = RetryCounter()
-    limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
-    limiter_log.setLevel(logging.INFO)
-    limiter_log.addHandler(counter)
-    limiter_log.propagate = False
-    try:
+    with counting_retries() as counter:
         async with running_emulator(config) as tg:
             app = build_application(
                 settings, base_url=tg.base_url, token=tg.token, rate_limiter=limits, engine=engine
@@ -180,8 +205,6 @@ async def fan_out(
                 counts = await sender.drain()
                 elapsed = time.perf_counter() - started
             return await report(tg, engine, n, sequence, counts, elapsed, counter, limits)
-    finally:
-        limiter_log.removeHandler(counter)
 
 
 async def report(

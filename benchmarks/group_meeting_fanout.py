@@ -24,44 +24,20 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from checkin_fanout import FIRST_USER, NOW, populate, table  # noqa: E402
+from checkin_fanout import FIRST_USER, NOW, connect_mentors, populate  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
-from core.languages import LANGUAGES  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from emulator.config import EmulatorConfig, UserSpec  # noqa: E402
 from emulator.testing import polling, running_emulator  # noqa: E402
 from outcomes import group_meetings as gm  # noqa: E402
 from outcomes.clock import set_clock  # noqa: E402
-from outcomes.contacts import Contact, encrypt_chat_id, user_key  # noqa: E402
 from outcomes.db import make_engine, migrate  # noqa: E402
 from outcomes.schedule_models import Delivery  # noqa: E402
-
-
-def connect_mentors(engine, settings: Settings, n: int) -> None:
-    """The mentors of ``populate``'s pairs connected too (users after the participants')."""
-    with engine.begin() as conn:
-        conn.execute(
-            insert(table(Contact)),
-            [
-                {
-                    "person": f"m{i}",
-                    "role": "mentor",
-                    "pair": f"pr{i}",
-                    "user_key": user_key(settings, FIRST_USER + n + i),
-                    "chat_enc": encrypt_chat_id(settings, FIRST_USER + n + i),
-                    "language": LANGUAGES[(i + 3) % len(LANGUAGES)],
-                    "consent": "given",
-                    "consented_at": NOW,
-                    "updated_at": NOW,
-                }
-                for i in range(n)
-            ],
-        )
 
 
 async def run(engine, settings: Settings, n: int) -> bool:
