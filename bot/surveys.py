@@ -245,23 +245,13 @@ def parse_surveys(data: dict[str, Any]) -> Surveys:
     questions = {name: _question(name, raw) for name, raw in (data.get("questions") or {}).items()}
     if len({q.code for q in questions.values()}) != len(questions):
         raise SurveyFileError("two questions share a code")
-    waves: dict[str, WaveQuestions] = {}
-    for name, raw in (data.get("waves") or {}).items():
-        if name not in {w.value for w in Wave}:
-            raise SurveyFileError(f"unknown wave {name!r}")
-        missing = [q for q in raw.get("questions", []) if q not in questions]
-        if missing:
-            raise SurveyFileError(f"wave {name}: unknown questions {missing}")
-        waves[name] = WaveQuestions(
-            name=name,
-            code=str(raw["code"]),
-            intro=_count_text(f"wave {name}: intro", raw.get("intro")),
-            questions=tuple(questions[q] for q in raw["questions"]),
-        )
-    if set(waves) != {w.value for w in Wave}:
-        raise SurveyFileError("every wave needs its questions: " + ", ".join(w.value for w in Wave))
-    if len({w.code for w in waves.values()}) != len(waves):
-        raise SurveyFileError("two waves share a code")
+    waves = _waves(
+        data.get("waves"),
+        questions,
+        names=[w.value for w in Wave],
+        what="wave",
+        incomplete="every wave needs its questions: " + ", ".join(w.value for w in Wave),
+    )
     return Surveys(questions=questions, waves=waves, mentor_waves=_mentor_waves(data))
 
 
@@ -275,23 +265,42 @@ def _mentor_waves(data: dict[str, Any]) -> dict[str, WaveQuestions]:
         raise SurveyFileError("two mentor questions share a code")
     if any(q.when or q.kind != "choice" for q in questions.values()):
         raise SurveyFileError("mentor questions are choices without a 'when'")
+    return _waves(
+        data.get("mentor_waves"),
+        questions,
+        names=[w.value for w in MentorWave],
+        what="mentor wave",
+        incomplete="both mentor waves need their questions: mentor_start, mentor_end",
+    )
+
+
+def _waves(
+    raw_waves: dict[str, Any] | None,
+    questions: dict[str, Question],
+    *,
+    names: list[str],
+    what: str,
+    incomplete: str,
+) -> dict[str, WaveQuestions]:
+    """The waves ``names`` (every one, each code its own) of these questions; ``what`` names
+    them in the errors ("wave", "mentor wave"), ``incomplete`` is the error when one is missing."""
     waves: dict[str, WaveQuestions] = {}
-    for name, raw in (data.get("mentor_waves") or {}).items():
-        if name not in {w.value for w in MentorWave}:
-            raise SurveyFileError(f"unknown mentor wave {name!r}")
+    for name, raw in (raw_waves or {}).items():
+        if name not in names:
+            raise SurveyFileError(f"unknown {what} {name!r}")
         missing = [q for q in raw.get("questions", []) if q not in questions]
         if missing:
-            raise SurveyFileError(f"mentor wave {name}: unknown questions {missing}")
+            raise SurveyFileError(f"{what} {name}: unknown questions {missing}")
         waves[name] = WaveQuestions(
             name=name,
             code=str(raw["code"]),
-            intro=_count_text(f"mentor wave {name}: intro", raw.get("intro")),
+            intro=_count_text(f"{what} {name}: intro", raw.get("intro")),
             questions=tuple(questions[q] for q in raw["questions"]),
         )
-    if set(waves) != {w.value for w in MentorWave}:
-        raise SurveyFileError("both mentor waves need their questions: mentor_start, mentor_end")
+    if set(waves) != set(names):
+        raise SurveyFileError(incomplete)
     if len({w.code for w in waves.values()}) != len(waves):
-        raise SurveyFileError("two mentor waves share a code")
+        raise SurveyFileError(f"two {what}s share a code")
     return waves
 
 
