@@ -12,7 +12,9 @@ environment and gettext catalog (Swedish and English); the charts are the pages'
 
 **Small cells.** A report leaves the organisation, so every count under
 ``STEGVIS_REPORT_MIN_CELL`` (default 5) people is shown as "< 5", and a share whose ``n`` or
-``of`` is hidden is not shown (it would give the count back); the same goes for the study's
+``of`` is hidden is not shown (it would give the count back); where the groups by gender or by
+cohort add up to a shown total, a hidden group's count could be worked out by subtraction, so the
+next smallest is hidden as well, shown as "×" (:func:`protect`); the same goes for the study's
 arms, whose difference, interval, p-values and sentence are left out when a count is hidden. The
 staff API and pages keep the exact numbers.
 
@@ -31,6 +33,7 @@ import base64
 import queue
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from copy import deepcopy
 from datetime import date
 from functools import cache
 from html import escape
@@ -55,18 +58,78 @@ class ReportError(RuntimeError):
     """The PDF cannot be made here (no browser); the message says what to install."""
 
 
+class Suppressed(int):
+    """A count the report hides though it is not small: shown, it would give a hidden one back
+    by subtraction from the total (:func:`protect`). Shown as ``SUPPRESSED_TEXT``, not as "< 5"
+    (it is not small)."""
+
+
+SUPPRESSED_TEXT = "×"
+
+
+def _count_paths(block: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Where a block of the engine has a count of people: enrolled, measured, each n and of."""
+    paths: list[tuple[str, ...]] = [("enrolled",), ("measured",)]
+    for name in block["indicators"]:
+        paths += [("indicators", name, "n"), ("indicators", name, "of")]
+    return paths
+
+
+def _at(block: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for key in path[:-1]:
+        block = block[key]
+    return block[path[-1]]
+
+
+def _put(block: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        block = block[key]
+    block[path[-1]] = value
+
+
+def protect(data: dict[str, Any], min_cell: int) -> dict[str, Any]:
+    """A copy of the report's numbers in which no hidden count can be worked out by subtraction.
+
+    The groups by gender and the groups by cohort each add up to the total (every person is in
+    exactly one), so where one group's count is hidden (under ``min_cell``) and the total is
+    shown, the others would give it back: the smallest count among the others is hidden too
+    (a ``Suppressed`` count), for every count (enrolled, measured, each indicator's n and of).
+    """
+    out = deepcopy(data)
+    total = out["total"]
+    for key in ("by_gender", "by_cohort"):
+        groups = out.get(key) or []
+        if len(groups) < 2:
+            continue
+        for path in _count_paths(total):
+            if _at(total, path) < min_cell:
+                continue  # every group is smaller still, so hidden
+            values = [_at(g, path) for g in groups]
+            hidden = [i for i, v in enumerate(values) if v < min_cell]
+            if len(hidden) != 1:
+                continue
+            others = [i for i in range(len(groups)) if i != hidden[0]]
+            smallest = min(others, key=lambda i: (values[i], str(groups[i]["key"])))
+            _put(groups[smallest], path, Suppressed(values[smallest]))
+    return out
+
+
 class Cells:
-    """Figures as the report shows them: ``n/of (share)``, counts under ``min_cell`` as "< 5"."""
+    """Figures as the report shows them: ``n/of (share)``, counts under ``min_cell`` as "< 5"
+    (and the ``Suppressed`` counts that would give one back)."""
 
     def __init__(self, fmt: Format, min_cell: int) -> None:
         self.fmt = fmt
         self.min_cell = min_cell
         self.hidden_text = f"< {min_cell}"
+        self.suppressed_text = SUPPRESSED_TEXT
 
     def hidden(self, count: int | None) -> bool:
-        return count is not None and count < self.min_cell
+        return count is not None and (count < self.min_cell or isinstance(count, Suppressed))
 
     def count(self, count: int | None) -> str:
+        if isinstance(count, Suppressed):
+            return self.suppressed_text
         return self.hidden_text if self.hidden(count) else self.fmt.number(count)
 
     def shown(self, n: int | None, of: int | None) -> bool:
@@ -248,6 +311,7 @@ def report_html(
     """The report as one self-contained HTML page (styles, logo and charts inline)."""
     fmt = Format(lang)
     cells = Cells(fmt, settings.report_min_cell)
+    data = protect(data, settings.report_min_cell)
     study = data["study"]
     context = {
         "data": data,

@@ -3,6 +3,7 @@ whose name is Arabic, the ``stegvis`` command line, and readers of the report's 
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable
@@ -25,9 +26,10 @@ ARABIC_NAME = "مجموعة الربيع"
 SMALL = "c-ar"  # the cohort of four
 MIN_CELL = 5
 HIDDEN = "< 5"
+SUPPRESSED = "×"  # a count hidden so that a small one cannot be worked out from the total
 
 FIGURE = re.compile(
-    r"(?P<n><\s?5|\d[\d,]*)\s?/\s?(?P<of><\s?5|\d[\d,]*)\s?\((?P<pct>–|-|\d+(?:\.\d)?%)\)"
+    r"(?P<n><\s?5|×|\d[\d,]*)\s?/\s?(?P<of><\s?5|×|\d[\d,]*)\s?\((?P<pct>–|-|\d+(?:\.\d)?%)\)"
 )
 """A figure of the report as English writes it: ``105/362 (29.0%)``, ``< 5/12 (–)``."""
 
@@ -100,6 +102,9 @@ def stegvis(settings) -> Callable[..., Result]:
 
 
 def shown_count(count: int) -> int | str:
+    """A count as the report shows it (-1: hidden by ``as_reported``)."""
+    if count == -1:
+        return SUPPRESSED
     return HIDDEN if count < MIN_CELL else count
 
 
@@ -114,10 +119,42 @@ def gender_order(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(groups, key=lambda g: order.index(g["key"]["gender"]))
 
 
+def as_reported(total: dict[str, Any], groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The groups (a partition of ``total``: by gender or by cohort) with every count the report
+    must hide though it is not small set to -1 (so ``expected`` shows it hidden): where exactly
+    one group's count is small and the total's is not, the smallest of the other groups' counts
+    (ties: the group key that sorts first as text) would give it back by subtraction."""
+    out = copy.deepcopy(groups)
+    counts = [("enrolled",), ("measured",)]
+    counts += [("indicators", name, part) for name in total["indicators"] for part in ("n", "of")]
+
+    def cell(block: dict[str, Any], path: tuple[str, ...]) -> tuple[dict[str, Any], str]:
+        for key in path[:-1]:
+            block = block[key]
+        return block, path[-1]
+
+    for path in counts:
+        holder, name = cell(total, path)
+        if holder[name] < MIN_CELL:
+            continue
+        cells = [cell(g, path) for g in out]
+        small = [i for i, (block, name) in enumerate(cells) if block[name] < MIN_CELL]
+        if len(out) < 2 or len(small) != 1:
+            continue
+        rest = sorted(
+            (cells[i][0][cells[i][1]], str(out[i]["key"]), i)
+            for i in range(len(out))
+            if i != small[0]
+        )
+        block, name = cells[rest[0][2]]
+        block[name] = -1
+    return out
+
+
 def expected_gender_table(result: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
     """The gender table's figures in reading order: the response rate, then every indicator;
-    in each row everyone, then women, men, other, not stated."""
-    blocks = [result["total"], *gender_order(result["groups"])]
+    in each row everyone, then women, men, other, not stated (as the report must show them)."""
+    blocks = [result["total"], *as_reported(result["total"], gender_order(result["groups"]))]
     out = [expected(b["measured"], b["enrolled"], b["response_rate"]) for b in blocks]
     for name in result["total"]["indicators"]:
         out += [expected(**b["indicators"][name]) for b in blocks]
@@ -129,6 +166,8 @@ def expected_gender_table(result: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
 
 def _number(text: str) -> int | str:
     text = text.replace(" ", "")
+    if text == SUPPRESSED:
+        return SUPPRESSED
     return HIDDEN if text.startswith("<") else int(text.replace(",", ""))
 
 

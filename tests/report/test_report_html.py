@@ -16,6 +16,7 @@ from stegvis.cli import build_cli
 from tests.report.conftest import (
     HIDDEN,
     SMALL,
+    as_reported,
     expected,
     expected_gender_table,
     figures,
@@ -45,10 +46,11 @@ def test_the_html_report_has_the_numbers_of_stegvis_indicators(program, stegvis,
     tables = tables_of(_report(stegvis, tmp_path))
     assert same(_row_figures(tables["gender-table"]), expected_gender_table(everyone))
     enrolled = [row[1] for row in tables["numbers-table"][1:]]
-    want = [everyone["total"], *sorted(everyone["groups"], key=lambda g: g["key"]["gender"])]
+    want = [everyone["total"], *as_reported(everyone["total"], everyone["groups"])]
     assert sorted(enrolled) == sorted(str(shown_count(b["enrolled"])) for b in want)
 
-    per_cohort = _indicators(stegvis, "--by", "cohort")["groups"]
+    by_cohort = _indicators(stegvis, "--by", "cohort")
+    per_cohort = as_reported(by_cohort["total"], by_cohort["groups"])
     rows = {row[0]: row for row in tables["cohorts-table"][1:]}
     assert len(rows) == len(per_cohort) == 7
     names = {"c-ar": "مجموعة الربيع", **{f"c0{k}": f"Omgång {k}" for k in range(1, 7)}}
@@ -191,3 +193,39 @@ def test_several_cohorts_are_one_group_of_the_indicator_engine(session) -> None:
     assert compute_indicators(session, cohorts=["b"]) == compute_indicators(session, cohort="b")
     with pytest.raises(NotFound, match="cohort 'zz' does not exist"):
         compute_indicators(session, cohorts=["a", "zz"])
+
+
+def test_no_hidden_count_can_be_worked_out_by_subtraction_from_the_total() -> None:
+    from staff.i18n import Format
+    from staff.report import Cells, Suppressed, protect
+
+    def block(gender, enrolled, measured, n, of):
+        return {
+            "key": {"gender": gender},
+            "enrolled": enrolled,
+            "measured": measured,
+            "response_rate": share(measured, enrolled),
+            "indicators": {"got_job": {"n": n, "of": of, "share": share(n, of)}},
+        }
+
+    total = block(None, 73, 60, 20, 60)
+    groups = [block("woman", 40, 33, 11, 33), block("man", 30, 24, 6, 24)]
+    groups.append(block("other", 3, 3, 3, 3))
+    data = {"total": total, "by_gender": groups, "by_cohort": [], "study": None}
+    out = protect(data, 5)
+    cells = Cells(Format("en"), 5)
+    # "other" (3 people) is small; the next smallest of each count goes too, so that
+    # 73 − 40 − 30 does not give the 3 back
+    shown = [
+        [cells.count(g["enrolled"]), cells.indicator(g["indicators"]["got_job"])]
+        for g in out["by_gender"]
+    ]
+    assert shown == [["40", "11/33 (33.3%)"], ["×", "×/× (–)"], ["< 5", "< 5/< 5 (–)"]]
+    assert isinstance(out["by_gender"][1]["enrolled"], Suppressed)
+    assert cells.count(out["total"]["enrolled"]) == "73"  # the total stays
+    assert data["by_gender"][1]["enrolled"] == 30  # the engine's numbers are not changed
+    assert not isinstance(data["by_gender"][1]["enrolled"], Suppressed)
+    # two small groups already hide each other: nothing more is hidden
+    groups[1] = block("man", 4, 4, 1, 4)
+    again = protect({**data, "by_gender": groups}, 5)
+    assert [cells.count(g["enrolled"]) for g in again["by_gender"]] == ["40", "< 5", "< 5"]
