@@ -33,6 +33,12 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("survey", N_("Answer your survey"), N_("/survey – go on with a survey I sent you"), ""),
     (
+        "code",
+        N_("Check in at a program meeting"),
+        N_("/code – check in at a meeting for everyone, with the code shown there"),
+        N_("/code – check in at a meeting for everyone, with the code shown there"),
+    ),
+    (
         "ask",
         N_("Ask a question"),
         N_("/ask – ask a question about work in Sweden"),

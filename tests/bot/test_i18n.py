@@ -239,3 +239,26 @@ def test_dates_in_every_language():
 
     for lang in LANGUAGES:
         assert "21" in Tr(lang).date(date(2026, 11, 21))
+
+
+def test_every_command_in_the_menu_and_in_help_is_one_the_bot_answers() -> None:
+    from telegram.ext import CommandHandler
+
+    from bot.app import HANDLER_MODULES
+    from bot.handlers.help import help_text, menu
+
+    handled = {
+        command
+        for flow in HANDLER_MODULES
+        for handler in flow.build_handlers()
+        if isinstance(handler, CommandHandler)
+        for command in handler.commands
+    }
+    for lang in LANGUAGES:
+        tr = Tr(lang)
+        listed = [c.command for c in menu(tr)]
+        assert set(listed) <= handled, (lang, set(listed) - handled)
+        assert "code" in listed  # checking in at a group meeting
+        assert len({c.description for c in menu(tr)}) == len(listed), lang  # each its own words
+        for role in ("participant", "mentor"):
+            assert "/code" in str(help_text(tr, role)), (lang, role)
