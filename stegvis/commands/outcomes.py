@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
-from core.vocab import BASES, GROUPINGS, INDICATORS, EventType, ExportTable, Role
+from core.vocab import (
+    BASES,
+    GROUPINGS,
+    INDICATORS,
+    MENTOR_INDICATORS,
+    EventType,
+    ExportTable,
+    Role,
+)
 from stegvis.commands.common import CLI_ACTOR, fail
 
 if TYPE_CHECKING:
@@ -128,18 +136,21 @@ def _fmt(ind: dict[str, Any]) -> str:
     return f"{ind['n']}/{ind['of']} {share}"
 
 
-def render_table(result: dict[str, Any], indicators: tuple[str, ...]) -> str:
-    """The engine's result as a table for a person: one column per group, one row per indicator."""
+def render_table(
+    result: dict[str, Any], indicators: tuple[str, ...], *, people: str = "enrolled"
+) -> str:
+    """The engine's result as a table for a person: one column per group, one row per indicator
+    (``people``: the blocks' head count, ``mentors`` for the mentors' indicators)."""
     columns: list[tuple[str, dict[str, Any]]] = [("total", result["total"])]
     for group in result["groups"]:
         ((by, value),) = group["key"].items()
         columns.append((f"{by}={value if value is not None else '–'}", group))
     rows: list[tuple[str, list[str]]] = [
-        ("enrolled", [str(block["enrolled"]) for _, block in columns]),
+        (people, [str(block[people]) for _, block in columns]),
         (
             "measured",
             [
-                _fmt({"n": b["measured"], "of": b["enrolled"], "share": b["response_rate"]})
+                _fmt({"n": b["measured"], "of": b[people], "share": b["response_rate"]})
                 for _, b in columns
             ],
         ),
@@ -180,13 +191,47 @@ def indicators_command(
             "(the same as GET /api/v1/indicators/group-meetings)",
         ),
     ] = False,
+    mentors: Annotated[
+        bool,
+        typer.Option(
+            "--mentors",
+            help="What the mentors gain, from their own survey, in total and per cohort "
+            "(the same as GET /api/v1/indicators/mentors; takes --cohort only)",
+        ),
+    ] = False,
 ) -> None:
     """The indicators of spec/outcomes.md; --json prints exactly what the API returns."""
-    from outcomes.indicators import compute_indicators, group_meeting_attendance
+    from outcomes.indicators import (
+        compute_indicators,
+        compute_mentor_indicators,
+        group_meeting_attendance,
+    )
     from stegvis.commands.database import transaction
 
     _check_choice(by, GROUPINGS, "grouping")
     _check_choice(basis, BASES, "basis")
+    if mentors:
+        extra = [
+            name
+            for name, given in (
+                ("--by", by is not None),
+                ("--basis", basis != "measured"),
+                ("--from", date_from is not None),
+                ("--to", date_to is not None),
+                ("--group-meetings", group_meetings),
+            )
+            if given
+        ]
+        if extra:
+            fail(f"--mentors takes --cohort only, not {', '.join(extra)}", 2)
+        with transaction() as session:
+            mentor_result = compute_mentor_indicators(session, cohort=cohort)
+        typer.echo(
+            json.dumps(mentor_result, ensure_ascii=False)
+            if as_json
+            else render_table(mentor_result, MENTOR_INDICATORS, people="mentors")
+        )
+        return
     if group_meetings:
         with transaction() as session:
             shares = group_meeting_attendance(
