@@ -22,7 +22,7 @@ from outcomes.health import FLAGS
 from outcomes.staff import actor_of
 from staff.deps import DbDep, StaffForm, StaffOnly, Visitor
 from staff.forms import FormErrors
-from staff.routes.overview import cohorts
+from staff.routes.overview import cohort_picker
 from staff.templating import gettext_for, render
 
 router = APIRouter()
@@ -47,7 +47,7 @@ def _page(
         request,
         "announcements.html",
         {
-            "cohorts": cohorts(db),
+            "picker": cohort_picker(db),
             "audiences": AUDIENCES,
             "flags": FLAGS,
             "bot_languages": LANGUAGES,

@@ -20,7 +20,7 @@ from outcomes.models import Cohort
 from outcomes.staff import actor_of
 from staff.deps import Anyone, DbDep, Visitor
 from staff.forms import FormErrors, parse_date
-from staff.routes.overview import cohorts
+from staff.routes.overview import cohort_picker
 from staff.templating import gettext_for, render
 
 router = APIRouter()
@@ -40,7 +40,7 @@ def _page(
         request,
         "exports.html",
         {
-            "cohorts": cohorts(db),
+            "picker": cohort_picker(db),
             "tables": TABLES,
             "groupings": GROUPINGS,
             "bases": BASES,

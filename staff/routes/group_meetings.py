@@ -14,17 +14,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.languages import LANGUAGES
 from outcomes import group_meetings as gm
 from outcomes.clock import STOCKHOLM
-from outcomes.errors import DomainError
+from outcomes.errors import DomainError, NotFound
 from outcomes.models import Cohort
 from outcomes.staff import actor_of
 from staff.deps import DbDep, StaffForm, StaffOnly, Visitor
 from staff.forms import FormErrors, parse_date
 from staff.i18n import N_
+from staff.routes.overview import cohort_picker
 from staff.templating import gettext_for, render
 
 router = APIRouter()
@@ -41,10 +42,6 @@ def _root(request: Request) -> str:
     return str(request.scope.get("root_path", "")).rstrip("/")
 
 
-def _cohorts(db: Session) -> list[Cohort]:
-    return list(db.exec(select(Cohort).order_by(col(Cohort.start).desc(), col(Cohort.id))))
-
-
 def _list_page(
     request: Request,
     db: Session,
@@ -55,9 +52,9 @@ def _list_page(
     typed: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    cohorts = _cohorts(db)
-    if cohort is None and cohorts:
-        cohort = cohorts[0].id
+    picker = cohort_picker(db)
+    if cohort is None and picker.options:
+        cohort = picker.options[0][0]  # the newest
     meetings = (
         [gm.public(db, m) for m in gm.of_cohort(db, cohort)]
         if cohort and db.get(Cohort, cohort)
@@ -67,7 +64,7 @@ def _list_page(
         request,
         "group_meetings.html",
         {
-            "cohorts": cohorts,
+            "picker": picker,
             "cohort": cohort,
             "meetings": meetings,
             "kinds": KIND_LABELS,
@@ -85,7 +82,9 @@ def group_meetings_page(
     request: Request, db: DbDep, visitor: StaffOnly, cohort: str | None = None
 ) -> Response:
     """A cohort's group meetings with their answers, and the form to plan one."""
-    return _list_page(request, db, visitor, cohort)
+    if cohort and db.get(Cohort, cohort) is None:
+        raise NotFound(f"cohort {cohort!r} does not exist")
+    return _list_page(request, db, visitor, cohort or None)
 
 
 @router.post("/group-meetings")

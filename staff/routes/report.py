@@ -7,6 +7,7 @@ noted in the audit log like the exports.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -21,7 +22,7 @@ from outcomes.study_models import Study
 from staff.deps import Anyone, DbDep, Visitor, settings_of
 from staff.forms import FormErrors, parse_date
 from staff.report import FORMATS, REPORT_LANGUAGES, ReportError, make_report
-from staff.routes.overview import cohorts
+from staff.routes.overview import cohort_picker
 from staff.templating import gettext_for, render
 
 router = APIRouter()
@@ -42,7 +43,7 @@ def _page(
         request,
         "report_form.html",
         {
-            "cohorts": cohorts(db),
+            "picker": cohort_picker(db),
             "studies": studies,
             "chosen": chosen or [],
             "typed": typed or {"language": visitor.user.language, "format": "pdf"},
@@ -55,15 +56,23 @@ def _page(
     )
 
 
+def _cohort_ids(values: list[str] | None) -> list[str]:
+    """The cohorts chosen: ticked boxes, or ids typed in one field (spaces or commas between;
+    an id has neither), each once in the order given."""
+    return list(
+        dict.fromkeys(part for v in values or [] for part in re.split(r"[\s,]+", v) if part)
+    )
+
+
 @router.get("/report")
 def report_page(
     request: Request,
     db: DbDep,
     visitor: Anyone,
-    cohort: Annotated[list[str] | None, Query(max_length=64)] = None,
+    cohort: Annotated[list[str] | None, Query(max_length=4000)] = None,
 ) -> Response:
     """The report form (``?cohort=ID`` ticks that cohort)."""
-    return _page(request, db, visitor, chosen=[c for c in cohort or [] if c])
+    return _page(request, db, visitor, chosen=_cohort_ids(cohort))
 
 
 @router.get("/report/download")
@@ -71,7 +80,7 @@ def download(
     request: Request,
     db: DbDep,
     visitor: Anyone,
-    cohort: Annotated[list[str] | None, Query(max_length=64)] = None,
+    cohort: Annotated[list[str] | None, Query(max_length=4000)] = None,
     date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
     study: Annotated[str, Query(max_length=64)] = "",
@@ -81,7 +90,7 @@ def download(
 ) -> Response:
     """The report file; a bad choice shows the form again with the reason next to the field."""
     _ = gettext_for(visitor.user.language)
-    chosen = list(dict.fromkeys(c for c in cohort or [] if c))
+    chosen = _cohort_ids(cohort)
     typed = {
         "from": date_from,
         "to": date_to,

@@ -483,3 +483,57 @@ def test_with_more_cohorts_than_a_list_holds_the_filter_is_a_field_suggesting_th
     unknown = staff.get("/staff/overview?cohort=no-such-cohort")
     assert unknown.status_code == 404
     assert "cohort &#39;no-such-cohort&#39; does not exist" in unknown.text
+
+
+def test_the_forms_take_a_typed_cohort_when_there_are_too_many_to_list(
+    client_for, db, monkeypatch
+) -> None:
+    from staff.routes import overview as overview_route
+
+    with Session(db) as session:
+        import_jsonl(session, generate_lines(100, seed=3, n_cohorts=5))
+        session.commit()
+        newest_first = [
+            c.id
+            for c in session.exec(
+                select(Cohort).order_by(col(Cohort.start).desc(), col(Cohort.id))
+            ).all()
+        ]
+    staff = client_for("staff")
+    pages = {
+        "/staff/exports": "x-cohort",
+        "/staff/announcements": "n-cohort",
+        "/staff/group-meetings": "pick-cohort",
+        "/staff/report": "x-cohort",
+    }
+    for path in pages:  # five cohorts: a list (or boxes) of all of them
+        page = staff.get(path).text
+        assert all(f'value="{c}"' in page for c in newest_first), path
+        assert "-options" not in page, path
+    monkeypatch.setattr(overview_route, "PICKER_COHORTS", 2)
+    for path, field in pages.items():
+        page = staff.get(path).text
+        assert re.search(rf'<input id="{field}" name="cohort" type="(search|text)"', page), path
+        suggested = re.search(r"<datalist id=\"[a-z-]+-options\">(.*?)</datalist>", page, re.S)
+        assert suggested is not None, path
+        assert re.findall(r'<option value="([^"]+)"', suggested.group(1)) == newest_first[:2]
+        assert f'value="{newest_first[-1]}"' not in page  # not every cohort is listed
+    oldest = newest_first[-1]
+    # the oldest cohort, typed in: its meetings page, its export, its report
+    assert f'value="{oldest}"' in staff.get(f"/staff/group-meetings?cohort={oldest}").text
+    assert staff.get("/staff/group-meetings?cohort=no-such").status_code == 404
+    export = staff.get(f"/staff/exports/download?table=participants&cohort={oldest}")
+    assert export.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert rows
+    assert {r["cohort"] for r in rows} == {oldest}
+    wrong = staff.get("/staff/exports/download?table=participants&cohort=no-such")
+    assert wrong.status_code == 422
+    assert "There is no such cohort." in wrong.text
+    two = f"{newest_first[-1]} {newest_first[-2]}"
+    report = staff.get("/staff/report/download", params={"cohort": two, "format": "html"})
+    assert report.status_code == 200, report.text[:300]
+    refused = staff.get("/staff/report/download", params={"cohort": f"{oldest}, nope"})
+    assert refused.status_code == 422
+    assert "There is no such cohort." in refused.text
+    assert f'value="{oldest} nope"' in refused.text  # what was typed is kept
