@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from core.settings import Settings
 from outcomes import retention
 from outcomes.clock import set_clock
-from outcomes.contacts import Contact, Invite, PersonRole, bind
+from outcomes.contacts import Contact, Invite, PersonRole
 from outcomes.conversations import Conversation
 from outcomes.models import AuditLog, Cohort, Mentor, Pair, Participant
 from outcomes.retention_models import RetentionNotice, RetentionRun
@@ -23,6 +23,7 @@ from outcomes.schedule_models import Delivery, ScheduledItem
 from outcomes.survey_skips import SurveySkip
 from stegvis.cli import build_cli
 from tests.utils.botdriver import snapshot
+from tests.utils.factories import connect
 
 NOW = datetime(2026, 3, 1, 11, 0, tzinfo=UTC)  # 12:00 in Stockholm
 CUTOFF = date(2025, 12, 1)  # 90 days before 1 March 2026
@@ -83,16 +84,7 @@ def _world(engine: Engine, settings: Settings) -> None:
             for person in people:
                 user += 1
                 role = PersonRole.mentor if person.startswith("m") else PersonRole.participant
-                bind(
-                    s,
-                    settings,
-                    user_id=user,
-                    chat_id=user,
-                    person=person,
-                    role=role,
-                    pair=pair,
-                    language="sv",
-                )
+                connect(s, settings, user=user, person=person, pair=pair, role=role)
                 s.add(Conversation(person=person, flow="menu", step="start", nonce="abcd", data={}))
                 s.add(SurveySkip(person=person, wave="baseline", question="q1"))
                 s.add(

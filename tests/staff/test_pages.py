@@ -425,20 +425,26 @@ def test_the_table_per_cohort_comes_in_pages_and_each_row_has_the_engines_number
     assert staff.get("/staff/overview?page=x").status_code == 400
 
 
-def test_with_more_cohorts_than_a_list_holds_the_filter_is_a_field_suggesting_the_newest(
-    client_for, db, monkeypatch
-) -> None:
-    from staff.routes import overview as overview_route
-
+@pytest.fixture
+def newest_first(db) -> list[str]:
+    """A generated program of 100 people in five cohorts; their ids, the newest first."""
     with Session(db) as session:
         import_jsonl(session, generate_lines(100, seed=3, n_cohorts=5))
         session.commit()
-        newest_first = [
+        return [
             c.id
             for c in session.exec(
                 select(Cohort).order_by(col(Cohort.start).desc(), col(Cohort.id))
             ).all()
         ]
+
+
+def test_with_more_cohorts_than_a_list_holds_the_filter_is_a_field_suggesting_the_newest(
+    client_for, db, monkeypatch, newest_first
+) -> None:
+    from staff.routes import overview as overview_route
+
+    with Session(db) as session:
         groups = {g["key"]["cohort"]: g for g in compute_indicators(session, by="cohort")["groups"]}
         oldest = compute_indicators(session, cohort=newest_first[-1])
     staff = client_for("staff")
@@ -486,19 +492,10 @@ def test_with_more_cohorts_than_a_list_holds_the_filter_is_a_field_suggesting_th
 
 
 def test_the_forms_take_a_typed_cohort_when_there_are_too_many_to_list(
-    client_for, db, monkeypatch
+    client_for, monkeypatch, newest_first
 ) -> None:
     from staff.routes import overview as overview_route
 
-    with Session(db) as session:
-        import_jsonl(session, generate_lines(100, seed=3, n_cohorts=5))
-        session.commit()
-        newest_first = [
-            c.id
-            for c in session.exec(
-                select(Cohort).order_by(col(Cohort.start).desc(), col(Cohort.id))
-            ).all()
-        ]
     staff = client_for("staff")
     pages = {
         "/staff/exports": "x-cohort",
