@@ -127,11 +127,11 @@ def cohorts_enrolled(session: Session, *, basis: Basis = "measured") -> list[str
     return sorted(session.execute(query).scalars(), key=group_sort_key)
 
 
-def newest_cohorts(session: Session, limit: int) -> list[tuple[str, str]]:
-    """The ``limit`` cohorts that started last, the newest first: (id, name)."""
+def newest_cohorts(session: Session, limit: int) -> list[str]:
+    """The ``limit`` cohorts that started last (the newest first)."""
     c = table_of(Cohort)
-    query = select(c.c.id, c.c.name).order_by(c.c.start.desc(), c.c.id).limit(limit)
-    return [(row.id, row.name) for row in session.execute(query)]
+    query = select(c.c.id).order_by(c.c.start.desc(), c.c.id).limit(limit)
+    return list(session.execute(query).scalars())
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ def overview(
         pages = max(1, -(-len(every) // size))
         page = min(max(page, 1), pages)
         shown = every[(page - 1) * size : page * size]
-        newest = {id for id, _name in newest_cohorts(session, charted)} & set(every)
+        newest = set(every).intersection(newest_cohorts(session, charted)) if charted else set()
         wanted = sorted(set(shown) | newest, key=group_sort_key)
         groups = (
             compute_indicators(session, by="cohort", basis=basis, cohorts=wanted, kept=True)[

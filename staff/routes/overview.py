@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from outcomes.models import Cohort
-from outcomes.overview import newest_cohorts, overview
+from outcomes.overview import overview
 from outcomes.types import table_of
 from staff import charts
 from staff.deps import Anyone, DbDep
@@ -50,8 +50,12 @@ class CohortPicker:
 
 def cohort_picker(db: Session) -> CohortPicker:
     """The cohorts a filter offers: all of them, or the ``PICKER_COHORTS`` newest."""
-    count = db.execute(select(func.count()).select_from(table_of(Cohort))).scalar_one()
-    return CohortPicker(int(count), newest_cohorts(db, PICKER_COHORTS))
+    c = table_of(Cohort)
+    count = db.execute(select(func.count()).select_from(c)).scalar_one()
+    newest = db.execute(
+        select(c.c.id, c.c.name).order_by(c.c.start.desc(), c.c.id).limit(PICKER_COHORTS)
+    ).all()
+    return CohortPicker(int(count), [(row.id, row.name) for row in newest])
 
 
 def _bars(data: dict[str, Any], lang: str) -> tuple[str, list[dict[str, Any]]]:
